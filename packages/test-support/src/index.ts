@@ -1,0 +1,10 @@
+export { awsError, type FaultInjector, type FaultRule, injectFaults } from './faults.js';
+export {
+  describeWithMoto,
+  MOTO_ENDPOINT_VARIABLE,
+  type MotoAccount,
+  type MotoConnection,
+  type MotoCredentials,
+  motoAccount,
+  motoEndpoint,
+} from './moto.js';
