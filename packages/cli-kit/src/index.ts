@@ -1,0 +1,30 @@
+export {
+  duration,
+  GLOBAL_FLAG_SPEC,
+  type GlobalFlagSpec,
+  globalArgs,
+  hoistGlobalFlags,
+  parseDuration,
+} from './args.js';
+export {
+  applyColorPreference,
+  type ColorContext,
+  colorEnabled,
+  createPalette,
+  type Palette,
+} from './color.js';
+export { type ConfirmOptions, confirm } from './confirm.js';
+export { EXIT_CODES, EXIT_CODES_HELP, type ExitCode, exitCodeFor } from './exit-codes.js';
+export { errorToJson, formatError } from './format-error.js';
+export {
+  chooseMode,
+  createRenderer,
+  formatElapsed,
+  type OutputStream,
+  type ProgressData,
+  type Renderer,
+  type RendererOptions,
+  type RenderMode,
+} from './renderer.js';
+export { type CliContext, type RunCliOptions, runCli, type SignalSource } from './run.js';
+export { type Column, formatTable } from './table.js';
