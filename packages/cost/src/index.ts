@@ -1,0 +1,16 @@
+export {
+  type CostEstimate,
+  type CostLine,
+  costPerMillionMessages,
+  type EstimateOptions,
+  estimateCost,
+  type FleetGroup,
+  formatUsd,
+  GP3_BASELINE,
+  HOURS_PER_MONTH,
+  needsConfirmation,
+  PRICE_TABLE,
+  type PriceTable,
+  type RegionPrices,
+  type VolumeSpec,
+} from './estimate.js';
