@@ -1,4 +1,6 @@
+export { CHROMIUM_ARGS, chromiumPath, describeWithChromium } from './browser.js';
 export { awsError, type FaultInjector, type FaultRule, injectFaults } from './faults.js';
+export { describeWhen } from './gate.js';
 export {
   describeWithMoto,
   MOTO_ENDPOINT_VARIABLE,

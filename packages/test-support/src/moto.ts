@@ -4,41 +4,24 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { describe } from 'vitest';
+import { describeWhen } from './gate.js';
 
 /** Set by `scripts/with-moto.sh` (and so by `.ci/run`) to the emulator's URL. */
 export const MOTO_ENDPOINT_VARIABLE = 'LAB_MOTO_ENDPOINT';
 
 export const motoEndpoint: string | undefined = process.env[MOTO_ENDPOINT_VARIABLE] || undefined;
 
-const underCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-
-let warned = false;
-
 /**
  * `describe` for tests that need the moto emulator. Without it the suite is skipped with one
  * loud line locally; under CI a missing emulator fails the suite instead of hiding it.
  */
 export function describeWithMoto(name: string, body: () => void): void {
-  if (motoEndpoint !== undefined) {
-    describe(name, body);
-    return;
-  }
-  if (underCi) {
-    describe(name, () => {
-      throw new Error(
-        `${MOTO_ENDPOINT_VARIABLE} is not set under CI: the integration tests need moto (run them through \`pnpm test\`, which starts it)`,
-      );
-    });
-    return;
-  }
-  if (!warned) {
-    warned = true;
-    console.warn(
-      `\n!!! SKIPPING integration tests: ${MOTO_ENDPOINT_VARIABLE} is not set. Install moto (pip install 'moto[server]==5.2.1') and run \`pnpm test\`.\n`,
-    );
-  }
-  describe.skip(name, body);
+  describeWhen(
+    motoEndpoint !== undefined,
+    `${MOTO_ENDPOINT_VARIABLE} is not set: install moto (pip install 'moto[server]==5.2.1') and run \`pnpm test\`, which starts it`,
+    name,
+    body,
+  );
 }
 
 export interface MotoCredentials {
