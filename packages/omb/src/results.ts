@@ -1,4 +1,5 @@
 import { ValidationError, type ValidationIssue } from '@lab/core';
+import { LineCounter, parseDocument } from 'yaml';
 
 /** OMB takes one sample every 10 seconds (warm-up excluded). */
 export const SAMPLE_INTERVAL_SECONDS = 10;
@@ -234,8 +235,7 @@ function parseJson(text: string, file: string | undefined): unknown {
     return JSON.parse(tolerant);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const offset = /position (\d+)/.exec(message);
-    const position = offset === null ? undefined : lineColumn(tolerant, Number(offset[1]));
+    const position = errorPosition(tolerant, message);
     throw notResult(file, `not valid JSON (${message})`, [
       {
         path: '',
@@ -245,6 +245,18 @@ function parseJson(text: string, file: string | undefined): unknown {
       },
     ]);
   }
+}
+
+// V8's JSON messages carry a position only sometimes; a YAML parse (JSON is nearly a subset)
+// locates the others.
+function errorPosition(text: string, message: string): { line: number; column: number } | undefined {
+  const offset = /position (\d+)/.exec(message);
+  if (offset !== null) return lineColumn(text, Number(offset[1]));
+  const lineCounter = new LineCounter();
+  const problem = parseDocument(text, { lineCounter }).errors[0];
+  if (problem === undefined) return undefined;
+  const position = lineCounter.linePos(problem.pos[0]);
+  return { line: position.line, column: position.col };
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {
