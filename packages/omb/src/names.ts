@@ -5,6 +5,7 @@
 export function sanitizeName(text: string, maxLength = 60): string {
   const cleaned = text
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
@@ -13,10 +14,10 @@ export function sanitizeName(text: string, maxLength = 60): string {
   return cleaned === '' ? 'run' : cleaned;
 }
 
-/** `10000` → `10k`, `1500000` → `1.5m`: short numbers for run names. */
+/** `10000` → `10k`, `2000000` → `2m`, `2500` → `2500`: short numbers for run names. */
 export function shortNumber(value: number): string {
-  if (value >= 1_000_000 && value % 100_000 === 0) return `${value / 1_000_000}m`.replace('.', 'p');
-  if (value >= 1000 && value % 100 === 0) return `${value / 1000}k`.replace('.', 'p');
+  if (value >= 1_000_000 && value % 1_000_000 === 0) return `${value / 1_000_000}m`;
+  if (value >= 1000 && value % 1000 === 0) return `${value / 1000}k`;
   return String(value);
 }
 
