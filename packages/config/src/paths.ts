@@ -72,7 +72,9 @@ export function editDistance(a: string, b: string): number {
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   // An abbreviation (`infra`) is as likely as a typo.
   const lower = word.toLowerCase();
-  const byPrefix = candidates.filter((candidate) => lower.length >= 3 && candidate.toLowerCase().startsWith(lower));
+  const byPrefix = candidates.filter(
+    (candidate) => lower.length >= 3 && candidate.toLowerCase().startsWith(lower),
+  );
   if (byPrefix.length === 1) return byPrefix[0];
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile as fsReadFile } from 'node:fs/promises';
-import {
-  createEmitter,
-  type EventSink,
-  ValidationError,
-  type ValidationIssue,
-  withContext,
-} from '@lab/core';
+import { createEmitter, type EventSink, ValidationError, type ValidationIssue, withContext } from '@lab/core';
 import { parse as parseYamlValue } from 'yaml';
 import type { z } from 'zod';
 import { type IssueLocation, toValidationIssues } from './issues.js';
@@ -193,13 +187,21 @@ export function resolveConfigSources(options: Sources): ResolvedConfig {
     }
     const value = argument.slice(separator + 1);
     const origin: Origin = { provenance: { kind: 'flag', flag: '--tag', argument } };
-    raw.infrastructure = merge(raw.infrastructure, { tags: { [key]: value } }, ['infrastructure'], origins, () => origin);
+    raw.infrastructure = merge(
+      raw.infrastructure,
+      { tags: { [key]: value } },
+      ['infrastructure'],
+      origins,
+      () => origin,
+    );
   }
   // Flag problems do not stop here: the files are still validated so every problem shows at once.
 
   const config: Partial<LabConfig> = {};
-  const locate = (section: Section) => (path: readonly PathSegment[], at: 'key' | 'value'): IssueLocation =>
-    locationOf(origins, [section, ...path], at);
+  const locate =
+    (section: Section) =>
+    (path: readonly PathSegment[], at: 'key' | 'value'): IssueLocation =>
+      locationOf(origins, [section, ...path], at);
   for (const section of SECTIONS) {
     if (raw[section] === undefined) continue;
     const schema = SECTION_SCHEMAS[section];
@@ -310,7 +312,11 @@ export async function loadConfigFile<S extends Section>(
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
     isPlainObject(item)
-      ? Object.fromEntries(Object.keys(item).sort().map((key) => [key, item[key]]))
+      ? Object.fromEntries(
+          Object.keys(item)
+            .sort()
+            .map((key) => [key, item[key]]),
+        )
       : item,
   );
 }
@@ -322,7 +328,11 @@ export function configDigest(value: unknown): string {
 
 /** A plain-text table of path, value and source, one line per leaf. */
 export function formatProvenance(entries: readonly ProvenanceEntry[]): string {
-  const rows = entries.map((entry) => [entry.path, renderValue(entry.value), provenanceLabel(entry.provenance)]);
+  const rows = entries.map((entry) => [
+    entry.path,
+    renderValue(entry.value),
+    provenanceLabel(entry.provenance),
+  ]);
   const header = ['PATH', 'VALUE', 'SOURCE'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
@@ -355,7 +365,11 @@ function nearestLocation(source: YamlSource, path: readonly PathSegment[]): Node
   return { key: { line: 1, column: 1 }, value: { line: 1, column: 1 } };
 }
 
-function locationOf(origins: Map<string, Origin>, path: readonly PathSegment[], at: 'key' | 'value'): IssueLocation {
+function locationOf(
+  origins: Map<string, Origin>,
+  path: readonly PathSegment[],
+  at: 'key' | 'value',
+): IssueLocation {
   for (let length = path.length; length > 1; length--) {
     const origin = origins.get(pathKey(path.slice(0, length)));
     if (origin === undefined) continue;
@@ -404,13 +418,11 @@ function merge(
   for (const key of [...origins.keys()]) {
     if (key !== prefix && isUnder(key, prefix)) origins.delete(key);
   }
-  const record = (value: unknown, at: PathSegment[]) => {
-    origins.set(pathKey(at), originFor(relative(at)));
-    if (Array.isArray(value)) value.forEach((item, index) => record(item, [...at, index]));
-    else if (isPlainObject(value)) for (const [key, item] of Object.entries(value)) record(item, [...at, key]);
-  };
-  if (path.length > 1) record(source, path);
-  else if (isPlainObject(source)) for (const [key, item] of Object.entries(source)) record(item, [...path, key]);
+  const originAt = (at: readonly PathSegment[]) => originFor(relative(at));
+  if (path.length > 1) recordTree(origins, source, path, originAt);
+  else if (isPlainObject(source)) {
+    for (const [key, item] of Object.entries(source)) recordTree(origins, item, [...path, key], originAt);
+  }
   return structuredClone(source);
 }
 
@@ -448,7 +460,10 @@ function applySet(
     const suggestion = closest(bad, resolved.known);
     return flagIssue(
       `unknown field "${bad}" in ${[section, ...parts.slice(0, resolved.failedAt)].join('.')}${suggestion === undefined ? '' : ` — did you mean "${suggestion}"?`}`,
-      { expected: resolved.known.length > 0 ? `one of ${resolved.known.join(', ')}` : 'no fields here', received: bad },
+      {
+        expected: resolved.known.length > 0 ? `one of ${resolved.known.join(', ')}` : 'no fields here',
+        received: bad,
+      },
     );
   }
   const valueText = argument.slice(separator + 1);
@@ -456,9 +471,12 @@ function applySet(
   try {
     value = parseYamlValue(valueText);
   } catch (error) {
-    return flagIssue(`the value is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
-      received: valueText,
-    });
+    return flagIssue(
+      `the value is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      {
+        received: valueText,
+      },
+    );
   }
   if (value === null && valueText.trim() === '') {
     return flagIssue('the value is empty', { expected: 'a value after =', received: 'nothing' });
@@ -482,13 +500,25 @@ function applySet(
     const ancestor = pathKey(target.slice(0, length));
     if (!origins.has(ancestor)) origins.set(ancestor, origin);
   }
-  const record = (item: unknown, at: PathSegment[]) => {
-    origins.set(pathKey(at), origin);
-    if (Array.isArray(item)) item.forEach((child, index) => record(child, [...at, index]));
-    else if (isPlainObject(item)) for (const [key, child] of Object.entries(item)) record(child, [...at, key]);
-  };
-  record(value, target);
+  recordTree(origins, value, target, () => origin);
   return undefined;
+}
+
+/** Records `originAt(path)` for the node at `at` and every node below it. */
+function recordTree(
+  origins: Map<string, Origin>,
+  value: unknown,
+  at: PathSegment[],
+  originAt: (path: readonly PathSegment[]) => Origin,
+): void {
+  origins.set(pathKey(at), originAt(at));
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      recordTree(origins, item, [...at, index], originAt);
+    });
+  } else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) recordTree(origins, item, [...at, key], originAt);
+  }
 }
 
 function crossSectionIssues(config: LabConfig, origins: Map<string, Origin>): ValidationIssue[] {
@@ -507,4 +537,3 @@ function crossSectionIssues(config: LabConfig, origins: Map<string, Origin>): Va
   }
   return issues;
 }
-

@@ -36,7 +36,8 @@ function unionOptions(def: Def, value: unknown): z.ZodType[] {
   const matching = options.filter((option) => {
     const shape = defOf(unwrap(option)).shape;
     const literal = shape?.[def.discriminator!];
-    const values = literal === undefined ? [] : ((defOf(unwrap(literal)) as { values?: unknown[] }).values ?? []);
+    const values =
+      literal === undefined ? [] : ((defOf(unwrap(literal)) as { values?: unknown[] }).values ?? []);
     return values.includes(tag);
   });
   return matching.length > 0 ? matching : options;
@@ -93,7 +94,8 @@ export function knownKeys(schema: z.ZodType, path: readonly PathSegment[], root:
       else if (child.kind === 'record') next.push(child.schema);
     }
     schemas = next;
-    value = isPlainObject(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
+    value =
+      isPlainObject(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
   }
   const keys = new Set<string>();
   for (const current of schemas) {
@@ -148,7 +150,8 @@ export function resolveSetPath(schema: z.ZodType, parts: readonly string[], data
     if (next.length === 0) return { ok: false, failedAt: index, known };
     segments.push(segment);
     schemas = next;
-    value = isPlainObject(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
+    value =
+      isPlainObject(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
   }
   return { ok: true, segments };
 }

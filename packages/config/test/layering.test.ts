@@ -1,5 +1,4 @@
-import { formatIssue } from '@lab/core';
-import { collectEvents } from '@lab/core';
+import { collectEvents, formatIssue } from '@lab/core';
 import { describe, expect, it } from 'vitest';
 import {
   configDigest,
@@ -44,7 +43,11 @@ describe('layering: defaults → files → --set → --tag', () => {
       { section: 'infrastructure', file: 'override.yaml', text: OVERRIDE },
       { section: 'testPlan', file: 'plan.yaml', text: PLAN },
     ],
-    set: ['infrastructure.roles.broker.count=5', 'testPlan.runs.0.producerRate=2000', 'cluster.broker.heapMb=2048'],
+    set: [
+      'infrastructure.roles.broker.count=5',
+      'testPlan.runs.0.producerRate=2000',
+      'cluster.broker.heapMb=2048',
+    ],
     tags: ['Owner=ana', 'Cost Center=42'],
   });
 
@@ -76,9 +79,15 @@ describe('layering: defaults → files → --set → --tag', () => {
   it('prints the provenance table for config --explain', () => {
     const table = resolved.explain({ section: 'infrastructure' }).split('\n');
     expect(table[0]).toMatch(/^PATH\s+VALUE\s+SOURCE$/);
-    expect(table).toContainEqual(expect.stringMatching(/^infrastructure\.region\s+eu-north-1\s+file:override\.yaml:1$/));
-    expect(table).toContainEqual(expect.stringMatching(/^infrastructure\.roles\.broker\.count\s+5\s+flag:--set$/));
-    expect(table).toContainEqual(expect.stringMatching(/^infrastructure\.network\.adminCidrs\s+\[\]\s+default$/));
+    expect(table).toContainEqual(
+      expect.stringMatching(/^infrastructure\.region\s+eu-north-1\s+file:override\.yaml:1$/),
+    );
+    expect(table).toContainEqual(
+      expect.stringMatching(/^infrastructure\.roles\.broker\.count\s+5\s+flag:--set$/),
+    );
+    expect(table).toContainEqual(
+      expect.stringMatching(/^infrastructure\.network\.adminCidrs\s+\[\]\s+default$/),
+    );
     expect(table.every((line) => !line.startsWith('cluster.'))).toBe(true);
     expect(resolved.explain()).toContain('cluster.broker.heapMb');
   });
@@ -112,7 +121,11 @@ describe('layering: defaults → files → --set → --tag', () => {
       ],
       set: ['testPlan.workload.payload={type: random, poolSize: 10}'],
     });
-    expect(layered.config.testPlan?.workload.payload).toEqual({ type: 'random', randomBytesRatio: 0.5, poolSize: 10 });
+    expect(layered.config.testPlan?.workload.payload).toEqual({
+      type: 'random',
+      randomBytesRatio: 0.5,
+      poolSize: 10,
+    });
   });
 });
 
@@ -130,13 +143,21 @@ describe('--set and --tag', () => {
     expect(resolved.config.infrastructure.spot).toBe(true);
     expect(resolved.config.infrastructure.pulsarVersion).toBe('3.3.2');
     expect(resolved.config.infrastructure.network.adminCidrs).toEqual(['198.51.100.0/24']);
-    expect(resolved.config.cluster.broker.settings).toEqual({ loadBalancerEnabled: false, 'some.dotted.key': 'x' });
+    expect(resolved.config.cluster.broker.settings).toEqual({
+      loadBalancerEnabled: false,
+      'some.dotted.key': 'x',
+    });
   });
 
   it('validates the path against the schema and suggests a fix', () => {
     const issues = issuesOf(() =>
       resolveConfigSources({
-        set: ['infrastructure.roles.brokr.count=3', 'infra.region=x', 'cluster.clusterName', 'testPlan.name=x'],
+        set: [
+          'infrastructure.roles.brokr.count=3',
+          'infra.region=x',
+          'cluster.clusterName',
+          'testPlan.name=x',
+        ],
       }),
     );
     expect(issues.map(formatIssue)).toEqual([
@@ -171,7 +192,10 @@ describe('--set and --tag', () => {
 
   it('indexes only existing list items', () => {
     const issues = issuesOf(() =>
-      resolveConfigSources({ files: [{ section: 'testPlan', file: 'p.yaml', text: PLAN }], set: ['testPlan.runs.7.name=x'] }),
+      resolveConfigSources({
+        files: [{ section: 'testPlan', file: 'p.yaml', text: PLAN }],
+        set: ['testPlan.runs.7.name=x'],
+      }),
     );
     expect(issues[0]!.message).toContain('unknown field "7"');
   });
@@ -183,7 +207,11 @@ describe('cross-section rules', () => {
       resolveConfigSources({
         files: [
           { section: 'infrastructure', file: 'infra.yaml', text: 'roles:\n  bookkeeper:\n    count: 2\n' },
-          { section: 'cluster', file: 'cluster.yaml', text: 'managedLedger:\n  ensembleSize: 3\n  writeQuorum: 2\n' },
+          {
+            section: 'cluster',
+            file: 'cluster.yaml',
+            text: 'managedLedger:\n  ensembleSize: 3\n  writeQuorum: 2\n',
+          },
         ],
       }),
     );
@@ -202,10 +230,16 @@ describe('cross-section rules', () => {
 
 describe('digest and loading', () => {
   it('is stable: the same values in any key order give the same digest', () => {
-    expect(configDigest({ a: 1, b: { c: [1, 2], d: 'x' } })).toBe(configDigest({ b: { d: 'x', c: [1, 2] }, a: 1 }));
+    expect(configDigest({ a: 1, b: { c: [1, 2], d: 'x' } })).toBe(
+      configDigest({ b: { d: 'x', c: [1, 2] }, a: 1 }),
+    );
     expect(configDigest({ a: 1 })).not.toBe(configDigest({ a: 2 }));
-    const one = resolveConfigSources({ files: [{ section: 'infrastructure', file: 'a', text: 'spot: true\nregion: us-west-2\n' }] });
-    const two = resolveConfigSources({ set: ['infrastructure.region=us-west-2', 'infrastructure.spot=true'] });
+    const one = resolveConfigSources({
+      files: [{ section: 'infrastructure', file: 'a', text: 'spot: true\nregion: us-west-2\n' }],
+    });
+    const two = resolveConfigSources({
+      set: ['infrastructure.region=us-west-2', 'infrastructure.spot=true'],
+    });
     expect(one.digest).toBe(two.digest);
     expect(one.digest).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -18,37 +18,46 @@ const volume = fc
   .record({ sizeGb: fc.integer({ min: 20, max: 2000 }), iops: fc.integer({ min: 3000, max: 10_000 }) })
   .map((item) => ({ ...item, throughputMBps: Math.min(1000, Math.max(125, Math.floor(item.iops / 8))) }));
 
-const infrastructure = fc.record(
-  {
-    name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
-    region: fc.constantFrom('us-east-1', 'eu-west-1', 'ap-southeast-2'),
-    spot: fc.boolean(),
-    tags: fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,20}$/), fc.stringMatching(/^[a-z0-9 ]{0,10}$/), {
-      maxKeys: 5,
-    }),
-    network: fc.record(
-      {
-        vpcCidr: fc.integer({ min: 16, max: 24 }).map((prefix) => `10.20.0.0/${prefix}`),
-        availabilityZones: fc.integer({ min: 1, max: 3 }),
-      },
-      { requiredKeys: [] },
-    ),
-    roles: fc.record(
-      {
-        zookeeper: role(fc.constantFrom(1, 3, 5)),
-        bookkeeper: fc.record({ count: fc.integer({ min: 3, max: 9 }), journal: volume, ledgers: volume }, { requiredKeys: [] }),
-        broker: role(fc.integer({ min: 1, max: 9 })),
-        client: role(fc.integer({ min: 1, max: 9 })),
-      },
-      { requiredKeys: [] },
-    ),
-  },
-  { requiredKeys: [] },
-).filter((config) => {
-  // Tag keys that differ only in case are one key to IAM: a valid input has none.
-  const keys = Object.keys(config.tags ?? {}).map((key) => key.toLowerCase());
-  return new Set(keys).size === keys.length && keys.every((key) => !key.startsWith('aws:'));
-});
+const infrastructure = fc
+  .record(
+    {
+      name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
+      region: fc.constantFrom('us-east-1', 'eu-west-1', 'ap-southeast-2'),
+      spot: fc.boolean(),
+      tags: fc.dictionary(
+        fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,20}$/),
+        fc.stringMatching(/^[a-z0-9 ]{0,10}$/),
+        {
+          maxKeys: 5,
+        },
+      ),
+      network: fc.record(
+        {
+          vpcCidr: fc.integer({ min: 16, max: 24 }).map((prefix) => `10.20.0.0/${prefix}`),
+          availabilityZones: fc.integer({ min: 1, max: 3 }),
+        },
+        { requiredKeys: [] },
+      ),
+      roles: fc.record(
+        {
+          zookeeper: role(fc.constantFrom(1, 3, 5)),
+          bookkeeper: fc.record(
+            { count: fc.integer({ min: 3, max: 9 }), journal: volume, ledgers: volume },
+            { requiredKeys: [] },
+          ),
+          broker: role(fc.integer({ min: 1, max: 9 })),
+          client: role(fc.integer({ min: 1, max: 9 })),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .filter((config) => {
+    // Tag keys that differ only in case are one key to IAM: a valid input has none.
+    const keys = Object.keys(config.tags ?? {}).map((key) => key.toLowerCase());
+    return new Set(keys).size === keys.length && keys.every((key) => !key.startsWith('aws:'));
+  });
 
 const run = fc.oneof(
   fc.record({ type: fc.constant('fixed-rate'), producerRate: fc.integer({ min: 1, max: 1_000_000 }) }),
@@ -123,7 +132,11 @@ describe.each(cases)('%s: generated inputs', (section, arbitrary) => {
     fc.assert(
       fc.property(
         arbitrary.chain((config) =>
-          fc.tuple(fc.constant(config), fc.constantFrom(...objectPaths(config)), fc.stringMatching(/^zz[a-z]{3,8}$/)),
+          fc.tuple(
+            fc.constant(config),
+            fc.constantFrom(...objectPaths(config)),
+            fc.stringMatching(/^zz[a-z]{3,8}$/),
+          ),
         ),
         ([config, path, key]) => {
           const mutated = structuredClone(config);

@@ -13,7 +13,11 @@ describe('YAML syntax', () => {
   it('reports every syntax error with file, line and column', () => {
     const issues = issuesOf(() => infra('name: a\nroles: [\n  broker: {count: 2\n'));
     expect(issues.length).toBeGreaterThan(0);
-    expect(issues[0]).toMatchObject({ file: 'infra.yaml', line: expect.any(Number), column: expect.any(Number) });
+    expect(issues[0]).toMatchObject({
+      file: 'infra.yaml',
+      line: expect.any(Number),
+      column: expect.any(Number),
+    });
     expect(issues[0]!.message).toMatch(/^YAML syntax error/);
   });
 
@@ -49,7 +53,11 @@ roles:
     instanceType: i4i.2xlarge
     journal: { sizeGb: 100, iops: 16000, throughputMBps: 1000 }
 `);
-    expect(config.roles.bookkeeper).toMatchObject({ count: 5, journal: { iops: 16000 }, ledgers: { sizeGb: 50 } });
+    expect(config.roles.bookkeeper).toMatchObject({
+      count: 5,
+      journal: { iops: 16000 },
+      ledgers: { sizeGb: 50 },
+    });
     expect(config.roles.broker).toEqual(DEFAULT_INFRASTRUCTURE.roles.broker);
     expect(config.tags).toEqual({ Owner: 'ana', CostCenter: '42' });
   });
@@ -129,21 +137,35 @@ roles:
 
 describe('cluster schema', () => {
   it('accepts settings passed through', () => {
-    const config = cluster('broker:\n  settings:\n    numIOThreads: 8\n    brokerDeduplicationEnabled: false\n');
+    const config = cluster(
+      'broker:\n  settings:\n    numIOThreads: 8\n    brokerDeduplicationEnabled: false\n',
+    );
     expect(config.broker.settings).toEqual({ numIOThreads: 8, brokerDeduplicationEnabled: false });
   });
 
   it('keeps ack ≤ write ≤ ensemble', () => {
-    const issues = issuesOf(() => cluster('managedLedger:\n  ensembleSize: 2\n  writeQuorum: 3\n  ackQuorum: 4\n'));
+    const issues = issuesOf(() =>
+      cluster('managedLedger:\n  ensembleSize: 2\n  writeQuorum: 3\n  ackQuorum: 4\n'),
+    );
     expect(issues).toEqual([
-      expect.objectContaining({ path: 'managedLedger.writeQuorum', line: 3, expected: 'at most ensembleSize (2)' }),
-      expect.objectContaining({ path: 'managedLedger.ackQuorum', line: 4, expected: 'at most writeQuorum (3)' }),
+      expect.objectContaining({
+        path: 'managedLedger.writeQuorum',
+        line: 3,
+        expected: 'at most ensembleSize (2)',
+      }),
+      expect.objectContaining({
+        path: 'managedLedger.ackQuorum',
+        line: 4,
+        expected: 'at most writeQuorum (3)',
+      }),
     ]);
   });
 
   it('refuses settings the lab manages', () => {
     const issues = issuesOf(() =>
-      cluster('broker:\n  settings:\n    managedLedgerDefaultEnsembleSize: 2\nbookkeeper:\n  settings:\n    bookiePort: 3182\n'),
+      cluster(
+        'broker:\n  settings:\n    managedLedgerDefaultEnsembleSize: 2\nbookkeeper:\n  settings:\n    bookiePort: 3182\n',
+      ),
     );
     expect(issues.map((issue) => issue.path)).toEqual([
       'bookkeeper.settings.bookiePort',
@@ -177,7 +199,10 @@ runs:
       'backlog',
       'fixed-rate',
     ]);
-    expect(config.runs[2]).toMatchObject({ stepDurationMinutes: 2, plateau: { allowedDeviation: 0.05, consecutiveSteps: 2 } });
+    expect(config.runs[2]).toMatchObject({
+      stepDurationMinutes: 2,
+      plateau: { allowedDeviation: 0.05, consecutiveSteps: 2 },
+    });
     expect(config.runs[3]).toMatchObject({ producerRate: 1000 });
     expect(config.runs[4]).toMatchObject({ backlogDrainRatio: 1 });
   });
@@ -232,8 +257,16 @@ runs:
 `),
     );
     expect(issues).toEqual([
-      expect.objectContaining({ path: 'workload.warmupDurationMinutes', line: 4, expected: 'less than 2 minutes' }),
-      expect.objectContaining({ path: 'workload.warmupDurationMinutes', line: 4, expected: 'less than 1 minutes' }),
+      expect.objectContaining({
+        path: 'workload.warmupDurationMinutes',
+        line: 4,
+        expected: 'less than 2 minutes',
+      }),
+      expect.objectContaining({
+        path: 'workload.warmupDurationMinutes',
+        line: 4,
+        expected: 'less than 1 minutes',
+      }),
     ]);
   });
 
@@ -251,7 +284,12 @@ runs:
 `),
     );
     expect(issues).toEqual([
-      expect.objectContaining({ path: 'runs.0.workload.messageSize', line: 7, expected: '1024', received: '2048' }),
+      expect.objectContaining({
+        path: 'runs.0.workload.messageSize',
+        line: 7,
+        expected: '1024',
+        received: '2048',
+      }),
       expect.objectContaining({ path: 'runs.1.matrix.messageSize', line: 9, received: '100' }),
     ]);
   });
@@ -273,7 +311,9 @@ runs:
 
   it('refuses producerRate in the matrix of a ramp', () => {
     const issues = issuesOf(() =>
-      plan('name: p\nruns:\n  - { type: ramp, startRate: 1, stepRate: 1, steps: 2, matrix: { producerRate: [1] } }\n'),
+      plan(
+        'name: p\nruns:\n  - { type: ramp, startRate: 1, stepRate: 1, steps: 2, matrix: { producerRate: [1] } }\n',
+      ),
     );
     expect(issues[0]).toMatchObject({ path: 'runs.0.matrix.producerRate' });
   });

@@ -2,7 +2,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemaText, parseConfigText, resolveConfig, SCHEMA_FILES, SECTIONS, type Section } from '../src/index.js';
+import {
+  jsonSchemaText,
+  parseConfigText,
+  resolveConfig,
+  SCHEMA_FILES,
+  SECTIONS,
+  type Section,
+} from '../src/index.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = join(packageDir, '..', '..');
@@ -18,7 +25,8 @@ async function shippedFiles(): Promise<Array<{ section: Section; path: string }>
   const files: Array<{ section: Section; path: string }> = [];
   for (const [directory, section] of Object.entries(SECTION_OF_DIRECTORY)) {
     for (const name of await readdir(join(configsDir, directory))) {
-      if (name.endsWith('.yaml') || name.endsWith('.yml')) files.push({ section, path: join(configsDir, directory, name) });
+      if (name.endsWith('.yaml') || name.endsWith('.yml'))
+        files.push({ section, path: join(configsDir, directory, name) });
     }
   }
   return files;
@@ -45,12 +53,15 @@ describe('shipped configuration files', async () => {
     );
   });
 
-  it.each(files.map((file) => [relative(configsDir, file.path), file] as const))('%s is valid', async (_name, file) => {
-    const text = await readFile(file.path, 'utf8');
-    expect(() => parseConfigText(file.section, text, { file: file.path })).not.toThrow();
-    const schemaFile = SCHEMA_FILES[file.section];
-    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=../schema/${schemaFile}`);
-  });
+  it.each(files.map((file) => [relative(configsDir, file.path), file] as const))(
+    '%s is valid',
+    async (_name, file) => {
+      const text = await readFile(file.path, 'utf8');
+      expect(() => parseConfigText(file.section, text, { file: file.path })).not.toThrow();
+      const schemaFile = SCHEMA_FILES[file.section];
+      expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=../schema/${schemaFile}`);
+    },
+  );
 
   it('resolve together: each infrastructure with the cluster config and every test plan', async () => {
     for (const infrastructure of files.filter((file) => file.section === 'infrastructure')) {
@@ -68,9 +79,13 @@ describe('shipped configuration files', async () => {
   });
 
   it('poc.yaml is tiny: at most 2 short runs', async () => {
-    const plan = parseConfigText('testPlan', await readFile(join(configsDir, 'test-plans', 'poc.yaml'), 'utf8'), {
-      file: 'poc.yaml',
-    });
+    const plan = parseConfigText(
+      'testPlan',
+      await readFile(join(configsDir, 'test-plans', 'poc.yaml'), 'utf8'),
+      {
+        file: 'poc.yaml',
+      },
+    );
     expect(plan.runs.length).toBeLessThanOrEqual(2);
     expect(plan.runs.every((run) => run.matrix === undefined && run.type !== 'ramp')).toBe(true);
     expect(plan.workload.testDurationMinutes + plan.workload.warmupDurationMinutes).toBeLessThanOrEqual(5);
@@ -78,10 +93,12 @@ describe('shipped configuration files', async () => {
 });
 
 describe('JSON Schema files', () => {
-  it.each(SECTIONS.flatMap((section) => [
-    [join('configs', 'schema', SCHEMA_FILES[section]), section] as const,
-    [join('packages', 'config', 'schema', SCHEMA_FILES[section]), section] as const,
-  ]))('%s is up to date (run `pnpm --filter @lab/config generate`)', async (path, section) => {
+  it.each(
+    SECTIONS.flatMap((section) => [
+      [join('configs', 'schema', SCHEMA_FILES[section]), section] as const,
+      [join('packages', 'config', 'schema', SCHEMA_FILES[section]), section] as const,
+    ]),
+  )('%s is up to date (run `pnpm --filter @lab/config generate`)', async (path, section) => {
     expect(await readFile(join(repoDir, path), 'utf8')).toBe(jsonSchemaText(section));
   });
 

@@ -16,7 +16,12 @@ export interface OmbPulsarDriver {
     clusterName: string;
     namespacePrefix: string;
     topicType: DriverSettings['topicType'];
-    persistence: { ensembleSize: number; writeQuorum: number; ackQuorum: number; deduplicationEnabled: boolean };
+    persistence: {
+      ensembleSize: number;
+      writeQuorum: number;
+      ackQuorum: number;
+      deduplicationEnabled: boolean;
+    };
   };
   producer: DriverSettings['producer'];
   consumer: DriverSettings['consumer'];
@@ -32,7 +37,8 @@ export interface DriverOptions {
 }
 
 // An IPv4 address or a DNS name: no scheme, port, spaces or separators.
-const HOST = /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)$/;
+const HOST =
+  /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)$/;
 
 /** Throws a ValidationError unless every host is a bare IPv4 address or DNS name. */
 export function assertHosts(hosts: readonly string[], what: string, minimum = 1): void {
@@ -123,39 +129,39 @@ const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
 
 /** The `bin/benchmark` argument vector (run from the OMB checkout root). */
 export function benchmarkArgs(options: BenchmarkArgsOptions): string[] {
-  const paths = [options.driverFile, ...options.workloadFiles, options.workersFile, options.outputFile].filter(
-    (path): path is string => path !== undefined,
-  );
+  const paths = [
+    options.driverFile,
+    ...options.workloadFiles,
+    options.workersFile,
+    options.outputFile,
+  ].filter((path): path is string => path !== undefined);
   const bad = paths.filter((path) => !SAFE_PATH.test(path));
   if (
     bad.length > 0 ||
     options.workloadFiles.length === 0 ||
     (options.outputFile !== undefined && options.workloadFiles.length > 1)
   ) {
-    throw new ValidationError(
-      'Invalid benchmark arguments',
-      [
-        ...bad.map((path) => ({
-          path: 'files',
-          message: 'path has characters that would need quoting',
-          expected: 'letters, digits, . _ / -',
-          received: JSON.stringify(path),
-        })),
-        ...(options.workloadFiles.length === 0
-          ? [{ path: 'workloadFiles', message: 'at least one workload file is needed' }]
-          : []),
-        ...(options.outputFile !== undefined && options.workloadFiles.length > 1
-          ? [
-              {
-                path: 'outputFile',
-                message: 'OMB writes each workload to --output in turn, so only the last result would remain',
-                expected: 'one workload file with outputFile',
-                received: `${options.workloadFiles.length} workload files`,
-              },
-            ]
-          : []),
-      ],
-    );
+    throw new ValidationError('Invalid benchmark arguments', [
+      ...bad.map((path) => ({
+        path: 'files',
+        message: 'path has characters that would need quoting',
+        expected: 'letters, digits, . _ / -',
+        received: JSON.stringify(path),
+      })),
+      ...(options.workloadFiles.length === 0
+        ? [{ path: 'workloadFiles', message: 'at least one workload file is needed' }]
+        : []),
+      ...(options.outputFile !== undefined && options.workloadFiles.length > 1
+        ? [
+            {
+              path: 'outputFile',
+              message: 'OMB writes each workload to --output in turn, so only the last result would remain',
+              expected: 'one workload file with outputFile',
+              received: `${options.workloadFiles.length} workload files`,
+            },
+          ]
+        : []),
+    ]);
   }
   return [
     'bin/benchmark',

@@ -100,7 +100,9 @@ function combinations(matrix: Matrix | undefined): Combination[] {
   for (const key of MATRIX_KEYS) {
     const values = matrix[key] as ReadonlyArray<number | string> | undefined;
     if (values === undefined) continue;
-    result = result.flatMap((partial) => values.map((value) => ({ ...partial, [key]: value }) as Combination));
+    result = result.flatMap((partial) =>
+      values.map((value) => ({ ...partial, [key]: value }) as Combination),
+    );
   }
   return result;
 }
@@ -134,7 +136,8 @@ function concreteRuns(
   matrixRate: number | undefined,
   combination: Combination,
 ): Array<Omit<PlannedRun, 'index' | 'id' | 'timeoutMinutes'>> {
-  const matrix = Object.keys(combination).length > 0 ? { matrix: combination as Record<string, number | string> } : {};
+  const matrix =
+    Object.keys(combination).length > 0 ? { matrix: combination as Record<string, number | string> } : {};
   const common = { type: run.type, planRunIndex, messageSize: workload.messageSize, ...matrix };
   const plain = (targetRate: number | undefined, omb: OmbWorkload) => ({
     ...common,

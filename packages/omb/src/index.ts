@@ -22,5 +22,11 @@ export {
   parseOmbResult,
   SAMPLE_INTERVAL_SECONDS,
 } from './results.js';
-export { type BacklogTrend, type RunSummary, type SummarizeOptions, summarizeRun, type Throughput } from './summary.js';
+export {
+  type BacklogTrend,
+  type RunSummary,
+  type SummarizeOptions,
+  summarizeRun,
+  type Throughput,
+} from './summary.js';
 export { type OmbWorkload, ombWorkloadYaml, toOmbWorkload } from './workload.js';

@@ -38,7 +38,9 @@ export function detectPlateau(steps: readonly RampStep[], options: PlateauOption
   }
   const judged = steps.map((step, index) => {
     const deviation = step.targetRate > 0 ? 1 - step.achievedRate / step.targetRate : 0;
-    const short = !Number.isFinite(step.achievedRate) || step.achievedRate < step.targetRate * (1 - options.allowedDeviation);
+    const short =
+      !Number.isFinite(step.achievedRate) ||
+      step.achievedRate < step.targetRate * (1 - options.allowedDeviation);
     return { ...step, index, deviation, short };
   });
   let run = 0;

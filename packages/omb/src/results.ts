@@ -24,7 +24,13 @@ type LatencyKind = (typeof LATENCIES)[number];
 const capitalize = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
 
 const SCALAR_STRINGS = ['workload', 'driver'] as const;
-const SCALAR_NUMBERS = ['messageSize', 'topics', 'partitions', 'producersPerTopic', 'consumersPerTopic'] as const;
+const SCALAR_NUMBERS = [
+  'messageSize',
+  'topics',
+  'partitions',
+  'producersPerTopic',
+  'consumersPerTopic',
+] as const;
 const RATE_SERIES = ['publishRate', 'publishErrorRate', 'consumeRate', 'backlog'] as const;
 
 /** Every field of the current OMB `TestResult`. */
@@ -118,7 +124,7 @@ export function parseOmbResult(json: string | unknown, options: { file?: string 
       return undefined;
     }
     const numbers = item.map(toNumber);
-    const bad = numbers.findIndex((number) => number === undefined);
+    const bad = numbers.indexOf(undefined);
     if (bad >= 0) {
       issue(`${key}.${bad}`, 'a number', item[bad]);
       return undefined;
@@ -183,7 +189,9 @@ export function parseOmbResult(json: string | unknown, options: { file?: string 
     ...(file === undefined ? {} : { file }),
     ...optional('workload', text('workload')),
     ...optional('driver', text('driver')),
-    ...Object.fromEntries(SCALAR_NUMBERS.map((key) => [key, scalar(key)]).filter(([, item]) => item !== undefined)),
+    ...Object.fromEntries(
+      SCALAR_NUMBERS.map((key) => [key, scalar(key)]).filter(([, item]) => item !== undefined),
+    ),
     series: {
       publishRate,
       ...optional('publishErrorRate', series('publishErrorRate')),

@@ -91,14 +91,16 @@ function latency(
   series: Partial<Record<LatencyStat, number[]>>,
 ): { stats: LatencyStats; source: 'aggregated' | 'quantiles' | 'samples' | 'none' } {
   const stats: LatencyStats = { ...aggregated };
-  let source: 'aggregated' | 'quantiles' | 'samples' | 'none' = Object.keys(aggregated).length > 0 ? 'aggregated' : 'none';
+  let source: 'aggregated' | 'quantiles' | 'samples' | 'none' =
+    Object.keys(aggregated).length > 0 ? 'aggregated' : 'none';
   for (const [stat, percentile] of Object.entries(PERCENTILE_OF) as Array<[LatencyStat, number]>) {
     if (stats[stat] !== undefined || quantiles === undefined || quantiles.length === 0) continue;
     const found = quantiles.find(([p]) => p >= percentile - 1e-9) ?? quantiles.at(-1)!;
     stats[stat] = found[1];
     if (source === 'none') source = 'quantiles';
   }
-  if (stats.max === undefined && quantiles !== undefined && quantiles.length > 0) stats.max = quantiles.at(-1)![1];
+  if (stats.max === undefined && quantiles !== undefined && quantiles.length > 0)
+    stats.max = quantiles.at(-1)![1];
   if (stats.max === undefined && series.max !== undefined && series.max.length > 0) {
     // The largest per-sample maximum is the run's maximum.
     stats.max = Math.max(...series.max);
@@ -119,7 +121,8 @@ export function summarizeRun(result: OmbResult, options: SummarizeOptions = {}):
     rate === undefined || messageSize === undefined ? undefined : (rate * messageSize) / (1024 * 1024);
   const publishRate = mean(result.series.publishRate);
   const consumeRate = mean(result.series.consumeRate);
-  if (result.samples === 0) warnings.push('the result has no samples: the run ended before its first 10 s period');
+  if (result.samples === 0)
+    warnings.push('the result has no samples: the run ended before its first 10 s period');
   if (messageSize === undefined) warnings.push('message size unknown: MB/s cannot be computed');
 
   const publishLatency = latency(
@@ -133,7 +136,8 @@ export function summarizeRun(result: OmbResult, options: SummarizeOptions = {}):
     result.series.endToEndLatency,
   );
   if (publishLatency.source === 'none') warnings.push('no publish latency in the result');
-  if (publishLatency.source === 'samples') warnings.push('publish latency percentiles unavailable: only per-sample maxima');
+  if (publishLatency.source === 'samples')
+    warnings.push('publish latency percentiles unavailable: only per-sample maxima');
   if (endToEnd.source === 'none') warnings.push('no end-to-end latency in the result');
 
   const errorsPerSec = mean(result.series.publishErrorRate);
@@ -151,7 +155,8 @@ export function summarizeRun(result: OmbResult, options: SummarizeOptions = {}):
   if (backlog.trend === 'growing' && options.backlogExpected !== true) warnings.push(backlog.verdict);
 
   const target = options.targetRate;
-  const achievedRatio = target === undefined || target <= 0 || publishRate === undefined ? undefined : publishRate / target;
+  const achievedRatio =
+    target === undefined || target <= 0 || publishRate === undefined ? undefined : publishRate / target;
   const met = achievedRatio === undefined ? undefined : achievedRatio >= 1 - allowedDeviation;
   if (met === false) {
     warnings.push(

@@ -27,7 +27,12 @@ runs:
   - { type: max-rate, name: "find-max" }
 `),
     );
-    expect(runs.map((run) => run.id)).toEqual(['001-latency-1k', '002-latency-1k-2', '003-fixed-rate-2500', '004-find-max']);
+    expect(runs.map((run) => run.id)).toEqual([
+      '001-latency-1k',
+      '002-latency-1k-2',
+      '003-fixed-rate-2500',
+      '004-find-max',
+    ]);
     expect(runs[2]!.workload).toMatchObject({
       producerRate: 2500,
       partitionsPerTopic: 4,
@@ -80,7 +85,13 @@ runs:
       [7500, 4, 1],
       [10000, 4, 2],
     ]);
-    expect(runs[0]!.ramp).toEqual({ group: 'ramp', step: 0, steps: 3, allowedDeviation: 0.05, consecutiveSteps: 3 });
+    expect(runs[0]!.ramp).toEqual({
+      group: 'ramp',
+      step: 0,
+      steps: 3,
+      allowedDeviation: 0.05,
+      consecutiveSteps: 3,
+    });
   });
 
   it('builds a backlog run with OMB backlog keys and an estimated duration', () => {
@@ -90,7 +101,11 @@ workload: { messageSize: 1024, testDurationMinutes: 5, warmupDurationMinutes: 1 
 runs: [{ type: backlog, producerRate: 10000, consumerBacklogSizeGB: 1, backlogDrainRatio: 0.9 }]
 `),
     );
-    expect(run!.workload).toMatchObject({ producerRate: 10000, consumerBacklogSizeGB: 1, backlogDrainRatio: 0.9 });
+    expect(run!.workload).toMatchObject({
+      producerRate: 10000,
+      consumerBacklogSizeGB: 1,
+      backlogDrainRatio: 0.9,
+    });
     // 1 GiB at 10,000 × 1 KiB/s ≈ 1.75 min to build, as long again to drain.
     expect(run!.expectedDurationMinutes).toBe(1 + 2 * 2 + 5);
     expect(run!.durationIsEstimate).toBe(true);
@@ -98,13 +113,18 @@ runs: [{ type: backlog, producerRate: 10000, consumerBacklogSizeGB: 1, backlogDr
 
   it('never produces an unsafe or duplicate id', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('max-rate', 'latency'), { minLength: 1, maxLength: 30 }), (types) => {
-        const runs = expandTestPlan(plan(`name: p\nruns:\n${types.map((type) => `  - type: ${type}\n`).join('')}`));
-        const ids = runs.map((run) => run.id);
-        expect(new Set(ids).size).toBe(ids.length);
-        expect([...ids].sort()).toEqual(ids);
-        for (const id of ids) expect(id).toMatch(/^[0-9]{3}-[a-z0-9-]+$/);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('max-rate', 'latency'), { minLength: 1, maxLength: 30 }),
+        (types) => {
+          const runs = expandTestPlan(
+            plan(`name: p\nruns:\n${types.map((type) => `  - type: ${type}\n`).join('')}`),
+          );
+          const ids = runs.map((run) => run.id);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect([...ids].sort()).toEqual(ids);
+          for (const id of ids) expect(id).toMatch(/^[0-9]{3}-[a-z0-9-]+$/);
+        },
+      ),
     );
   });
 });
@@ -128,10 +148,20 @@ describe('driver and workers', () => {
   const driver = plan('name: p\nruns: [{ type: max-rate }]\n').driver;
 
   it('lists every broker once with the scheme once', () => {
-    const config = pulsarDriver({ brokers: ['10.0.0.1', 'b2.internal'], cluster, driver, brokerServicePort: 6651 });
+    const config = pulsarDriver({
+      brokers: ['10.0.0.1', 'b2.internal'],
+      cluster,
+      driver,
+      brokerServicePort: 6651,
+    });
     expect(config.client.serviceUrl).toBe('pulsar://10.0.0.1:6651,b2.internal:6651');
     expect(config.client.httpUrl).toBe('http://10.0.0.1:8080,b2.internal:8080');
-    expect(config.client.persistence).toEqual({ ensembleSize: 3, writeQuorum: 3, ackQuorum: 2, deduplicationEnabled: false });
+    expect(config.client.persistence).toEqual({
+      ensembleSize: 3,
+      writeQuorum: 3,
+      ackQuorum: 2,
+      deduplicationEnabled: false,
+    });
   });
 
   it('refuses hosts with schemes, ports, or separators', () => {
@@ -140,7 +170,11 @@ describe('driver and workers', () => {
       throw new Error('accepted');
     } catch (error) {
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual(['brokers.0', 'brokers.1', 'brokers.2']);
+      expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual([
+        'brokers.0',
+        'brokers.1',
+        'brokers.2',
+      ]);
     }
     expect(() => pulsarDriver({ brokers: [], cluster, driver })).toThrow(ValidationError);
   });
@@ -175,7 +209,9 @@ describe('driver and workers', () => {
       'lab/results/001-a.json',
       'lab/workloads/001-a.yaml',
     ]);
-    expect(() => benchmarkArgs({ driverFile: 'd.yaml', workloadFiles: ['a b.yaml'] })).toThrow(ValidationError);
+    expect(() => benchmarkArgs({ driverFile: 'd.yaml', workloadFiles: ['a b.yaml'] })).toThrow(
+      ValidationError,
+    );
     expect(() =>
       benchmarkArgs({ driverFile: 'd.yaml', workloadFiles: ['a.yaml', 'b.yaml'], outputFile: 'out.json' }),
     ).toThrow(/only the last result would remain|Invalid benchmark arguments/);

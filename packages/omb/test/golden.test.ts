@@ -46,7 +46,9 @@ const plans = (await readdir(plansDir)).filter((name) => name.endsWith('.yaml'))
 
 describe('workload golden files for every shipped test plan', () => {
   it.each(plans)('%s', async (name) => {
-    const plan: TestPlan = parseConfigText('testPlan', await readFile(join(plansDir, name), 'utf8'), { file: name });
+    const plan: TestPlan = parseConfigText('testPlan', await readFile(join(plansDir, name), 'utf8'), {
+      file: name,
+    });
     const runs = expandTestPlan(plan);
     const stem = name.replace(/\.yaml$/, '');
     const index = runs.map(
@@ -64,12 +66,20 @@ describe('workload golden files for every shipped test plan', () => {
 });
 
 describe('driver and workers golden files', () => {
-  const cluster = parseConfigText('cluster', 'clusterName: lab\nmanagedLedger: { ensembleSize: 3, writeQuorum: 2, ackQuorum: 2 }\n', {
-    file: 'cluster.yaml',
-  });
-  const plan = parseConfigText('testPlan', 'name: p\ndriver:\n  consumer: { subscriptionType: Shared }\nruns: [{ type: max-rate }]\n', {
-    file: 'plan.yaml',
-  });
+  const cluster = parseConfigText(
+    'cluster',
+    'clusterName: lab\nmanagedLedger: { ensembleSize: 3, writeQuorum: 2, ackQuorum: 2 }\n',
+    {
+      file: 'cluster.yaml',
+    },
+  );
+  const plan = parseConfigText(
+    'testPlan',
+    'name: p\ndriver:\n  consumer: { subscriptionType: Shared }\nruns: [{ type: max-rate }]\n',
+    {
+      file: 'plan.yaml',
+    },
+  );
 
   it('pulsar driver with every broker and the cluster quorum', async () => {
     await golden(

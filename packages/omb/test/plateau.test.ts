@@ -14,7 +14,13 @@ describe('detectPlateau', () => {
 
   it('confirms after N consecutive short steps and reports the highest sustained rate', () => {
     const verdict = detectPlateau(
-      [step(10_000, 10_000), step(20_000, 20_000), step(30_000, 27_000), step(40_000, 27_500), step(50_000, 27_400)],
+      [
+        step(10_000, 10_000),
+        step(20_000, 20_000),
+        step(30_000, 27_000),
+        step(40_000, 27_500),
+        step(50_000, 27_400),
+      ],
       options,
     );
     expect(verdict).toMatchObject({
@@ -41,7 +47,9 @@ describe('detectPlateau', () => {
   });
 
   it('counts a missing (NaN) result as short', () => {
-    expect(detectPlateau([step(1000, Number.NaN)], { allowedDeviation: 0.1, consecutiveSteps: 1 })).toMatchObject({
+    expect(
+      detectPlateau([step(1000, Number.NaN)], { allowedDeviation: 0.1, consecutiveSteps: 1 }),
+    ).toMatchObject({
       plateaued: true,
       confirmedAtStep: 0,
       maxSustainedRate: undefined,
@@ -56,9 +64,15 @@ describe('detectPlateau', () => {
   it('plateaus exactly when N consecutive steps fall short (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ target: fc.integer({ min: 1, max: 1e6 }), ratio: fc.double({ min: 0, max: 1.2, noNaN: true }) }), {
-          maxLength: 15,
-        }),
+        fc.array(
+          fc.record({
+            target: fc.integer({ min: 1, max: 1e6 }),
+            ratio: fc.double({ min: 0, max: 1.2, noNaN: true }),
+          }),
+          {
+            maxLength: 15,
+          },
+        ),
         fc.integer({ min: 1, max: 4 }),
         fc.double({ min: 0, max: 0.5, noNaN: true }),
         (raw, consecutiveSteps, allowedDeviation) => {

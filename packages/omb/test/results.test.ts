@@ -14,7 +14,12 @@ describe('parseOmbResult: current schema', async () => {
   it('reads every field and misses none', () => {
     expect(result.missingFields).toEqual([]);
     expect(result.extraFields).toEqual([]);
-    expect(result).toMatchObject({ workload: 'fixed-rate-10k', driver: 'Pulsar', messageSize: 1024, partitions: 16 });
+    expect(result).toMatchObject({
+      workload: 'fixed-rate-10k',
+      driver: 'Pulsar',
+      messageSize: 1024,
+      partitions: 16,
+    });
     expect(result.samples).toBe(6);
     expect(result.series.publishDelayLatency.p99).toHaveLength(6);
     expect(result.aggregated.publishLatency).toMatchObject({ p50: 2.1, p99: 5.8, p999: 12.7, max: 41.9 });
@@ -82,10 +87,20 @@ describe('parseOmbResult: the real 2021 fork result', async () => {
     expect(result.workload).toBe('1 producer / 1 consumers on 1 topic');
     expect(result.samples).toBe(12);
     expect(result.missingFields).toEqual(
-      expect.arrayContaining(['messageSize', 'publishErrorRate', 'publishDelayLatency50pct', 'aggregatedPublishDelayLatencyMax']),
+      expect.arrayContaining([
+        'messageSize',
+        'publishErrorRate',
+        'publishDelayLatency50pct',
+        'aggregatedPublishDelayLatencyMax',
+      ]),
     );
     expect(result.extraFields).toEqual(
-      expect.arrayContaining(['messagesSent', 'messagesReceived', 'subscriptionChangeLatencyAvg', 'aggregatedsubscriptionChangeLatencyMax']),
+      expect.arrayContaining([
+        'messagesSent',
+        'messagesReceived',
+        'subscriptionChangeLatencyAvg',
+        'aggregatedsubscriptionChangeLatencyMax',
+      ]),
     );
     expect(result.aggregated.endToEndLatency.p99).toBe(53_430.015);
     expect(result.quantiles.publishLatency?.length).toBe(611);
@@ -138,7 +153,11 @@ describe('parseOmbResult: what is not an OMB result', () => {
 
   it('rejects known fields of the wrong type, all at once', () => {
     const error = reject({ publishRate: [1, 'fast'], consumeRate: 5, workload: 3 });
-    expect(error.issues.map((issue) => issue.path).sort()).toEqual(['consumeRate', 'publishRate.1', 'workload']);
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual([
+      'consumeRate',
+      'publishRate.1',
+      'workload',
+    ]);
   });
 
   it('accepts bare NaN tokens some writers emit', () => {

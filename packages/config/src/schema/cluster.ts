@@ -73,7 +73,10 @@ export const managedLedgerSchema = z
         code: 'custom',
         path: ['writeQuorum'],
         message: 'the write quorum cannot be larger than the ensemble',
-        params: { expected: `at most ensembleSize (${quorum.ensembleSize})`, received: String(quorum.writeQuorum) },
+        params: {
+          expected: `at most ensembleSize (${quorum.ensembleSize})`,
+          received: String(quorum.writeQuorum),
+        },
       });
     }
     if (quorum.ackQuorum > quorum.writeQuorum) {
@@ -81,7 +84,10 @@ export const managedLedgerSchema = z
         code: 'custom',
         path: ['ackQuorum'],
         message: 'the ack quorum cannot be larger than the write quorum',
-        params: { expected: `at most writeQuorum (${quorum.writeQuorum})`, received: String(quorum.ackQuorum) },
+        params: {
+          expected: `at most writeQuorum (${quorum.writeQuorum})`,
+          received: String(quorum.ackQuorum),
+        },
       });
     }
   });
@@ -90,9 +96,7 @@ export const clusterSchema = z.strictObject({
   /** The Pulsar cluster name (`clusterName`, `initialize-cluster-metadata --cluster`). */
   clusterName: slug('clusterName').max(40).default('lab'),
   zookeeper: z.strictObject({ ...memory(512, 0) }).prefault({}),
-  bookkeeper: z
-    .strictObject({ ...memory(1024, 1024), settings: settingsSchema('bookkeeper') })
-    .prefault({}),
+  bookkeeper: z.strictObject({ ...memory(1024, 1024), settings: settingsSchema('bookkeeper') }).prefault({}),
   broker: z.strictObject({ ...memory(1024, 1024), settings: settingsSchema('broker') }).prefault({}),
   /** The OMB worker JVM on the client instances. */
   client: z.strictObject({ ...memory(1024, 1024) }).prefault({}),

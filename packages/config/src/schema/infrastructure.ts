@@ -61,7 +61,10 @@ export const gp3VolumeSchema = z
         code: 'custom',
         path: ['throughputMBps'],
         message: `gp3 allows at most ${GP3_LIMITS.maxThroughputPerIops} MiB/s per provisioned IOPS`,
-        params: { expected: `at most ${maxThroughput} for ${volume.iops} IOPS`, received: String(volume.throughputMBps) },
+        params: {
+          expected: `at most ${maxThroughput} for ${volume.iops} IOPS`,
+          received: String(volume.throughputMBps),
+        },
       });
     }
   });
@@ -98,7 +101,9 @@ export const networkSchema = z
           const prefix = parseCidr(text)?.prefix ?? 0;
           return prefix >= 16 && prefix <= 24;
         },
-        { message: 'the VPC block must be between /16 and /24 (AWS allows no larger, smaller leaves no room)' },
+        {
+          message: 'the VPC block must be between /16 and /24 (AWS allows no larger, smaller leaves no room)',
+        },
       )
       .default('10.42.0.0/16'),
     availabilityZones: z.int().min(1).max(3).default(1),

@@ -46,7 +46,10 @@ const workloadFields = {
   subscriptionsPerTopic: z.int().min(0).max(1000),
   consumerPerSubscription: z.int().min(1).max(1000),
   producersPerTopic: z.int().min(1).max(1000),
-  testDurationMinutes: z.int().min(1).max(24 * 60),
+  testDurationMinutes: z
+    .int()
+    .min(1)
+    .max(24 * 60),
   warmupDurationMinutes: z.int().min(0).max(60),
 };
 
@@ -197,7 +200,11 @@ export const testPlanSchema = z
     workload: workloadSchema.prefault({}),
     driver: driverSchema,
     /** Added to a run's expected duration to get its timeout (topic creation, result upload, slack). */
-    timeoutMarginMinutes: z.int().min(1).max(24 * 60).default(10),
+    timeoutMarginMinutes: z
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(10),
     runs: z.array(runSchema).min(1).max(200),
   })
   .superRefine((plan, ctx) => {
@@ -214,7 +221,11 @@ export const testPlanSchema = z
           });
         } else seen.set(run.name, index);
       }
-      if (run.type === 'fixed-rate' && run.producerRate === undefined && run.matrix?.producerRate === undefined) {
+      if (
+        run.type === 'fixed-rate' &&
+        run.producerRate === undefined &&
+        run.matrix?.producerRate === undefined
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: ['runs', index, 'producerRate'],
@@ -231,7 +242,10 @@ export const testPlanSchema = z
             message: `a ${run.type} run sets its rates itself; producerRate cannot vary in its matrix`,
           });
         }
-        const combinations = Object.values(run.matrix).reduce((product, values) => product * values.length, 1);
+        const combinations = Object.values(run.matrix).reduce(
+          (product, values) => product * values.length,
+          1,
+        );
         if (combinations > 200) {
           ctx.addIssue({
             code: 'custom',
@@ -244,12 +258,7 @@ export const testPlanSchema = z
     });
   });
 
-function checkWorkload(
-  workload: Workload,
-  run: Run,
-  index: number,
-  ctx: z.RefinementCtx,
-): void {
+function checkWorkload(workload: Workload, run: Run, index: number, ctx: z.RefinementCtx): void {
   const where = (field: keyof Workload): (string | number)[] =>
     run.workload?.[field] !== undefined ? ['runs', index, 'workload', field] : ['workload', field];
   const duration = run.type === 'ramp' ? run.stepDurationMinutes : workload.testDurationMinutes;
@@ -268,7 +277,10 @@ function checkWorkload(
       if (size !== fileSize) {
         ctx.addIssue({
           code: 'custom',
-          path: run.matrix?.messageSize !== undefined ? ['runs', index, 'matrix', 'messageSize'] : where('messageSize'),
+          path:
+            run.matrix?.messageSize !== undefined
+              ? ['runs', index, 'matrix', 'messageSize']
+              : where('messageSize'),
           message: `${workload.payload.file} is ${fileSize} bytes and OMB requires messageSize to match it (runs.${index}); use payload type random for other sizes`,
           params: { expected: String(fileSize), received: String(size) },
         });
