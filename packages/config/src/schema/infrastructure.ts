@@ -1,0 +1,183 @@
+import { tagIssues } from '@lab/core';
+import { z } from 'zod';
+import { slug } from './common.js';
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Parses `a.b.c.d/n`; undefined when it is not a valid IPv4 CIDR block. */
+export function parseCidr(text: string): { octets: number[]; prefix: number } | undefined {
+  const match = CIDR.exec(text);
+  if (match === null) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((octet) => octet > 255) || prefix > 32) return undefined;
+  return { octets, prefix };
+}
+
+const cidr = (what: string) =>
+  z.string().refine((text) => parseCidr(text) !== undefined, {
+    message: `${what} must be an IPv4 CIDR block such as 10.0.0.0/16`,
+  });
+
+// EC2 instance types: family, optional generation/attributes, a dot, a size (t3.small, i4i.2xlarge, m5n.metal).
+const instanceType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/, { message: 'an EC2 instance type such as m5.large' });
+
+/** gp3 limits as the EC2 API documents them (CreateVolume). */
+export const GP3_LIMITS = {
+  minSizeGb: 1,
+  maxSizeGb: 65_536,
+  minIops: 3000,
+  maxIops: 80_000,
+  maxIopsPerGb: 500,
+  minThroughputMBps: 125,
+  maxThroughputMBps: 2000,
+  maxThroughputPerIops: 0.25,
+} as const;
+
+export const gp3VolumeSchema = z
+  .strictObject({
+    sizeGb: z.int().min(GP3_LIMITS.minSizeGb).max(GP3_LIMITS.maxSizeGb),
+    iops: z.int().min(GP3_LIMITS.minIops).max(GP3_LIMITS.maxIops).default(3000),
+    throughputMBps: z.int().min(GP3_LIMITS.minThroughputMBps).max(GP3_LIMITS.maxThroughputMBps).default(125),
+  })
+  .superRefine((volume, ctx) => {
+    // Below the 3000 IOPS baseline the per-GiB rule does not apply: every gp3 volume gets 3000.
+    if (volume.iops > GP3_LIMITS.minIops && volume.iops > volume.sizeGb * GP3_LIMITS.maxIopsPerGb) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['iops'],
+        message: `gp3 allows at most ${GP3_LIMITS.maxIopsPerGb} IOPS per GiB`,
+        params: {
+          expected: `at most ${Math.max(GP3_LIMITS.minIops, volume.sizeGb * GP3_LIMITS.maxIopsPerGb)} for ${volume.sizeGb} GiB`,
+          received: String(volume.iops),
+        },
+      });
+    }
+    const maxThroughput = Math.floor(volume.iops * GP3_LIMITS.maxThroughputPerIops);
+    if (volume.throughputMBps > GP3_LIMITS.minThroughputMBps && volume.throughputMBps > maxThroughput) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['throughputMBps'],
+        message: `gp3 allows at most ${GP3_LIMITS.maxThroughputPerIops} MiB/s per provisioned IOPS`,
+        params: {
+          expected: `at most ${maxThroughput} for ${volume.iops} IOPS`,
+          received: String(volume.throughputMBps),
+        },
+      });
+    }
+  });
+export type Gp3Volume = z.infer<typeof gp3VolumeSchema>;
+
+interface RoleDefaults {
+  count: number;
+  instanceType: string;
+  rootVolumeGb: number;
+}
+
+const roleShape = (defaults: RoleDefaults) => ({
+  count: z.int().min(1).max(100).default(defaults.count),
+  instanceType: instanceType.default(defaults.instanceType),
+  // The AMI's root snapshot (Amazon Linux + Java + Pulsar + OMB) needs room; smaller fails at launch.
+  rootVolumeGb: z.int().min(16).max(1024).default(defaults.rootVolumeGb),
+});
+
+const roleSchema = (defaults: RoleDefaults) => z.strictObject(roleShape(defaults)).prefault({});
+
+export const bookkeeperRoleSchema = z
+  .strictObject({
+    ...roleShape({ count: 3, instanceType: 't3.large', rootVolumeGb: 30 }),
+    journal: gp3VolumeSchema.prefault({ sizeGb: 20 }),
+    ledgers: gp3VolumeSchema.prefault({ sizeGb: 50 }),
+  })
+  .prefault({});
+
+export const networkSchema = z
+  .strictObject({
+    vpcCidr: cidr('vpcCidr')
+      .refine(
+        (text) => {
+          const prefix = parseCidr(text)?.prefix ?? 0;
+          return prefix >= 16 && prefix <= 24;
+        },
+        {
+          message: 'the VPC block must be between /16 and /24 (AWS allows no larger, smaller leaves no room)',
+        },
+      )
+      .default('10.42.0.0/16'),
+    availabilityZones: z.int().min(1).max(3).default(1),
+    /**
+     * Addresses allowed to reach the cluster's HTTP endpoints from outside. Empty: no inbound
+     * access at all; everything goes through SSM.
+     */
+    adminCidrs: z
+      .array(
+        cidr('adminCidrs entries').refine((text) => parseCidr(text)?.prefix !== 0, {
+          message: '0.0.0.0/0 would open the cluster to the internet; name your own address range',
+        }),
+      )
+      .max(20)
+      .default([]),
+  })
+  .prefault({});
+
+export const infrastructureSchema = z
+  .strictObject({
+    /** A label for the experiment, used in names and the `Name` tag; the experiment id is generated. */
+    name: slug('name').max(40).default('pulsar-lab'),
+    description: z.string().max(500).optional(),
+    /** The user's own tags, added to every resource next to the lab's four. */
+    tags: z
+      .record(z.string(), z.string())
+      .default({})
+      .superRefine((tags, ctx) => {
+        for (const issue of tagIssues(tags)) {
+          const key = issue.path.startsWith('tags.') ? issue.path.slice('tags.'.length) : undefined;
+          ctx.addIssue({
+            code: 'custom',
+            path: key === undefined ? [] : [key],
+            message: issue.message,
+            params: { expected: issue.expected ?? 'a tag AWS accepts', received: issue.received ?? key },
+          });
+        }
+      }),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'an AWS region such as us-east-1' })
+      .default('us-east-1'),
+    /** Spot instances: cheaper, but AWS may reclaim one mid-benchmark. */
+    spot: z.boolean().default(false),
+    network: networkSchema,
+    pulsarVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, { message: 'a Pulsar release such as 4.0.4' })
+      .default('4.0.4'),
+    /** Use this AMI instead of the newest lab AMI for `pulsarVersion`. */
+    amiId: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8,17}$/, { message: 'an AMI id such as ami-0123456789abcdef0' })
+      .optional(),
+    roles: z
+      .strictObject({
+        zookeeper: roleSchema({ count: 3, instanceType: 't3.small', rootVolumeGb: 20 }),
+        bookkeeper: bookkeeperRoleSchema,
+        broker: roleSchema({ count: 2, instanceType: 't3.medium', rootVolumeGb: 20 }),
+        client: roleSchema({ count: 2, instanceType: 't3.medium', rootVolumeGb: 20 }),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const zookeepers = config.roles.zookeeper.count;
+    if (zookeepers % 2 === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roles', 'zookeeper', 'count'],
+        message: 'ZooKeeper needs an odd number of servers for a majority quorum',
+        params: { expected: 'an odd number (1, 3, 5)', received: String(zookeepers) },
+      });
+    }
+  });
+
+export type InfrastructureConfig = z.infer<typeof infrastructureSchema>;
+export type InfrastructureConfigInput = z.input<typeof infrastructureSchema>;
