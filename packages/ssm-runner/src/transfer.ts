@@ -213,7 +213,9 @@ export async function putFile(options: PutFileOptions): Promise<TransferResult> 
     issues.push({ path: 'owner', message: 'not an owner', expected: 'user or user:group', received: options.owner });
   }
   const maxScriptBytes = options.maxScriptBytes ?? DEFAULT_MAX_SCRIPT_BYTES;
-  const partChars = Math.floor((maxScriptBytes - SCRIPT_OVERHEAD_BYTES - options.remotePath.length * 4) / 4) * 4;
+  // A path containing `{{` makes the whole script travel base64-encoded (see agentCommands): 4/3 larger.
+  const room = maxScriptBytes - SCRIPT_OVERHEAD_BYTES - Buffer.byteLength(options.remotePath) * 4;
+  const partChars = Math.floor((options.remotePath.includes('{{') ? (room * 3) / 4 : room) / 4) * 4;
   if (partChars < 4) {
     issues.push({ path: 'maxScriptBytes', message: 'too small for any data', received: String(maxScriptBytes) });
   }

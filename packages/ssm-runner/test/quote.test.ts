@@ -5,32 +5,8 @@ import { join } from 'node:path';
 import { ValidationError } from '@lab/core';
 import { describe, expect, it } from 'vitest';
 import { agentCommands, shellJoin, shellQuote } from '../src/index.js';
+import { HOSTILE } from './support/hostile.js';
 
-export const HOSTILE = [
-  "a'; rm -rf / #",
-  '$(touch pwned)',
-  '`touch pwned`',
-  '"; touch pwned; echo "',
-  "it's",
-  "''",
-  "\\'",
-  'back\\slash\\',
-  'multi\nline\n\n',
-  '\ttab and  spaces ',
-  '',
-  '*',
-  '~',
-  '-n',
-  '--help',
-  'A=b',
-  '$HOME ${PATH} $((1+1))',
-  '!! !$ history',
-  '{{ssm:/secret}} {{ commands }}',
-  'ünïcødé € 日本語 🚀',
-  '\u0001\u0007\u001b[31mcontrol\u007f',
-  'trailing backslash \\',
-  '| & ; < > ( ) [ ] # %',
-];
 
 /** Runs `script` with `shell -c`, in a fresh directory, and returns stdout and what the directory holds afterwards. */
 function run(shell: string, script: string, args: string[] = []) {
