@@ -121,7 +121,10 @@ export async function sendCommand(
  * Every invocation of one command with its status and plugin details — one
  * ListCommandInvocations request per page of 50. Right after SendCommand the list may be empty.
  */
-export async function listInvocations(context: SsmCallContext, commandId: string): Promise<CommandInvocation[]> {
+export async function listInvocations(
+  context: SsmCallContext,
+  commandId: string,
+): Promise<CommandInvocation[]> {
   const invocations: CommandInvocation[] = [];
   let nextToken: string | undefined;
   do {

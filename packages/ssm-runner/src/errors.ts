@@ -88,8 +88,7 @@ export class SsmInstanceNotRegisteredError extends LabError {
       'SSM_INSTANCE_NOT_REGISTERED',
       `SSM rejected the command (InvalidInstanceId): at least one of these instances is not a registered, running managed node: ${listIds(instanceIds)}`,
       {
-        hint:
-          'The SSM agent registers a minute or two after boot: wait until DescribeInstanceInformation reports PingStatus=Online for every instance (the health cascade does), and check that the instance profile allows SSM.',
+        hint: 'The SSM agent registers a minute or two after boot: wait until DescribeInstanceInformation reports PingStatus=Online for every instance (the health cascade does), and check that the instance profile allows SSM.',
         cause,
         details: { instanceIds },
       },
@@ -123,7 +122,12 @@ export class SsmCommandFailedError extends LabError {
   readonly failed: readonly InstanceResult[];
   readonly commandIds: readonly string[];
 
-  constructor(description: string, commandIds: readonly string[], failed: readonly InstanceResult[], lines: string) {
+  constructor(
+    description: string,
+    commandIds: readonly string[],
+    failed: readonly InstanceResult[],
+    lines: string,
+  ) {
     super(
       'SSM_COMMAND_FAILED',
       failed.length === 0
@@ -162,10 +166,14 @@ export class RemoteFileNotFoundError extends LabError {
 /** The bytes that arrived are not the bytes that were sent. */
 export class TransferChecksumError extends LabError {
   constructor(what: string, expected: string, actual: string, details: Record<string, unknown> = {}) {
-    super('TRANSFER_CHECKSUM_MISMATCH', `${what}: checksum mismatch (expected sha256 ${expected}, got ${actual})`, {
-      hint: 'The data was corrupted or cut in transit; retry the transfer.',
-      details: { expected, actual, ...details },
-    });
+    super(
+      'TRANSFER_CHECKSUM_MISMATCH',
+      `${what}: checksum mismatch (expected sha256 ${expected}, got ${actual})`,
+      {
+        hint: 'The data was corrupted or cut in transit; retry the transfer.',
+        details: { expected, actual, ...details },
+      },
+    );
   }
 }
 

@@ -13,7 +13,12 @@ const SAFE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
 export function shellQuote(value: string): string {
   if (value.includes('\0')) {
     throw new ValidationError('A shell word cannot contain a NUL byte', [
-      { path: 'argv', message: 'contains a NUL byte', expected: 'text without NUL', received: printable(value) },
+      {
+        path: 'argv',
+        message: 'contains a NUL byte',
+        expected: 'text without NUL',
+        received: printable(value),
+      },
     ]);
   }
   if (SAFE_WORD.test(value)) return value;

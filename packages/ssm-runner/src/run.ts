@@ -235,7 +235,12 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         if (clock.now() - command.sentAt < window) return;
         throw error instanceof SsmApiError
           ? error
-          : new SsmApiError('ListCommandInvocations', `command ${command.commandId}`, awsErrorCode(error), error);
+          : new SsmApiError(
+              'ListCommandInvocations',
+              `command ${command.commandId}`,
+              awsErrorCode(error),
+              error,
+            );
       }
       throw error;
     }
@@ -328,7 +333,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       const lastError = error.lastError;
       throw new SsmDeadlineError(plan.description, clock.now() - start, state, lastError ?? error);
     }
-    if (error instanceof AbortedError || signal?.aborted) throw new SsmAbortedError(plan.description, state, error);
+    if (error instanceof AbortedError || signal?.aborted)
+      throw new SsmAbortedError(plan.description, state, error);
     if (isLabError(error)) throw error;
     throw new SsmApiError('Run Command', plan.description, awsErrorCode(error), error);
   }
@@ -341,7 +347,12 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   emitter.emit(
     'ssm.command.finished',
     `${plan.description}: ${succeeded}/${results.length} instance(s) succeeded in ${(elapsedMs / 1000).toFixed(1)} s`,
-    { commandIds: tracked.map((command) => command.commandId), outcomes: byOutcome, elapsedMs, apiCalls: context.calls },
+    {
+      commandIds: tracked.map((command) => command.commandId),
+      outcomes: byOutcome,
+      elapsedMs,
+      apiCalls: context.calls,
+    },
     succeeded === results.length && results.length > 0 ? 'info' : 'warn',
   );
   return {
@@ -389,7 +400,8 @@ function planCommand(options: RunCommandOptions): Plan {
   let batches: string[][] | undefined;
   if (options.instanceIds !== undefined) {
     const unique = [...new Set(options.instanceIds)];
-    if (unique.length === 0) issues.push({ path: 'instanceIds', message: 'no instance ids', expected: 'at least one' });
+    if (unique.length === 0)
+      issues.push({ path: 'instanceIds', message: 'no instance ids', expected: 'at least one' });
     unique.forEach((id, index) => {
       if (!INSTANCE_ID.test(id)) {
         issues.push({
@@ -407,7 +419,12 @@ function planCommand(options: RunCommandOptions): Plan {
   }
   if (options.targets !== undefined) {
     if (options.targets.length < 1 || options.targets.length > 5) {
-      issues.push({ path: 'targets', message: 'wrong number of targets', expected: '1 to 5', received: String(options.targets.length) });
+      issues.push({
+        path: 'targets',
+        message: 'wrong number of targets',
+        expected: '1 to 5',
+        received: String(options.targets.length),
+      });
     }
     options.targets.forEach((target, index) => {
       if (target.Key === '' || target.Values.length === 0) {
@@ -426,15 +443,33 @@ function planCommand(options: RunCommandOptions): Plan {
   const deliveryTimeoutSeconds = options.deliveryTimeoutSeconds ?? 600;
   checkInteger(issues, 'deliveryTimeoutSeconds', deliveryTimeoutSeconds, 30, 2_592_000);
   if (options.comment !== undefined && options.comment.length > 100) {
-    issues.push({ path: 'comment', message: 'too long', expected: 'at most 100 characters', received: `${options.comment.length}` });
+    issues.push({
+      path: 'comment',
+      message: 'too long',
+      expected: 'at most 100 characters',
+      received: `${options.comment.length}`,
+    });
   }
   if (options.maxConcurrency !== undefined && !RATE.test(String(options.maxConcurrency))) {
-    issues.push({ path: 'maxConcurrency', message: 'not a count or percentage', expected: 'e.g. 10 or 25%', received: String(options.maxConcurrency) });
+    issues.push({
+      path: 'maxConcurrency',
+      message: 'not a count or percentage',
+      expected: 'e.g. 10 or 25%',
+      received: String(options.maxConcurrency),
+    });
   }
   if (options.maxErrors !== undefined && !ERRORS.test(String(options.maxErrors))) {
-    issues.push({ path: 'maxErrors', message: 'not a count or percentage', expected: 'e.g. 0 or 10%', received: String(options.maxErrors) });
+    issues.push({
+      path: 'maxErrors',
+      message: 'not a count or percentage',
+      expected: 'e.g. 0 or 10%',
+      received: String(options.maxErrors),
+    });
   }
-  if (options.workingDirectory !== undefined && (options.workingDirectory === '' || options.workingDirectory.includes('\0'))) {
+  if (
+    options.workingDirectory !== undefined &&
+    (options.workingDirectory === '' || options.workingDirectory.includes('\0'))
+  ) {
     issues.push({ path: 'workingDirectory', message: 'must be a non-empty path without NUL bytes' });
   }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
@@ -463,7 +498,9 @@ function planCommand(options: RunCommandOptions): Plan {
   if (issues.length > 0) throw new ValidationError('Invalid runCommand options', issues);
   const description =
     options.description ??
-    (options.argv !== undefined ? shortText(shellJoin(options.argv)) : shortText(firstLine(options.script ?? '')));
+    (options.argv !== undefined
+      ? shortText(shellJoin(options.argv))
+      : shortText(firstLine(options.script ?? '')));
   return {
     description,
     commands,
@@ -499,7 +536,13 @@ async function sendAll(
           instanceIds: batch,
           what: `${plan.description} on ${batch.length} instance(s) (${batch[0]}…)`,
         }))
-      : [{ input: { ...base, Targets: plan.targets }, instanceIds: undefined, what: `${plan.description} on tag targets` }];
+      : [
+          {
+            input: { ...base, Targets: plan.targets },
+            instanceIds: undefined,
+            what: `${plan.description} on tag targets`,
+          },
+        ];
 
   const outcomes = await Promise.allSettled(
     requests.map(async (request) => {
@@ -526,7 +569,9 @@ async function sendAll(
     }),
   );
   const sent = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-  const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+  const failures = outcomes.flatMap((outcome) =>
+    outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
+  );
   if (failures.length === 0) return sent;
 
   // Some batches were accepted and others not: do not leave half a fleet running the command.
@@ -541,7 +586,8 @@ async function sendAll(
     );
   }
   const first = failures[0];
-  if (first instanceof AbortedError || context.signal?.aborted) throw new SsmAbortedError(plan.description, state, first);
+  if (first instanceof AbortedError || context.signal?.aborted)
+    throw new SsmAbortedError(plan.description, state, first);
   if (isLabError(first)) throw first;
   throw new SsmApiError('SendCommand', plan.description, awsErrorCode(first), first);
 }
@@ -641,9 +687,20 @@ function resolveDeadline(start: number, options: RunCommandOptions, plan: Plan):
   return start + (plan.deliveryTimeoutSeconds + plan.executionTimeoutSeconds + 60) * 1000;
 }
 
-function checkInteger(issues: ValidationIssue[], path: string, value: number, min: number, max: number): void {
+function checkInteger(
+  issues: ValidationIssue[],
+  path: string,
+  value: number,
+  min: number,
+  max: number,
+): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    issues.push({ path, message: 'out of range', expected: `an integer from ${min} to ${max}`, received: String(value) });
+    issues.push({
+      path,
+      message: 'out of range',
+      expected: `an integer from ${min} to ${max}`,
+      received: String(value),
+    });
   }
 }
 

@@ -95,7 +95,9 @@ export async function fetchFile(options: FetchFileOptions): Promise<FetchedFile>
   const what = `fetch ${options.remotePath} from ${options.instanceId}`;
   let commands = 1;
 
-  const prepared = single(await run(buildFetchPrepareScript(options.remotePath, tempDir, chunkBytes), `${what}: prepare`));
+  const prepared = single(
+    await run(buildFetchPrepareScript(options.remotePath, tempDir, chunkBytes), `${what}: prepare`),
+  );
   if (!prepared.ok) {
     if (prepared.responseCode === EXIT_NOT_FOUND && prepared.stderr.includes('LAB_REMOTE_FILE_NOT_FOUND')) {
       throw new RemoteFileNotFoundError(options.instanceId, options.remotePath);
@@ -122,7 +124,10 @@ export async function fetchFile(options: FetchFileOptions): Promise<FetchedFile>
         async (index) => {
           commands += 1;
           const result = single(
-            await run(buildFetchChunkScript(header.dir, index, chunkBytes), `${what}: chunk ${index + 1}/${count}`),
+            await run(
+              buildFetchChunkScript(header.dir, index, chunkBytes),
+              `${what}: chunk ${index + 1}/${count}`,
+            ),
           );
           if (!result.ok) throw remoteFailure(what, `chunk ${index + 1}/${count}`, result);
           if (result.stdoutTruncated) {
@@ -168,7 +173,11 @@ export async function fetchFile(options: FetchFileOptions): Promise<FetchedFile>
   try {
     content = gunzipSync(compressed);
   } catch (error) {
-    throw new TransferError(`${what}: the compressed data does not decompress`, { instanceId: options.instanceId }, error);
+    throw new TransferError(
+      `${what}: the compressed data does not decompress`,
+      { instanceId: options.instanceId },
+      error,
+    );
   }
   const sum = sha256(content);
   if (sum !== header.sha256 || content.length !== header.size) {
@@ -191,9 +200,13 @@ export async function fetchFile(options: FetchFileOptions): Promise<FetchedFile>
     commands,
     elapsedMs: clock.now() - start,
   };
-  emitter.emit('ssm.transfer.finished', `${what}: ${content.length} bytes verified (sha256 ${sum.slice(0, 12)}…)`, {
-    ...summary(result),
-  });
+  emitter.emit(
+    'ssm.transfer.finished',
+    `${what}: ${content.length} bytes verified (sha256 ${sum.slice(0, 12)}…)`,
+    {
+      ...summary(result),
+    },
+  );
   return result;
 }
 
@@ -210,21 +223,31 @@ export async function putFile(options: PutFileOptions): Promise<TransferResult> 
     issues.push({ path: 'mode', message: 'not a file mode', expected: 'e.g. 0o644', received: String(mode) });
   }
   if (options.owner !== undefined && !/^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/.test(options.owner)) {
-    issues.push({ path: 'owner', message: 'not an owner', expected: 'user or user:group', received: options.owner });
+    issues.push({
+      path: 'owner',
+      message: 'not an owner',
+      expected: 'user or user:group',
+      received: options.owner,
+    });
   }
   const maxScriptBytes = options.maxScriptBytes ?? DEFAULT_MAX_SCRIPT_BYTES;
   // A path containing `{{` makes the whole script travel base64-encoded (see agentCommands): 4/3 larger.
   const room = maxScriptBytes - SCRIPT_OVERHEAD_BYTES - Buffer.byteLength(options.remotePath) * 4;
   const partChars = Math.floor((options.remotePath.includes('{{') ? (room * 3) / 4 : room) / 4) * 4;
   if (partChars < 4) {
-    issues.push({ path: 'maxScriptBytes', message: 'too small for any data', received: String(maxScriptBytes) });
+    issues.push({
+      path: 'maxScriptBytes',
+      message: 'too small for any data',
+      received: String(maxScriptBytes),
+    });
   }
   if (issues.length > 0) throw new ValidationError('Invalid putFile options', issues);
   const tempDir = options.remoteTempDir ?? '/tmp';
   const { run, start, clock, emitter } = transferRunner({ ...options, maxScriptBytes });
   const what = `put ${options.remotePath} on ${options.instanceId}`;
 
-  const content = typeof options.content === 'string' ? Buffer.from(options.content, 'utf8') : Buffer.from(options.content);
+  const content =
+    typeof options.content === 'string' ? Buffer.from(options.content, 'utf8') : Buffer.from(options.content);
   const compressed = gzipSync(content);
   const encoded = compressed.toString('base64');
   const target: InstallTarget = {
@@ -256,22 +279,35 @@ export async function putFile(options: PutFileOptions): Promise<TransferResult> 
     if (!prepared.ok) throw remoteFailure(what, 'prepare', prepared);
     const dir = prepared.stdout.trim();
     if (!isOwnTempDir(dir, tempDir, PUT_PREFIX)) {
-      throw new TransferError(`${what}: unexpected answer from the prepare step: ${JSON.stringify(dir.slice(0, 200))}`, {
-        instanceId: options.instanceId,
-      });
+      throw new TransferError(
+        `${what}: unexpected answer from the prepare step: ${JSON.stringify(dir.slice(0, 200))}`,
+        {
+          instanceId: options.instanceId,
+        },
+      );
     }
     const parts: string[] = [];
-    for (let offset = 0; offset < encoded.length; offset += partChars) parts.push(encoded.slice(offset, offset + partChars));
+    for (let offset = 0; offset < encoded.length; offset += partChars)
+      parts.push(encoded.slice(offset, offset + partChars));
     chunks = parts.length;
     commands = parts.length + 2;
     let installed = false;
     try {
       await mapLimit(parts, options.concurrency ?? 4, async (part, index) => {
-        const result = single(await run(buildPutPartScript(dir, index, part), `${what}: chunk ${index + 1}/${parts.length}`));
+        const result = single(
+          await run(buildPutPartScript(dir, index, part), `${what}: chunk ${index + 1}/${parts.length}`),
+        );
         if (!result.ok) throw remoteFailure(what, `chunk ${index + 1}/${parts.length}`, result);
-        emitter.emit('ssm.transfer.chunk', `${what}: chunk ${index + 1}/${parts.length}`, { chunk: index, chunks: parts.length }, 'debug');
+        emitter.emit(
+          'ssm.transfer.chunk',
+          `${what}: chunk ${index + 1}/${parts.length}`,
+          { chunk: index, chunks: parts.length },
+          'debug',
+        );
       });
-      const result = single(await run(buildPutInstallScript(target, { dir, parts: parts.length }), `${what}: install`));
+      const result = single(
+        await run(buildPutInstallScript(target, { dir, parts: parts.length }), `${what}: install`),
+      );
       installed = true;
       checkInstalled(result, what, target);
     } finally {
@@ -292,7 +328,11 @@ export async function putFile(options: PutFileOptions): Promise<TransferResult> 
     commands,
     elapsedMs: clock.now() - start,
   };
-  emitter.emit('ssm.transfer.finished', `${what}: ${content.length} bytes installed and verified`, summary(result));
+  emitter.emit(
+    'ssm.transfer.finished',
+    `${what}: ${content.length} bytes installed and verified`,
+    summary(result),
+  );
   return result;
 }
 
@@ -380,10 +420,7 @@ export function buildPutInstallScript(
   } else {
     lines.push(`dir=${shellQuote(source.dir)}`);
   }
-  lines.push(
-    `tmp=''`,
-    `trap 'rm -rf -- "$dir"; if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi' EXIT`,
-  );
+  lines.push(`tmp=''`, `trap 'rm -rf -- "$dir"; if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi' EXIT`);
   if ('inline' in source) {
     lines.push(`printf '%s' ${shellQuote(source.inline)} > "$dir/part.000000"`);
   } else {
@@ -428,7 +465,10 @@ function parseFetchHeader(stdout: string, tempDir: string, what: string): FetchH
   const [first = '', second] = stdout.split('\n');
   const match = /^LAB-FETCH-1 (\d+) ([0-9a-f]{64}) (\d+) ([0-9a-f]{64}) (.+)$/.exec(first);
   if (match === null || !isOwnTempDir(match[5]!, tempDir, FETCH_PREFIX)) {
-    throw new TransferError(`${what}: unexpected answer from the prepare step: ${JSON.stringify(first.slice(0, 200))}`, {});
+    throw new TransferError(
+      `${what}: unexpected answer from the prepare step: ${JSON.stringify(first.slice(0, 200))}`,
+      {},
+    );
   }
   const compressedSize = Number(match[3]);
   const inline = second !== undefined && second !== '' ? second.trim() : undefined;
@@ -446,15 +486,22 @@ function checkInstalled(result: InstanceResult, what: string, target: InstallTar
   if (result.ok) {
     const reported = /LAB-PUT-1 ([0-9a-f]{64})/.exec(result.stdout)?.[1];
     if (reported !== target.sha256) {
-      throw new TransferChecksumError(what, target.sha256, reported ?? 'nothing', { instanceId: result.instanceId });
+      throw new TransferChecksumError(what, target.sha256, reported ?? 'nothing', {
+        instanceId: result.instanceId,
+      });
     }
     return;
   }
   const mismatch = /LAB_CHECKSUM_MISMATCH (\w+) ([0-9a-f]{64}) ([0-9a-f]*)/.exec(result.stderr);
   if (result.responseCode === EXIT_CHECKSUM && mismatch !== null) {
-    throw new TransferChecksumError(`${what} (${mismatch[1]} data on the instance)`, mismatch[2]!, mismatch[3] || 'nothing', {
-      instanceId: result.instanceId,
-    });
+    throw new TransferChecksumError(
+      `${what} (${mismatch[1]} data on the instance)`,
+      mismatch[2]!,
+      mismatch[3] || 'nothing',
+      {
+        instanceId: result.instanceId,
+      },
+    );
   }
   throw remoteFailure(what, 'install', result);
 }
@@ -464,7 +511,9 @@ function transferRunner(options: TransferOptions & { maxScriptBytes?: number }) 
   const start = clock.now();
   const deadline = Math.min(
     options.deadline ?? Number.POSITIVE_INFINITY,
-    start + (options.timeoutMs ?? (options.deadline === undefined ? DEFAULT_TRANSFER_TIMEOUT_MS : Number.POSITIVE_INFINITY)),
+    start +
+      (options.timeoutMs ??
+        (options.deadline === undefined ? DEFAULT_TRANSFER_TIMEOUT_MS : Number.POSITIVE_INFINITY)),
   );
   const emitter = createEmitter({ source: SOURCE, sink: options.events, clock });
   const run = (script: string, description: string): Promise<RunCommandResult> =>
@@ -480,9 +529,15 @@ function transferRunner(options: TransferOptions & { maxScriptBytes?: number }) 
       ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.poll === undefined ? {} : { poll: options.poll }),
-      ...(options.executionTimeoutSeconds === undefined ? {} : { executionTimeoutSeconds: options.executionTimeoutSeconds }),
-      ...(options.deliveryTimeoutSeconds === undefined ? {} : { deliveryTimeoutSeconds: options.deliveryTimeoutSeconds }),
-      ...(options.consistencyWindowMs === undefined ? {} : { consistencyWindowMs: options.consistencyWindowMs }),
+      ...(options.executionTimeoutSeconds === undefined
+        ? {}
+        : { executionTimeoutSeconds: options.executionTimeoutSeconds }),
+      ...(options.deliveryTimeoutSeconds === undefined
+        ? {}
+        : { deliveryTimeoutSeconds: options.deliveryTimeoutSeconds }),
+      ...(options.consistencyWindowMs === undefined
+        ? {}
+        : { consistencyWindowMs: options.consistencyWindowMs }),
       ...(options.maxScriptBytes === undefined ? {} : { maxScriptBytes: options.maxScriptBytes }),
       comment: options.comment ?? 'lab-ssm-runner file transfer',
     });
@@ -499,7 +554,12 @@ async function cleanup(
   try {
     const result = single(await run(script, `${what}: clean up`));
     if (!result.ok) {
-      emitter.emit('ssm.transfer.cleanup-failed', `${what}: temporary files were not removed: ${result.message}`, { stderr: result.stderr }, 'warn');
+      emitter.emit(
+        'ssm.transfer.cleanup-failed',
+        `${what}: temporary files were not removed: ${result.message}`,
+        { stderr: result.stderr },
+        'warn',
+      );
     }
   } catch (error) {
     emitter.emit(
@@ -513,7 +573,11 @@ async function cleanup(
 
 function pathIssues(options: TransferOptions): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  if (!options.remotePath.startsWith('/') || options.remotePath.includes('\0') || options.remotePath.endsWith('/')) {
+  if (
+    !options.remotePath.startsWith('/') ||
+    options.remotePath.includes('\0') ||
+    options.remotePath.endsWith('/')
+  ) {
     issues.push({
       path: 'remotePath',
       message: 'must be an absolute file path without NUL bytes',
@@ -522,10 +586,20 @@ function pathIssues(options: TransferOptions): ValidationIssue[] {
   }
   const tempDir = options.remoteTempDir ?? '/tmp';
   if (!tempDir.startsWith('/') || /[\0\n]/.test(tempDir) || tempDir.length > 200) {
-    issues.push({ path: 'remoteTempDir', message: 'must be an absolute path of at most 200 characters without newlines' });
+    issues.push({
+      path: 'remoteTempDir',
+      message: 'must be an absolute path of at most 200 characters without newlines',
+    });
   }
-  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
-    issues.push({ path: 'concurrency', message: 'must be a positive integer', received: String(options.concurrency) });
+  if (
+    options.concurrency !== undefined &&
+    !(Number.isInteger(options.concurrency) && options.concurrency >= 1)
+  ) {
+    issues.push({
+      path: 'concurrency',
+      message: 'must be a positive integer',
+      received: String(options.concurrency),
+    });
   }
   return issues;
 }
@@ -553,7 +627,9 @@ function remoteFailure(what: string, step: string, result: InstanceResult): Tran
 
 function decodeBase64(text: string, what: string): Buffer {
   if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-    throw new TransferError(`${what}: a chunk is not valid base64 (cut or corrupted output)`, { length: text.length });
+    throw new TransferError(`${what}: a chunk is not valid base64 (cut or corrupted output)`, {
+      length: text.length,
+    });
   }
   return Buffer.from(text, 'base64');
 }

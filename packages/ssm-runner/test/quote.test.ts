@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { agentCommands, shellJoin, shellQuote } from '../src/index.js';
 import { HOSTILE } from './support/hostile.js';
 
-
 /** Runs `script` with `shell -c`, in a fresh directory, and returns stdout and what the directory holds afterwards. */
 function run(shell: string, script: string, args: string[] = []) {
   const cwd = mkdtempSync(join(tmpdir(), 'quote-'));
@@ -38,9 +37,12 @@ describe('shellQuote', () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    const alphabet = [..."'\"`$\\!*?~#&|;<>(){}[] \t\n\r=%@:,./-_aZ9ü€🚀\u0001\u001b"];
+    const alphabet = [...'\'"`$\\!*?~#&|;<>(){}[] \t\n\r=%@:,./-_aZ9ü€🚀\u0001\u001b'];
     const values = Array.from({ length: 300 }, () =>
-      Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''),
+      Array.from(
+        { length: Math.floor(random() * 12) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join(''),
     );
     const { stdout, files } = run('bash', `printf '%s\\0' ${shellJoin(values)}`);
     expect(stdout.split('\0').slice(0, -1)).toEqual(values);

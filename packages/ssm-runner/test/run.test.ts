@@ -110,18 +110,36 @@ describe('runCommand: one instance', () => {
 
   it('skips GetCommandInvocation when nothing was printed, and with output: none', async () => {
     const quiet = fleet(() => success());
-    const result = await runCommand({ ssm: quiet.ssm, instanceIds: [ONE], script: 'true', ...createVirtualTime() });
+    const result = await runCommand({
+      ssm: quiet.ssm,
+      instanceIds: [ONE],
+      script: 'true',
+      ...createVirtualTime(),
+    });
     expect(result.ok).toBe(true);
     expect(quiet.mock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 0);
 
     const loud = fleet(() => success('lots'));
-    await runCommand({ ssm: loud.ssm, instanceIds: [ONE], script: 'x', output: 'none', ...createVirtualTime() });
+    await runCommand({
+      ssm: loud.ssm,
+      instanceIds: [ONE],
+      script: 'x',
+      output: 'none',
+      ...createVirtualTime(),
+    });
     expect(loud.mock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 0);
   });
 
   it('marks output that reached SSM limits as truncated', async () => {
-    const { ssm } = fleet(() => ({ status: 'Success', rc: 0, stdout: 'x'.repeat(24_000), stderr: 'y'.repeat(8_000) }));
-    const [result] = (await runCommand({ ssm, instanceIds: [ONE], script: 'cat big', ...createVirtualTime() })).results;
+    const { ssm } = fleet(() => ({
+      status: 'Success',
+      rc: 0,
+      stdout: 'x'.repeat(24_000),
+      stderr: 'y'.repeat(8_000),
+    }));
+    const [result] = (
+      await runCommand({ ssm, instanceIds: [ONE], script: 'cat big', ...createVirtualTime() })
+    ).results;
     expect(result).toMatchObject({ stdoutTruncated: true, stderrTruncated: true });
     expect(result!.stdout).toHaveLength(24_000);
   });
@@ -131,8 +149,18 @@ describe('runCommand: every status', () => {
   const table: Array<[string, Step, string, boolean]> = [
     ['success', { status: 'Success', rc: 0 }, 'success', true],
     ['script exits 3', { status: 'Failed', rc: 3, stderr: 'line 1\nline 2\nboom\n' }, 'failed', false],
-    ['execution timeout', { status: 'TimedOut', details: 'Execution Timed Out', rc: 124 }, 'execution-timed-out', false],
-    ['delivery timeout', { status: 'TimedOut', details: 'Delivery Timed Out', rc: -1 }, 'delivery-timed-out', false],
+    [
+      'execution timeout',
+      { status: 'TimedOut', details: 'Execution Timed Out', rc: 124 },
+      'execution-timed-out',
+      false,
+    ],
+    [
+      'delivery timeout',
+      { status: 'TimedOut', details: 'Delivery Timed Out', rc: -1 },
+      'delivery-timed-out',
+      false,
+    ],
     ['cancelled', { status: 'Cancelled', details: 'Cancelled', rc: -1 }, 'cancelled', false],
     ['undeliverable', { status: 'Failed', details: 'Undeliverable', rc: -1 }, 'undeliverable', false],
     ['terminated (MaxErrors)', { status: 'Failed', details: 'Terminated', rc: -1 }, 'terminated', false],
@@ -212,7 +240,9 @@ describe('runCommand: fan-out', () => {
     const result = await runCommand({ ssm, instanceIds: ids, script: 'uptime', ...createVirtualTime() });
     expect(result.ok).toBe(true);
     expect(result.results).toHaveLength(50);
-    const tokens = mock.commandCalls(ListCommandInvocationsCommand).map((call) => call.args[0].input.NextToken);
+    const tokens = mock
+      .commandCalls(ListCommandInvocationsCommand)
+      .map((call) => call.args[0].input.NextToken);
     expect(tokens).toEqual([undefined, '20', '40', undefined, '20', '40']);
   });
 
@@ -241,9 +271,14 @@ describe('runCommand: eventual consistency', () => {
 
   it('treats InvalidCommandId from a list right after sending as "not yet"', async () => {
     const { ssm, mock } = fleet(() => success());
-    mock.on(ListCommandInvocationsCommand).rejectsOnce(awsError('InvalidCommandId')).callsFakeOnce(() => ({
-      CommandInvocations: [{ InstanceId: ONE, Status: 'Success', CommandPlugins: [{ ResponseCode: 0, Output: '' }] }],
-    }));
+    mock
+      .on(ListCommandInvocationsCommand)
+      .rejectsOnce(awsError('InvalidCommandId'))
+      .callsFakeOnce(() => ({
+        CommandInvocations: [
+          { InstanceId: ONE, Status: 'Success', CommandPlugins: [{ ResponseCode: 0, Output: '' }] },
+        ],
+      }));
     const result = await runCommand({ ssm, instanceIds: [ONE], script: 'x', ...createVirtualTime() });
     expect(result.ok).toBe(true);
   });
@@ -252,7 +287,13 @@ describe('runCommand: eventual consistency', () => {
     const [a, b] = instanceIds(2);
     const { ssm, mock } = fleet((id) => (id === a ? success() : undefined));
     const time = createVirtualTime();
-    const result = await runCommand({ ssm, instanceIds: [a!, b!], script: 'x', consistencyWindowMs: 5000, ...time });
+    const result = await runCommand({
+      ssm,
+      instanceIds: [a!, b!],
+      script: 'x',
+      consistencyWindowMs: 5000,
+      ...time,
+    });
     expect(result.results.map((instance) => [instance.status, instance.outcome])).toEqual([
       ['Success', 'success'],
       ['Missing', 'missing'],
@@ -265,10 +306,13 @@ describe('runCommand: eventual consistency', () => {
 describe('runCommand: tag targets', () => {
   it('sends one command with Targets and waits for SSM to list every matched instance', async () => {
     const targets = ['i-0bbbbbbbbbbbbbbbb', 'i-0aaaaaaaaaaaaaaaa'];
-    const { ssm, mock } = fleet((id, n) => (n < 2 ? undefined : id === targets[0] && n < 3 ? { status: 'InProgress' } : success()), {
-      targetInstances: targets,
-      commandStatus: (_, n) => (n < 3 ? 'InProgress' : 'Success'),
-    });
+    const { ssm, mock } = fleet(
+      (id, n) => (n < 2 ? undefined : id === targets[0] && n < 3 ? { status: 'InProgress' } : success()),
+      {
+        targetInstances: targets,
+        commandStatus: (_, n) => (n < 3 ? 'InProgress' : 'Success'),
+      },
+    );
     const result = await runCommand({
       ssm,
       targets: tagTargets({ Component: 'broker', ExperimentID: 'exp-1' }),
@@ -287,7 +331,12 @@ describe('runCommand: tag targets', () => {
 
   it('returns no results (and assertAllSucceeded complains) when the targets match nothing', async () => {
     const { ssm } = fleet(() => undefined, { targetInstances: [] });
-    const result = await runCommand({ ssm, targets: tagTargets({ Component: 'nothing' }), script: 'x', ...createVirtualTime() });
+    const result = await runCommand({
+      ssm,
+      targets: tagTargets({ Component: 'nothing' }),
+      script: 'x',
+      ...createVirtualTime(),
+    });
     expect(result).toMatchObject({ ok: false, results: [] });
     expect(() => assertAllSucceeded(result)).toThrow(/no instance ran the command/);
   });
@@ -301,16 +350,28 @@ describe('runCommand: throttling and API errors', () => {
       .rejectsOnce(awsError('ThrottlingException'))
       .rejectsOnce(awsError('ThrottlingException'))
       .resolves({ Command: { CommandId: '11111111-1111-1111-1111-111111111111' } });
-    mock.on(ListCommandInvocationsCommand).rejectsOnce(awsError('ThrottlingException')).callsFake(() => ({
-      CommandInvocations: [{ InstanceId: ONE, Status: 'Success', CommandPlugins: [{ ResponseCode: 0, Output: 'ok' }] }],
-    }));
+    mock
+      .on(ListCommandInvocationsCommand)
+      .rejectsOnce(awsError('ThrottlingException'))
+      .callsFake(() => ({
+        CommandInvocations: [
+          { InstanceId: ONE, Status: 'Success', CommandPlugins: [{ ResponseCode: 0, Output: 'ok' }] },
+        ],
+      }));
     mock.on(GetCommandInvocationCommand).rejectsOnce(awsError('ServiceUnavailable', 503)).resolves({
       Status: 'Success',
       ResponseCode: 0,
       StandardOutputContent: 'ok',
     });
     const { sink, events } = collectEvents();
-    const result = await runCommand({ ssm, instanceIds: [ONE], script: 'x', events: sink, random: () => 0.5, ...createVirtualTime() });
+    const result = await runCommand({
+      ssm,
+      instanceIds: [ONE],
+      script: 'x',
+      events: sink,
+      random: () => 0.5,
+      ...createVirtualTime(),
+    });
     expect(result.ok).toBe(true);
     expect(result.apiCalls).toEqual({ SendCommand: 3, ListCommandInvocations: 2, GetCommandInvocation: 2 });
     expect(events.filter((event) => event.type === 'ssm.api.retry')).toHaveLength(4);
@@ -322,9 +383,19 @@ describe('runCommand: throttling and API errors', () => {
     mock.on(ListCommandInvocationsCommand).callsFake(() => {
       calls += 1;
       if (calls <= 9) throw awsError('ThrottlingException');
-      return { CommandInvocations: [{ InstanceId: ONE, Status: 'Success', CommandPlugins: [{ ResponseCode: 0, Output: '' }] }] };
+      return {
+        CommandInvocations: [
+          { InstanceId: ONE, Status: 'Success', CommandPlugins: [{ ResponseCode: 0, Output: '' }] },
+        ],
+      };
     });
-    const result = await runCommand({ ssm, instanceIds: [ONE], script: 'x', timeoutMs: 600_000, ...createVirtualTime() });
+    const result = await runCommand({
+      ssm,
+      instanceIds: [ONE],
+      script: 'x',
+      timeoutMs: 600_000,
+      ...createVirtualTime(),
+    });
     expect(result.ok).toBe(true);
     expect(calls).toBe(10);
   });
@@ -332,9 +403,13 @@ describe('runCommand: throttling and API errors', () => {
   it('does not retry a SendCommand that failed with a 5xx (it may have run) and says what was sent', async () => {
     const { ssm, mock } = fleet(() => success());
     mock.on(SendCommandCommand).rejects(awsError('InternalServerError', 500));
-    const error = await runCommand({ ssm, instanceIds: [ONE], script: 'x', description: 'start bookie', ...createVirtualTime() }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await runCommand({
+      ssm,
+      instanceIds: [ONE],
+      script: 'x',
+      description: 'start bookie',
+      ...createVirtualTime(),
+    }).catch((caught: unknown) => caught);
     expect(mock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
     expect(error).toBeInstanceOf(SsmApiError);
     expect((error as SsmApiError).message).toContain('start bookie');
@@ -348,19 +423,25 @@ describe('runCommand: throttling and API errors', () => {
       .on(SendCommandCommand)
       .resolvesOnce({ Command: { CommandId: '11111111-1111-1111-1111-111111111111' } })
       .rejectsOnce(awsError('InvalidInstanceId'));
-    const error = await runCommand({ ssm, instanceIds: ids, script: 'x', ...createVirtualTime() }).catch((caught: unknown) => caught);
+    const error = await runCommand({ ssm, instanceIds: ids, script: 'x', ...createVirtualTime() }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(SsmInstanceNotRegisteredError);
     const typed = error as SsmInstanceNotRegisteredError;
     expect(typed.code).toBe('SSM_INSTANCE_NOT_REGISTERED');
     expect(typed.hint).toContain('PingStatus=Online');
     expect(typed.instanceIds).toEqual(ids.slice(50));
-    expect(mock).toHaveReceivedCommandWith(CancelCommandCommand, { CommandId: '11111111-1111-1111-1111-111111111111' });
+    expect(mock).toHaveReceivedCommandWith(CancelCommandCommand, {
+      CommandId: '11111111-1111-1111-1111-111111111111',
+    });
   });
 
   it('fails with context on a permanent API error while polling, and cancels the command', async () => {
     const { ssm, mock } = fleet(() => ({ status: 'InProgress' }));
     mock.on(ListCommandInvocationsCommand).rejects(awsError('AccessDeniedException'));
-    const error = await runCommand({ ssm, instanceIds: [ONE], script: 'x', ...createVirtualTime() }).catch((caught: unknown) => caught);
+    const error = await runCommand({ ssm, instanceIds: [ONE], script: 'x', ...createVirtualTime() }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(SsmApiError);
     expect((error as SsmApiError).hint).toContain('ssm:ListCommandInvocations');
     expect(mock).toHaveReceivedCommandTimes(CancelCommandCommand, 1);
@@ -373,9 +454,13 @@ describe('runCommand: deadline and abort', () => {
     const { ssm, mock } = fleet((id) => (id === done ? success() : { status: 'InProgress' }));
     const time = createVirtualTime();
     const start = time.clock.now();
-    const error = await runCommand({ ssm, instanceIds: [done!, stuck!], script: 'sleep 999', timeoutMs: 10_000, ...time }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await runCommand({
+      ssm,
+      instanceIds: [done!, stuck!],
+      script: 'sleep 999',
+      timeoutMs: 10_000,
+      ...time,
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SsmDeadlineError);
     const typed = error as SsmDeadlineError;
     expect(typed.code).toBe('SSM_DEADLINE_EXCEEDED');
@@ -393,9 +478,13 @@ describe('runCommand: deadline and abort', () => {
   it('says so, with the command to run by hand, when CancelCommand fails', async () => {
     const { ssm, mock } = fleet(() => ({ status: 'InProgress' }));
     mock.on(CancelCommandCommand).rejects(awsError('AccessDeniedException'));
-    const error = (await runCommand({ ssm, instanceIds: [ONE], script: 'x', timeoutMs: 2000, ...createVirtualTime() }).catch(
-      (caught: unknown) => caught,
-    )) as SsmDeadlineError;
+    const error = (await runCommand({
+      ssm,
+      instanceIds: [ONE],
+      script: 'x',
+      timeoutMs: 2000,
+      ...createVirtualTime(),
+    }).catch((caught: unknown) => caught)) as SsmDeadlineError;
     expect(error.cancelled).toBe(false);
     expect(error.message).toContain('CancelCommand FAILED');
     expect(error.hint).toContain('aws ssm cancel-command --command-id');
@@ -407,9 +496,13 @@ describe('runCommand: deadline and abort', () => {
       if (n === 2) controller.abort();
       return { status: 'InProgress' };
     });
-    const error = await runCommand({ ssm, instanceIds: [ONE], script: 'x', signal: controller.signal, ...createVirtualTime() }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await runCommand({
+      ssm,
+      instanceIds: [ONE],
+      script: 'x',
+      signal: controller.signal,
+      ...createVirtualTime(),
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SsmAbortedError);
     expect(error).toBeInstanceOf(AbortedError);
     expect((error as SsmAbortedError).code).toBe('ABORTED');
@@ -421,7 +514,9 @@ describe('runCommand: deadline and abort', () => {
     const { ssm, mock } = fleet(() => success());
     const controller = new AbortController();
     controller.abort();
-    await expect(runCommand({ ssm, instanceIds: [ONE], script: 'x', signal: controller.signal })).rejects.toBeInstanceOf(AbortedError);
+    await expect(
+      runCommand({ ssm, instanceIds: [ONE], script: 'x', signal: controller.signal }),
+    ).rejects.toBeInstanceOf(AbortedError);
     expect(mock.calls()).toHaveLength(0);
   });
 });
@@ -429,12 +524,24 @@ describe('runCommand: deadline and abort', () => {
 describe('runCommand: validation before any call', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['no target', { script: 'x' }, 'instanceIds'],
-    ['both targets', { instanceIds: [ONE], targets: [{ Key: 'tag:A', Values: ['b'] }], script: 'x' }, 'instanceIds'],
+    [
+      'both targets',
+      { instanceIds: [ONE], targets: [{ Key: 'tag:A', Values: ['b'] }], script: 'x' },
+      'instanceIds',
+    ],
     ['bad instance id', { instanceIds: ['web-1'], script: 'x' }, 'instanceIds.0'],
     ['script and argv', { instanceIds: [ONE], script: 'x', argv: ['y'] }, 'script'],
     ['empty argv', { instanceIds: [ONE], argv: [] }, 'argv'],
-    ['execution timeout', { instanceIds: [ONE], script: 'x', executionTimeoutSeconds: 172_801 }, 'executionTimeoutSeconds'],
-    ['delivery timeout', { instanceIds: [ONE], script: 'x', deliveryTimeoutSeconds: 5 }, 'deliveryTimeoutSeconds'],
+    [
+      'execution timeout',
+      { instanceIds: [ONE], script: 'x', executionTimeoutSeconds: 172_801 },
+      'executionTimeoutSeconds',
+    ],
+    [
+      'delivery timeout',
+      { instanceIds: [ONE], script: 'x', deliveryTimeoutSeconds: 5 },
+      'deliveryTimeoutSeconds',
+    ],
     ['long comment', { instanceIds: [ONE], script: 'x', comment: 'c'.repeat(101) }, 'comment'],
     ['concurrency', { instanceIds: [ONE], script: 'x', maxConcurrency: '0' }, 'maxConcurrency'],
     ['errors', { instanceIds: [ONE], script: 'x', maxErrors: 'ten' }, 'maxErrors'],
@@ -443,7 +550,9 @@ describe('runCommand: validation before any call', () => {
   ];
   it.each(cases)('%s', async (_, options, path) => {
     const { ssm, mock } = fleet(() => success());
-    const error = await runCommand({ ssm, ...options } as Parameters<typeof runCommand>[0]).catch((caught: unknown) => caught);
+    const error = await runCommand({ ssm, ...options } as Parameters<typeof runCommand>[0]).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((issue) => issue.path)).toContain(path);
     expect(mock.calls()).toHaveLength(0);

@@ -14,8 +14,8 @@ import {
   describeCommand,
   getInvocation,
   runCommand,
-  type SsmCallContext,
   SsmApiError,
+  type SsmCallContext,
   SsmInstanceNotRegisteredError,
   sendCommand,
   tagTargets,
@@ -57,7 +57,7 @@ function serveListCommandInvocations(ssm: SSMClient, backend: SSMClient): void {
           };
         }),
       );
-      return { output: { CommandInvocations: invocations, $metadata: {} } };
+      return { output: { CommandInvocations: invocations, $metadata: {} }, response: {} };
     },
     { step: 'initialize', name: 'motoListCommandInvocations', priority: 'low' },
   );
@@ -73,7 +73,8 @@ function pretendOutput(ssm: SSMClient): void {
     (next: InitializeHandler<any, any>, context) => async (args: InitializeHandlerArguments<any>) => {
       const result = await next(args);
       if (context.commandName === 'ListCommandInvocationsCommand') {
-        for (const invocation of result.output.CommandInvocations ?? []) invocation.CommandPlugins[0].Output = '…';
+        for (const invocation of result.output.CommandInvocations ?? [])
+          invocation.CommandPlugins[0].Output = '…';
       }
       return result;
     },
@@ -108,7 +109,12 @@ describeWithMoto('@lab/ssm-runner against moto', () => {
     expect(result.apiCalls.SendCommand).toBe(3);
     expect(result.ok).toBe(true);
     expect(result.results.map((instance) => instance.instanceId)).toEqual(ids);
-    expect(result.results[0]).toMatchObject({ status: 'Success', statusDetails: 'Success', responseCode: 0, stdout: '' });
+    expect(result.results[0]).toMatchObject({
+      status: 'Success',
+      statusDetails: 'Success',
+      responseCode: 0,
+      stdout: '',
+    });
 
     const stored = await Promise.all(result.commandIds.map((id) => describeCommand(callContext(ssm), id)));
     expect(stored.map((command) => command.InstanceIds?.length).sort()).toEqual([20, 50, 50]);
@@ -133,14 +139,23 @@ describeWithMoto('@lab/ssm-runner against moto', () => {
     const before = Date.now();
     const command = await sendCommand(
       context,
-      { DocumentName: 'AWS-RunShellScript', InstanceIds: ['i-0123456789abcdef0'], Parameters: { commands: ['true'] } },
+      {
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: ['i-0123456789abcdef0'],
+        Parameters: { commands: ['true'] },
+      },
       'test',
     );
     const invocation = await getInvocation(context, command.CommandId, 'i-0123456789abcdef0');
     expect(invocation.ExecutionStartDateTime).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+$/);
     pretendOutput(ssm);
     serveListCommandInvocations(ssm, new SSMClient(account.connection));
-    const result = await runCommand({ ssm, instanceIds: ['i-0123456789abcdef0'], script: 'true', ...createVirtualTime() });
+    const result = await runCommand({
+      ssm,
+      instanceIds: ['i-0123456789abcdef0'],
+      script: 'true',
+      ...createVirtualTime(),
+    });
     const startedAt = result.results[0]!.startedAt ?? new Date(0);
     expect(Math.abs(startedAt.getTime() - before)).toBeLessThan(60_000);
   });
@@ -151,10 +166,16 @@ describeWithMoto('@lab/ssm-runner against moto', () => {
     const context = callContext(ssm);
     const command = await sendCommand(
       context,
-      { DocumentName: 'AWS-RunShellScript', InstanceIds: ['i-0123456789abcdef0'], Parameters: { commands: ['true'] } },
+      {
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: ['i-0123456789abcdef0'],
+        Parameters: { commands: ['true'] },
+      },
       'test',
     );
-    const error = await getInvocation(context, command.CommandId, 'i-0fffffffffffffff0').catch((caught: unknown) => caught);
+    const error = await getInvocation(context, command.CommandId, 'i-0fffffffffffffff0').catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(SsmApiError);
     expect((error as SsmApiError).awsCode).toBe('InvocationDoesNotExist');
     expect(context.calls.GetCommandInvocation).toBe(7);
@@ -176,14 +197,18 @@ describeWithMoto('@lab/ssm-runner against moto', () => {
     const context = callContext(ssm);
     const command = await sendCommand(
       context,
-      { DocumentName: 'AWS-RunShellScript', InstanceIds: ['i-00000000000000000'], Parameters: { commands: ['true'] } },
+      {
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: ['i-00000000000000000'],
+        Parameters: { commands: ['true'] },
+      },
       'test',
     );
     expect(command.InstanceIds).toEqual(['i-00000000000000000']);
     const faults = injectFaults(ssm, [{ code: 'Unexpected' }]);
-    await expect(runCommand({ ssm, instanceIds: ['not-an-instance'], script: 'true' })).rejects.toBeInstanceOf(
-      ValidationError,
-    );
+    await expect(
+      runCommand({ ssm, instanceIds: ['not-an-instance'], script: 'true' }),
+    ).rejects.toBeInstanceOf(ValidationError);
     expect(faults.injected).toEqual([]);
   });
 
@@ -195,7 +220,12 @@ describeWithMoto('@lab/ssm-runner against moto', () => {
       { command: 'SendCommandCommand', code: 'ThrottlingException', times: 2 },
       { command: 'ListCommandInvocationsCommand', code: 'RequestLimitExceeded', status: 503 },
     ]);
-    const result = await runCommand({ ssm, instanceIds: ['i-0123456789abcdef0'], script: 'true', ...createVirtualTime() });
+    const result = await runCommand({
+      ssm,
+      instanceIds: ['i-0123456789abcdef0'],
+      script: 'true',
+      ...createVirtualTime(),
+    });
     expect(result.ok).toBe(true);
     expect(faults.injected.map((fault) => fault.code)).toEqual([
       'ThrottlingException',
@@ -210,10 +240,19 @@ describeWithMoto('@lab/ssm-runner against moto', () => {
     const { ssm } = account;
     pretendOutput(ssm);
     serveListCommandInvocations(ssm, new SSMClient(account.connection));
-    const faults = injectFaults(ssm, [{ command: 'GetCommandInvocationCommand', code: 'InvocationDoesNotExist' }]);
-    const result = await runCommand({ ssm, instanceIds: ['i-0123456789abcdef0'], script: 'true', ...createVirtualTime() });
+    const faults = injectFaults(ssm, [
+      { command: 'GetCommandInvocationCommand', code: 'InvocationDoesNotExist' },
+    ]);
+    const result = await runCommand({
+      ssm,
+      instanceIds: ['i-0123456789abcdef0'],
+      script: 'true',
+      ...createVirtualTime(),
+    });
     expect(result.ok).toBe(true);
-    expect(faults.injected).toEqual([{ command: 'GetCommandInvocationCommand', code: 'InvocationDoesNotExist' }]);
+    expect(faults.injected).toEqual([
+      { command: 'GetCommandInvocationCommand', code: 'InvocationDoesNotExist' },
+    ]);
     expect(result.apiCalls.GetCommandInvocation).toBe(2);
   });
 
@@ -247,7 +286,12 @@ describeWithMoto('@lab/ssm-runner against moto', () => {
     };
     const brokers = await launch('broker', 3);
     await launch('bookkeeper', 2);
-    const result = await runCommand({ ssm, targets: tagTargets({ Component: 'broker' }), script: 'true', ...createVirtualTime() });
+    const result = await runCommand({
+      ssm,
+      targets: tagTargets({ Component: 'broker' }),
+      script: 'true',
+      ...createVirtualTime(),
+    });
     expect(result.results.map((instance) => instance.instanceId)).toEqual([...brokers].sort());
     expect(result.ok).toBe(true);
     expect(result.apiCalls.SendCommand).toBe(1);

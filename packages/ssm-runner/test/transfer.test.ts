@@ -56,17 +56,33 @@ describe('runCommand through a local agent', () => {
   });
 
   it('starts in the working directory, even one with a hostile name', async () => {
-    const dir = join(root, "it's a \"dir\" $(x)");
+    const dir = join(root, 'it\'s a "dir" $(x)');
     mkdirSync(dir);
     const { ssm } = localAgent();
-    const result = await runCommand({ ssm, instanceIds: [INSTANCE], script: 'pwd', workingDirectory: dir, ...createVirtualTime() });
+    const result = await runCommand({
+      ssm,
+      instanceIds: [INSTANCE],
+      script: 'pwd',
+      workingDirectory: dir,
+      ...createVirtualTime(),
+    });
     expect(result.results[0]!.stdout).toBe(`${dir}\n`);
   });
 
   it('reports a failing script with its exit code and stderr', async () => {
     const { ssm } = localAgent();
-    const result = await runCommand({ ssm, instanceIds: [INSTANCE], script: 'echo nope >&2; exit 3', ...createVirtualTime() });
-    expect(result.results[0]).toMatchObject({ ok: false, outcome: 'failed', responseCode: 3, stderr: 'nope\n' });
+    const result = await runCommand({
+      ssm,
+      instanceIds: [INSTANCE],
+      script: 'echo nope >&2; exit 3',
+      ...createVirtualTime(),
+    });
+    expect(result.results[0]).toMatchObject({
+      ok: false,
+      outcome: 'failed',
+      responseCode: 3,
+      stderr: 'nope\n',
+    });
   });
 });
 
@@ -117,7 +133,9 @@ describe('fetchFile', () => {
 
   it('rejects with REMOTE_FILE_NOT_FOUND for a missing file', async () => {
     const { ssm } = localAgent();
-    const error = await fetchFile({ ssm, remotePath: join(root, 'nope.json'), ...common() }).catch((caught: unknown) => caught);
+    const error = await fetchFile({ ssm, remotePath: join(root, 'nope.json'), ...common() }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(RemoteFileNotFoundError);
     expect((error as RemoteFileNotFoundError).code).toBe('REMOTE_FILE_NOT_FOUND');
     expect((error as RemoteFileNotFoundError).message).toContain(INSTANCE);
@@ -156,7 +174,9 @@ describe('fetchFile', () => {
 
   it('validates its options before any call', async () => {
     const { ssm, mock } = localAgent();
-    await expect(fetchFile({ ssm, remotePath: 'relative/path', ...common() })).rejects.toBeInstanceOf(ValidationError);
+    await expect(fetchFile({ ssm, remotePath: 'relative/path', ...common() })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
     await expect(
       fetchFile({ ssm, remotePath: '/x', chunkBytes: MAX_FETCH_CHUNK_BYTES + 1, ...common() }),
     ).rejects.toBeInstanceOf(ValidationError);
@@ -207,7 +227,10 @@ describe('putFile', () => {
       // Flip one base64 character of the second part: still valid base64, different bytes.
       tamperScript: (script) =>
         script.includes('part.000001')
-          ? script.replace(/(%s'\\'' )([A-Za-z0-9+/])/, (_, prefix: string, char: string) => `${prefix}${char === 'A' ? 'B' : 'A'}`)
+          ? script.replace(
+              /(%s'\\'' )([A-Za-z0-9+/])/,
+              (_, prefix: string, char: string) => `${prefix}${char === 'A' ? 'B' : 'A'}`,
+            )
           : script,
     });
     const error = await putFile({
@@ -225,9 +248,12 @@ describe('putFile', () => {
 
   it('fails with the remote error when the destination directory is missing', async () => {
     const { ssm } = localAgent();
-    const error = await putFile({ ssm, remotePath: join(root, 'missing', 'f'), content: 'x', ...common() }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await putFile({
+      ssm,
+      remotePath: join(root, 'missing', 'f'),
+      content: 'x',
+      ...common(),
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TransferError);
     expect((error as TransferError).message).toMatch(/install exited with code \d+: mktemp/);
     expect(readdirSync(temp)).toEqual([]);

@@ -42,10 +42,19 @@ export function awsError(code: string, status = 400): Error {
  * A simulated SSM: `plan(instanceId, n)` says what the n-th ListCommandInvocations call (1-based,
  * per command) reports for an instance.
  */
-export function fleet(plan: (instanceId: string, listCall: number) => Step | undefined, options: FleetOptions = {}) {
-  const ssm = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+export function fleet(
+  plan: (instanceId: string, listCall: number) => Step | undefined,
+  options: FleetOptions = {},
+) {
+  const ssm = new SSMClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   const mock = mockClient(ssm);
-  const commands = new Map<string, { input: SendCommandCommandInput; instances: string[]; listCalls: number }>();
+  const commands = new Map<
+    string,
+    { input: SendCommandCommandInput; instances: string[]; listCalls: number }
+  >();
   const last = new Map<string, Step>();
   let counter = 0;
 
@@ -120,7 +129,9 @@ export function fleet(plan: (instanceId: string, listCall: number) => Step | und
     const status =
       options.commandStatus?.(input.CommandId ?? '', command.listCalls) ??
       (listed.every((step) => step === undefined || FINAL.has(step.status)) ? 'Success' : 'InProgress');
-    return { Commands: [{ CommandId: input.CommandId, Status: status, TargetCount: command.instances.length }] };
+    return {
+      Commands: [{ CommandId: input.CommandId, Status: status, TargetCount: command.instances.length }],
+    };
   });
 
   mock.on(CancelCommandCommand).resolves({});

@@ -16,6 +16,7 @@ export const HOSTILE = [
   '-n',
   '--help',
   'A=b',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point
   '$HOME ${PATH} $((1+1))',
   '!! !$ history',
   '{{ssm:/secret}} {{ commands }}',

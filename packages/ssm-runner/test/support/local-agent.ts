@@ -35,7 +35,10 @@ export interface LocalAgentOptions {
  * `workingDirectory`. Output is cut at SSM's limits. The other calls serve what happened.
  */
 export function localAgent(options: LocalAgentOptions = {}) {
-  const ssm = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const ssm = new SSMClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   const mock = mockClient(ssm);
   const commands = new Map<string, { input: SendCommandCommandInput; executions: Execution[] }>();
   const scripts: string[] = [];
@@ -83,7 +86,11 @@ export function localAgent(options: LocalAgentOptions = {}) {
           ResponseCode: execution.exitCode,
           ResponseStartDateTime: execution.startedAt,
           ResponseFinishDateTime: execution.endedAt,
-          Output: `${execution.stdout}${execution.stderr === '' ? '' : `\n----------ERROR-------\n${execution.stderr}`}`.slice(0, 2500),
+          Output:
+            `${execution.stdout}${execution.stderr === '' ? '' : `\n----------ERROR-------\n${execution.stderr}`}`.slice(
+              0,
+              2500,
+            ),
         },
       ],
     }));
