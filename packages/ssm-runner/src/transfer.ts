@@ -90,7 +90,7 @@ export async function fetchFile(options: FetchFileOptions): Promise<FetchedFile>
     });
   }
   if (issues.length > 0) throw new ValidationError('Invalid fetchFile options', issues);
-  const tempDir = options.remoteTempDir ?? '/tmp';
+  const tempDir = remoteTempDir(options);
   const { run, start, clock, emitter } = transferRunner(options);
   const what = `fetch ${options.remotePath} from ${options.instanceId}`;
   let commands = 1;
@@ -242,7 +242,7 @@ export async function putFile(options: PutFileOptions): Promise<TransferResult> 
     });
   }
   if (issues.length > 0) throw new ValidationError('Invalid putFile options', issues);
-  const tempDir = options.remoteTempDir ?? '/tmp';
+  const tempDir = remoteTempDir(options);
   const { run, start, clock, emitter } = transferRunner({ ...options, maxScriptBytes });
   const what = `put ${options.remotePath} on ${options.instanceId}`;
 
@@ -584,7 +584,7 @@ function pathIssues(options: TransferOptions): ValidationIssue[] {
       received: JSON.stringify(options.remotePath),
     });
   }
-  const tempDir = options.remoteTempDir ?? '/tmp';
+  const tempDir = remoteTempDir(options);
   if (!tempDir.startsWith('/') || /[\0\n]/.test(tempDir) || tempDir.length > 200) {
     issues.push({
       path: 'remoteTempDir',
@@ -602,6 +602,11 @@ function pathIssues(options: TransferOptions): ValidationIssue[] {
     });
   }
   return issues;
+}
+
+/** The remote temporary directory without trailing slashes, so that mktemp's answer is predictable. */
+function remoteTempDir(options: TransferOptions): string {
+  return (options.remoteTempDir ?? '/tmp').replace(/(.)\/+$/, '$1');
 }
 
 function isOwnTempDir(dir: string, tempDir: string, prefix: string): boolean {

@@ -120,6 +120,20 @@ describe('fetchFile', () => {
     expect(readdirSync(temp)).toEqual([]);
   });
 
+  it('accepts a temporary directory given with a trailing slash', async () => {
+    writeFileSync(join(root, 'f'), 'x'.repeat(50_000));
+    const { ssm } = localAgent();
+    const fetched = await fetchFile({
+      ssm,
+      remotePath: join(root, 'f'),
+      chunkBytes: 100,
+      ...common(),
+      remoteTempDir: `${temp}/`,
+    });
+    expect(fetched.content.toString()).toBe('x'.repeat(50_000));
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
   it('fetches an empty file and a compressible 1 MB file', async () => {
     const { ssm } = localAgent();
     writeFileSync(join(root, 'empty'), '');
