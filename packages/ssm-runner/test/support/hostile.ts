@@ -1,0 +1,27 @@
+/** Strings that break naive quoting: every test that moves text through a shell uses them. */
+export const HOSTILE = [
+  "a'; rm -rf / #",
+  '$(touch pwned)',
+  '`touch pwned`',
+  '"; touch pwned; echo "',
+  "it's",
+  "''",
+  "\\'",
+  'back\\slash\\',
+  'multi\nline\n\n',
+  '\ttab and  spaces ',
+  '',
+  '*',
+  '~',
+  '-n',
+  '--help',
+  'A=b',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point
+  '$HOME ${PATH} $((1+1))',
+  '!! !$ history',
+  '{{ssm:/secret}} {{ commands }}',
+  'ünïcødé € 日本語 🚀',
+  '\u0001\u0007\u001b[31mcontrol\u007f',
+  'trailing backslash \\',
+  '| & ; < > ( ) [ ] # %',
+];
