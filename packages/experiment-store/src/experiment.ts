@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import {
   type Clock,
   createEmitter,
@@ -167,6 +167,7 @@ export class Experiment {
         throw this.readError(error);
       }
       const parsed = parseManifest(text, this.paths.manifest, this.context.schema);
+      await this.sweepManifestTemps();
       const draft = structuredClone(parsed.manifest);
       mutator(draft);
       if (draft.id !== this.id) {
@@ -419,6 +420,27 @@ export class Experiment {
       waitMs: this.context.lockWaitMs,
       ...(this.context.sleep === undefined ? {} : { sleep: this.context.sleep }),
     });
+  }
+
+  /**
+   * Removes temporary manifest files left by writers that died mid-write. Manifest temp files
+   * are only written under the lock, which this process holds: any that exist are orphans.
+   */
+  private async sweepManifestTemps(): Promise<void> {
+    const prefix = `.${basename(this.paths.manifest)}.tmp-`;
+    let names: string[];
+    try {
+      names = await readdir(this.paths.root);
+    } catch (error) {
+      throw withContext(error, `Listing ${this.paths.root}`);
+    }
+    for (const name of names.filter((entry) => entry.startsWith(prefix))) {
+      try {
+        await unlink(join(this.paths.root, name));
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) throw withContext(error, `Removing the orphaned ${name}`);
+      }
+    }
   }
 
   private readError(error: unknown): LabError {
