@@ -40,8 +40,14 @@ async function main(): Promise<void> {
       return;
     }
     case 'hold-lock': {
+      // hold-lock <home> <id> [race]: with "race", waits for "go" on stdin before locking.
       const store = openStore({ home, events: collected.sink });
-      const experiment = await store.open(rest[0]!, { lock: true, purpose: 'holding for a test' });
+      const experiment = await store.open(rest[0]!);
+      if (rest[1] === 'race') {
+        say({ ready: process.pid });
+        await waitForGo();
+      }
+      await experiment.lock({ purpose: 'holding for a test' });
       say({ locked: process.pid, events: collected.events.map((event) => event.type) });
       await hang();
       return;
