@@ -32,7 +32,9 @@ describe('writeFileAtomic', () => {
       yield 'partial';
       throw new Error('source broke');
     }
-    await expect(writeFileAtomic(target, failing())).rejects.toThrow(/Writing .*data\.txt atomically: source broke/);
+    await expect(writeFileAtomic(target, failing())).rejects.toThrow(
+      /Writing .*data\.txt atomically: source broke/,
+    );
     expect(await readFile(target, 'utf8')).toBe('old');
     expect((await readdir(experiment.paths.root)).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
@@ -43,7 +45,9 @@ describe('writeFileAtomic', () => {
     const child = startChild(['partial-write', home, experiment.paths.manifest]);
     await child.waitFor((message) => 'midWrite' in message);
     // The child has written half a manifest to its temporary file and not renamed it yet.
-    const temps = (await readdir(experiment.paths.root)).filter((name) => name.startsWith('.manifest.json.tmp-'));
+    const temps = (await readdir(experiment.paths.root)).filter((name) =>
+      name.startsWith('.manifest.json.tmp-'),
+    );
     expect(temps).toHaveLength(1);
     expect(await readFile(join(experiment.paths.root, temps[0]!), 'utf8')).toContain('"half');
     await kill(child);
@@ -69,7 +73,9 @@ describe('writeFileAtomic', () => {
       await child.waitFor((message) => 'looping' in message);
       await new Promise((resolve) => setTimeout(resolve, 20 + ((attempt * 37) % 120)));
       await kill(child);
-      const leftovers = (await readdir(experiment.paths.root)).filter((name) => name.startsWith('.manifest.json.tmp-'));
+      const leftovers = (await readdir(experiment.paths.root)).filter((name) =>
+        name.startsWith('.manifest.json.tmp-'),
+      );
       if (leftovers.length > 0) killedMidWrite++;
       const manifest = await (await store.open(experiment.id)).readManifest();
       const round = manifest.details.round;

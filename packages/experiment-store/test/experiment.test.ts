@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { type Manifest, openStore, resourcesMayBeAlive } from '../src/index.js';
 import { tempHome } from './support/processes.js';
 
-const input = { name: 'lifecycle', regions: ['eu-west-1', 'us-east-1'], configDigest: 'sha256:abc', tags: { Owner: 'ana' } };
+const input = {
+  name: 'lifecycle',
+  regions: ['eu-west-1', 'us-east-1'],
+  configDigest: 'sha256:abc',
+  tags: { Owner: 'ana' },
+};
 
 async function setup() {
   const time = createVirtualTime(Date.parse('2026-05-01T08:00:00Z'));
@@ -69,7 +74,11 @@ describe('outcome and resources', () => {
       issues: [{ path: 'region' }, { path: 'type' }, { path: 'ids' }],
     });
     const finished = await experiment.finish('aborted', { message: 'Ctrl-C' });
-    expect(finished.outcome).toEqual({ result: 'aborted', at: '2026-05-01T08:00:00.000Z', message: 'Ctrl-C' });
+    expect(finished.outcome).toEqual({
+      result: 'aborted',
+      at: '2026-05-01T08:00:00.000Z',
+      message: 'Ctrl-C',
+    });
     const gone = await experiment.markResourcesGone('lab-cleanup');
     expect(gone.resourcesGone).toEqual({ at: '2026-05-01T08:00:00.000Z', by: 'lab-cleanup' });
   });
@@ -94,14 +103,29 @@ describe('resourcesMayBeAlive', () => {
   it('is false only when nothing started, teardown succeeded, or cleanup verified', () => {
     expect(resourcesMayBeAlive(base)).toBe(false);
     expect(resourcesMayBeAlive(with_({ phases: { setup: { status: 'skipped' } } }))).toBe(false);
-    expect(resourcesMayBeAlive(with_({ phases: { setup: { status: 'failed' }, teardown: { status: 'pending' } } }))).toBe(true);
-    expect(resourcesMayBeAlive(with_({ phases: { setup: { status: 'running' } } }))).toBe(true);
-    expect(resourcesMayBeAlive(with_({ resources: { 'eu-west-1': { vpc: ['vpc-1'] } } }))).toBe(true);
-    expect(resourcesMayBeAlive(with_({ phases: { setup: { status: 'succeeded' }, teardown: { status: 'failed' } } }))).toBe(true);
-    expect(resourcesMayBeAlive(with_({ phases: { setup: { status: 'succeeded' }, teardown: { status: 'succeeded' } } }))).toBe(false);
     expect(
       resourcesMayBeAlive(
-        with_({ phases: { setup: { status: 'failed' } }, resourcesGone: { at: '2026-01-01T00:00:00Z', by: 'lab-cleanup' } }),
+        with_({ phases: { setup: { status: 'failed' }, teardown: { status: 'pending' } } }),
+      ),
+    ).toBe(true);
+    expect(resourcesMayBeAlive(with_({ phases: { setup: { status: 'running' } } }))).toBe(true);
+    expect(resourcesMayBeAlive(with_({ resources: { 'eu-west-1': { vpc: ['vpc-1'] } } }))).toBe(true);
+    expect(
+      resourcesMayBeAlive(
+        with_({ phases: { setup: { status: 'succeeded' }, teardown: { status: 'failed' } } }),
+      ),
+    ).toBe(true);
+    expect(
+      resourcesMayBeAlive(
+        with_({ phases: { setup: { status: 'succeeded' }, teardown: { status: 'succeeded' } } }),
+      ),
+    ).toBe(false);
+    expect(
+      resourcesMayBeAlive(
+        with_({
+          phases: { setup: { status: 'failed' } },
+          resourcesGone: { at: '2026-01-01T00:00:00Z', by: 'lab-cleanup' },
+        }),
       ),
     ).toBe(false);
   });
@@ -110,11 +134,22 @@ describe('resourcesMayBeAlive', () => {
 describe('logs', () => {
   it('the event sink appends NDJSON and formatted lines, and the store logs its own events there', async () => {
     const { experiment } = await setup();
-    const emitter = createEmitter({ source: '@lab/ssm-runner', sink: experiment.eventSink(), clock: { now: () => 0 } });
+    const emitter = createEmitter({
+      source: '@lab/ssm-runner',
+      sink: experiment.eventSink(),
+      clock: { now: () => 0 },
+    });
     emitter.emit('command.sent', 'Sent command c-1 to 3 instances', { commandId: 'c-1' });
     emitter.emit('command.failed', 'Command c-1 failed on i-1', undefined, 'error');
-    const lines = (await readFile(experiment.paths.events, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((event) => event.type)).toEqual(['experiment.created', 'command.sent', 'command.failed']);
+    const lines = (await readFile(experiment.paths.events, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((event) => event.type)).toEqual([
+      'experiment.created',
+      'command.sent',
+      'command.failed',
+    ]);
     expect(lines[1]).toEqual({
       type: 'command.sent',
       level: 'info',
@@ -148,12 +183,24 @@ describe('experiment.writeFileAtomic', () => {
     expect(path).toBe(experiment.paths.terraformVars);
     expect(await readFile(path, 'utf8')).toBe('{"experiment_id":"x"}');
     await experiment.writeFileAtomic('benchmark_results/run-1/result.json', '{}');
-    expect(await readFile(join(experiment.paths.benchmarkResults, 'run-1', 'result.json'), 'utf8')).toBe('{}');
+    expect(await readFile(join(experiment.paths.benchmarkResults, 'run-1', 'result.json'), 'utf8')).toBe(
+      '{}',
+    );
   });
 
   it("refuses paths outside the experiment and the store's own files", async () => {
     const { experiment } = await setup();
-    for (const bad of ['../x', '/etc/passwd', '', '.', 'report/../../x', 'manifest.json', './log.txt', 'events.ndjson', '.lock']) {
+    for (const bad of [
+      '../x',
+      '/etc/passwd',
+      '',
+      '.',
+      'report/../../x',
+      'manifest.json',
+      './log.txt',
+      'events.ndjson',
+      '.lock',
+    ]) {
       await expect(experiment.writeFileAtomic(bad, 'x'), bad).rejects.toBeInstanceOf(ValidationError);
     }
   });
@@ -167,7 +214,9 @@ describe('list', () => {
     const second = await store.create({ ...input, name: 'second', regions: ['ap-south-1'] });
     await second.release();
     const rows = await store.list();
-    expect(rows.map((row) => [row.id, row.name, row.status, row.ageMs, row.regions, row.resourcesMayBeAlive])).toEqual([
+    expect(
+      rows.map((row) => [row.id, row.name, row.status, row.ageMs, row.regions, row.resourcesMayBeAlive]),
+    ).toEqual([
       ['exp-20260501-090000', 'second', 'created', 0, ['ap-south-1'], false],
       ['exp-20260501-080000', 'lifecycle', 'running', 3_600_000, ['eu-west-1', 'us-east-1'], true],
     ]);

@@ -53,7 +53,9 @@ describe('experiment ids', () => {
     const chosen = await store.create({ ...input, id: 'baseline-3-bookies' });
     expect(chosen.id).toBe('baseline-3-bookies');
     await chosen.release();
-    await expect(store.create({ ...input, id: 'baseline-3-bookies' })).rejects.toBeInstanceOf(ExperimentExistsError);
+    await expect(store.create({ ...input, id: 'baseline-3-bookies' })).rejects.toBeInstanceOf(
+      ExperimentExistsError,
+    );
     for (const bad of ['Baseline', 'latest', 'ami-cache', '../escape', '-x', 'exp-20260101-000000-1']) {
       const error = await store.create({ ...input, id: bad }).catch((e: unknown) => e);
       expect(error, bad).toBeInstanceOf(ValidationError);
@@ -68,8 +70,15 @@ describe('experiment ids', () => {
       .create({ name: '', regions: ['eu-west-1', 'Europe'], configDigest: '', phases: ['setup', 'Run'] })
       .catch((e: unknown) => e)) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.issues.map((issue) => issue.path)).toEqual(['name', 'regions.1', 'configDigest', 'phases.1']);
-    await expect(store.create({ ...input, tags: { 'aws:owner': 'x' } })).rejects.toBeInstanceOf(ValidationError);
+    expect(error.issues.map((issue) => issue.path)).toEqual([
+      'name',
+      'regions.1',
+      'configDigest',
+      'phases.1',
+    ]);
+    await expect(store.create({ ...input, tags: { 'aws:owner': 'x' } })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
     await expect(lstat(home)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
@@ -154,11 +163,19 @@ describe('resolve', () => {
   });
 
   it('lists the candidates of an ambiguous prefix, newest first', async () => {
-    const { store } = await storeWith(['exp-20260101-000000', 'exp-20260101-000000-2', 'exp-20260101-000000-10']);
+    const { store } = await storeWith([
+      'exp-20260101-000000',
+      'exp-20260101-000000-2',
+      'exp-20260101-000000-10',
+    ]);
     const error = (await store.resolve('exp-2026').catch((e: unknown) => e)) as AmbiguousExperimentError;
     expect(error).toBeInstanceOf(AmbiguousExperimentError);
     expect(error.code).toBe('EXPERIMENT_AMBIGUOUS');
-    expect(error.candidates).toEqual(['exp-20260101-000000-10', 'exp-20260101-000000-2', 'exp-20260101-000000']);
+    expect(error.candidates).toEqual([
+      'exp-20260101-000000-10',
+      'exp-20260101-000000-2',
+      'exp-20260101-000000',
+    ]);
     expect(error.message).toContain('exp-20260101-000000-10, exp-20260101-000000-2, exp-20260101-000000');
   });
 
@@ -174,7 +191,9 @@ describe('resolve', () => {
     }
     await expect(store.resolve('')).rejects.toBeInstanceOf(ValidationError);
     const empty = openStore({ home: await tempHome() });
-    await expect(empty.resolve('exp')).rejects.toMatchObject({ hint: expect.stringContaining('no experiments yet') });
+    await expect(empty.resolve('exp')).rejects.toMatchObject({
+      hint: expect.stringContaining('no experiments yet'),
+    });
   });
 
   it('opens a handle with the experiment layout', async () => {

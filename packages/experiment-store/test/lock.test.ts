@@ -24,12 +24,21 @@ describe('locking between processes', () => {
 
     const second = await runChild(['update', home, experiment.id]);
     expect(second.code).toBe(3);
-    const error = second.last?.error as { code: string; message: string; hint: string; details: Record<string, unknown> };
+    const error = second.last?.error as {
+      code: string;
+      message: string;
+      hint: string;
+      details: Record<string, unknown>;
+    };
     expect(error.code).toBe('EXPERIMENT_LOCKED');
     expect(error.message).toContain(`locked by process ${holder.pid}`);
     expect(error.message).toContain('(holding for a test)');
     expect(error.hint).toContain(`Wait for process ${holder.pid}`);
-    expect(error.details.holder).toMatchObject({ pid: holder.pid, hostname: hostname(), purpose: 'holding for a test' });
+    expect(error.details.holder).toMatchObject({
+      pid: holder.pid,
+      hostname: hostname(),
+      purpose: 'holding for a test',
+    });
     expect((await experiment.readManifest()).details).toEqual({});
 
     // The holder dies without releasing: its lock is stale and the next process takes it over.
@@ -37,7 +46,7 @@ describe('locking between processes', () => {
     const third = await runChild(['update', home, experiment.id]);
     expect(third.code).toBe(0);
     expect(third.last?.updated).toBeTypeOf('number');
-    const takeover = (third.last?.events as { type: string; level: string; message: string }[]).find(
+    const takeover = ((third.last?.events ?? []) as { type: string; level: string; message: string }[]).find(
       (event) => event.type === 'lock.stale-taken-over',
     );
     expect(takeover?.level).toBe('warn');
@@ -45,7 +54,9 @@ describe('locking between processes', () => {
     expect(takeover?.message).toContain('is gone');
     // The takeover is in the experiment's own logs too.
     expect(await readFile(experiment.paths.events, 'utf8')).toContain('"type":"lock.stale-taken-over"');
-    expect(await readFile(experiment.paths.log, 'utf8')).toMatch(/WARN \[@lab\/experiment-store\] Took over the lock/);
+    expect(await readFile(experiment.paths.log, 'utf8')).toMatch(
+      /WARN \[@lab\/experiment-store\] Took over the lock/,
+    );
     expect((await experiment.readManifest()).details.updatedBy).toBe(third.last?.updated);
     expect(await inspectLock(experiment.paths.lock)).toEqual({ state: 'free' });
   });
@@ -55,7 +66,9 @@ describe('locking between processes', () => {
     const holder = startChild(['hold-lock', home, experiment.id]);
     await holder.waitFor((message) => 'locked' in message);
     await kill(holder);
-    const contenders = Array.from({ length: 6 }, () => startChild(['hold-lock', home, experiment.id, 'race']));
+    const contenders = Array.from({ length: 6 }, () =>
+      startChild(['hold-lock', home, experiment.id, 'race']),
+    );
     await Promise.all(contenders.map((child) => child.waitFor((message) => 'ready' in message)));
     for (const child of contenders) child.process.stdin!.write('go\n');
     const outcomes = await Promise.all(
@@ -67,7 +80,9 @@ describe('locking between processes', () => {
     expect(state).toMatchObject({ state: 'held', alive: true, holder: { pid: winners[0]!.locked } });
     for (const loser of outcomes.filter((message) => 'error' in message)) {
       expect(loser.error).toMatchObject({ code: 'EXPERIMENT_LOCKED' });
-      expect((loser.error as { message: string }).message).toContain(`process ${winners[0]!.locked as number}`);
+      expect((loser.error as { message: string }).message).toContain(
+        `process ${winners[0]!.locked as number}`,
+      );
     }
   });
 });
@@ -115,8 +130,11 @@ describe('locking within a process', () => {
   it('refuses an unreadable lock file instead of guessing, and says how to clear it', async () => {
     const { store, experiment } = await setup();
     await writeFile(experiment.paths.lock, 'garbage');
-    const error = (await (await store.open(experiment.id)).updateManifest(() => {}).catch((e: unknown) => e)) as
-      ExperimentLockedError;
+    const error = (await (
+      await store.open(experiment.id)
+    )
+      .updateManifest(() => {})
+      .catch((e: unknown) => e)) as ExperimentLockedError;
     expect(error).toBeInstanceOf(ExperimentLockedError);
     expect(error.holder).toBeUndefined();
     expect(error.hint).toContain(`delete ${experiment.paths.lock}`);
@@ -127,7 +145,11 @@ describe('locking within a process', () => {
     const { store, experiment } = await setup();
     const remote = { pid: 1, hostname: 'some-other-host', startedAt: '2026-01-01T00:00:00.000Z', token: 't' };
     await writeFile(experiment.paths.lock, JSON.stringify(remote));
-    const error = (await (await store.open(experiment.id)).lock().catch((e: unknown) => e)) as ExperimentLockedError;
+    const error = (await (
+      await store.open(experiment.id)
+    )
+      .lock()
+      .catch((e: unknown) => e)) as ExperimentLockedError;
     expect(error).toBeInstanceOf(ExperimentLockedError);
     expect(error.message).toContain('process 1 on host some-other-host');
     expect(error.hint).toContain('cannot tell whether it is alive');
@@ -137,7 +159,10 @@ describe('locking within a process', () => {
   it('reports a lock that was removed from under its holder', async () => {
     const { store, experiment } = await setup();
     const owner = await store.open(experiment.id, { lock: true });
-    await writeFile(experiment.paths.lock, JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: 'x', token: 'other' }));
+    await writeFile(
+      experiment.paths.lock,
+      JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: 'x', token: 'other' }),
+    );
     await expect(owner.release()).rejects.toMatchObject({ code: 'LOCK_LOST' });
   });
 });

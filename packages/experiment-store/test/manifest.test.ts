@@ -43,7 +43,13 @@ function versionOneDocument(id: string) {
     tags: { Owner: 'ana' },
     region: 'us-east-1',
     configDigest: 'sha256:old',
-    phases: { setup: { status: 'succeeded', startedAt: '2025-06-01T12:00:01.000Z', endedAt: '2025-06-01T12:10:00.000Z' } },
+    phases: {
+      setup: {
+        status: 'succeeded',
+        startedAt: '2025-06-01T12:00:01.000Z',
+        endedAt: '2025-06-01T12:10:00.000Z',
+      },
+    },
     terraform: { stateDir: 'terraform' },
     resources: {},
     resourcesGone: null,
@@ -69,7 +75,10 @@ describe('schema migration', () => {
     });
     expect(parsed.manifest).not.toHaveProperty('region');
     expect(parsed.manifest).not.toHaveProperty('created');
-    const fromTwo = { ...versionOneDocument('old-two'), schemaVersion: 2, regions: ['us-east-1'] } as Record<string, unknown>;
+    const fromTwo = { ...versionOneDocument('old-two'), schemaVersion: 2, regions: ['us-east-1'] } as Record<
+      string,
+      unknown
+    >;
     delete fromTwo.region;
     expect(parseManifest(JSON.stringify(fromTwo), '/x/manifest.json', syntheticSchema).migratedFrom).toBe(2);
   });
@@ -80,10 +89,25 @@ describe('schema migration', () => {
     expect(() => parseManifest(text, '/x/manifest.json', gap)).toThrow(/no migration from version 2 exists/);
     const throwing = {
       version: 2,
-      migrations: [{ from: 1, description: 'explodes', migrate: () => { throw new Error('boom'); } }],
+      migrations: [
+        {
+          from: 1,
+          description: 'explodes',
+          migrate: () => {
+            throw new Error('boom');
+          },
+        },
+      ],
     };
-    expect(() => parseManifest(text, '/x/manifest.json', throwing)).toThrow(/from schema version 1 \(explodes\) failed: boom/);
-    const sloppy = { version: 2, migrations: [{ from: 1, description: 'forgets a field', migrate: (doc: Record<string, unknown>) => doc }] };
+    expect(() => parseManifest(text, '/x/manifest.json', throwing)).toThrow(
+      /from schema version 1 \(explodes\) failed: boom/,
+    );
+    const sloppy = {
+      version: 2,
+      migrations: [
+        { from: 1, description: 'forgets a field', migrate: (doc: Record<string, unknown>) => doc },
+      ],
+    };
     const error = (() => {
       try {
         parseManifest(text, '/x/manifest.json', sloppy);
@@ -93,7 +117,9 @@ describe('schema migration', () => {
     })();
     expect(error).toBeInstanceOf(ManifestCorruptError);
     expect(error?.message).toContain('after migrating from version 1');
-    expect(error?.issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['createdAt', 'regions']));
+    expect(error?.issues.map((issue) => issue.path)).toEqual(
+      expect.arrayContaining(['createdAt', 'regions']),
+    );
   });
 
   it('reads an old manifest without writing it, and writes the current version on the next update', async () => {
@@ -106,12 +132,20 @@ describe('schema migration', () => {
 
     const experiment = await store.open('old-exp');
     expect((await experiment.readManifest()).regions).toEqual(['us-east-1']);
-    expect((await store.list())[0]).toMatchObject({ id: 'old-exp', status: 'in-progress', regions: ['us-east-1'] });
+    expect((await store.list())[0]).toMatchObject({
+      id: 'old-exp',
+      status: 'in-progress',
+      regions: ['us-east-1'],
+    });
     expect(await readFile(created.paths.manifest, 'utf8')).toBe(before);
 
     await experiment.startPhase('run');
     const written = JSON.parse(await readFile(created.paths.manifest, 'utf8')) as Record<string, unknown>;
-    expect(written).toMatchObject({ schemaVersion: 3, regions: ['us-east-1'], createdAt: '2025-06-01T12:00:00.000Z' });
+    expect(written).toMatchObject({
+      schemaVersion: 3,
+      regions: ['us-east-1'],
+      createdAt: '2025-06-01T12:00:00.000Z',
+    });
     expect(written).not.toHaveProperty('region');
     expect(await readFile(created.paths.events, 'utf8')).toContain('"type":"manifest.migrated"');
   });
@@ -133,7 +167,11 @@ describe('corrupt and newer manifests', () => {
     ['an array', '[]', /not a JSON object/],
     ['no version', '{"id": "x"}', /no valid schemaVersion/],
     ['a bad version', '{"schemaVersion": "1"}', /no valid schemaVersion/],
-    ['a wrong shape', JSON.stringify({ schemaVersion: 1, id: 'x' }), /does not match manifest schema version 1/],
+    [
+      'a wrong shape',
+      JSON.stringify({ schemaVersion: 1, id: 'x' }),
+      /does not match manifest schema version 1/,
+    ],
   ];
 
   for (const [what, content, message] of corrupt) {
@@ -154,7 +192,11 @@ describe('corrupt and newer manifests', () => {
       expect(mutatorRan).toBe(false);
       expect(await readFile(experiment.paths.manifest, 'utf8')).toBe(content);
       const [row] = await store.list();
-      expect(row).toMatchObject({ status: 'unreadable', resourcesMayBeAlive: true, problem: { code: 'MANIFEST_CORRUPT' } });
+      expect(row).toMatchObject({
+        status: 'unreadable',
+        resourcesMayBeAlive: true,
+        problem: { code: 'MANIFEST_CORRUPT' },
+      });
     });
   }
 
@@ -165,7 +207,12 @@ describe('corrupt and newer manifests', () => {
     const manifest = JSON.parse(await readFile(fresh.paths.manifest, 'utf8')) as Record<string, unknown>;
     await writeFile(
       fresh.paths.manifest,
-      JSON.stringify({ ...manifest, regions: ['moon-1'], phases: { setup: { status: 'done' } }, surprise: true }),
+      JSON.stringify({
+        ...manifest,
+        regions: ['moon-1'],
+        phases: { setup: { status: 'done' } },
+        surprise: true,
+      }),
     );
     const error = (await fresh.readManifest().catch((e: unknown) => e)) as ManifestCorruptError;
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(['', 'phases.setup.status', 'regions.0']);
@@ -177,7 +224,11 @@ describe('corrupt and newer manifests', () => {
     const experiment = await store.create(input);
     await experiment.release();
     const manifest = JSON.parse(await readFile(experiment.paths.manifest, 'utf8')) as Record<string, unknown>;
-    const newer = JSON.stringify({ ...manifest, schemaVersion: MANIFEST_SCHEMA_VERSION + 1, fromTheFuture: {} });
+    const newer = JSON.stringify({
+      ...manifest,
+      schemaVersion: MANIFEST_SCHEMA_VERSION + 1,
+      fromTheFuture: {},
+    });
     await writeFile(experiment.paths.manifest, newer);
     const error = (await experiment.readManifest().catch((e: unknown) => e)) as ManifestTooNewError;
     expect(error).toBeInstanceOf(ManifestTooNewError);
@@ -185,7 +236,10 @@ describe('corrupt and newer manifests', () => {
     expect(error.hint).toContain('Upgrade');
     await expect(experiment.finish('succeeded')).rejects.toBeInstanceOf(ManifestTooNewError);
     expect(await readFile(experiment.paths.manifest, 'utf8')).toBe(newer);
-    expect((await store.list())[0]).toMatchObject({ status: 'unreadable', problem: { code: 'MANIFEST_TOO_NEW' } });
+    expect((await store.list())[0]).toMatchObject({
+      status: 'unreadable',
+      problem: { code: 'MANIFEST_TOO_NEW' },
+    });
   });
 
   it('validates what a mutator produces before writing it', async () => {

@@ -32,7 +32,11 @@ async function main(): Promise<void> {
       await waitForGo();
       const ids: string[] = [];
       for (let index = 0; index < count; index++) {
-        const experiment = await store.create({ name: `child ${process.pid}`, regions: ['eu-west-1'], configDigest: 'sha256:x' });
+        const experiment = await store.create({
+          name: `child ${process.pid}`,
+          regions: ['eu-west-1'],
+          configDigest: 'sha256:x',
+        });
         ids.push(experiment.id);
         await experiment.release();
       }
