@@ -18,6 +18,7 @@ import {
   withContext,
 } from '@lab/core';
 import { type AtomicData, isErrno, writeFileAtomic } from './atomic.js';
+import { ManifestCorruptError } from './errors.js';
 import { acquireLock, type LockHandle } from './lock.js';
 import {
   type ErrorRecord,
@@ -27,6 +28,7 @@ import {
   type Manifest,
   type ManifestSchema,
   type OutcomeResult,
+  type ParsedManifest,
   parseManifest,
   serializeManifest,
   validateManifest,
@@ -150,7 +152,7 @@ export class Experiment {
     } catch (error) {
       throw this.readError(error);
     }
-    return parseManifest(text, this.paths.manifest, this.context.schema).manifest;
+    return this.parse(text).manifest;
   }
 
   /**
@@ -166,7 +168,7 @@ export class Experiment {
       } catch (error) {
         throw this.readError(error);
       }
-      const parsed = parseManifest(text, this.paths.manifest, this.context.schema);
+      const parsed = this.parse(text);
       await this.sweepManifestTemps();
       const draft = structuredClone(parsed.manifest);
       mutator(draft);
@@ -369,6 +371,14 @@ export class Experiment {
     return target;
   }
 
+  /** Writes the generated Terraform variables to `terraform/terraform.tfvars.json`, atomically. */
+  async writeTerraformVars(variables: Record<string, unknown>): Promise<string> {
+    return this.writeFileAtomic(
+      relative(this.paths.root, this.paths.terraformVars),
+      `${JSON.stringify(variables, null, 2)}\n`,
+    );
+  }
+
   /** @internal Emits an event to the store's sink and this experiment's logs. */
   emit(type: string, message: string, data?: Record<string, unknown>, level?: LabEvent['level']): void {
     this.emitter.emit(type, message, data, level);
@@ -420,6 +430,30 @@ export class Experiment {
       waitMs: this.context.lockWaitMs,
       ...(this.context.sleep === undefined ? {} : { sleep: this.context.sleep }),
     });
+  }
+
+  /** Parses the manifest and checks it belongs to this directory (a copied directory does not). */
+  private parse(text: string): ParsedManifest {
+    const parsed = parseManifest(text, this.paths.manifest, this.context.schema);
+    if (parsed.manifest.id !== this.id) {
+      throw new ManifestCorruptError(
+        this.paths.manifest,
+        `${this.paths.manifest} belongs to experiment ${parsed.manifest.id}, not to ${this.id}`,
+        [
+          {
+            path: 'id',
+            file: this.paths.manifest,
+            message: 'id differs from the directory name',
+            expected: this.id,
+            received: parsed.manifest.id,
+          },
+        ],
+        {
+          hint: 'Was the directory copied or renamed? Experiment directories keep their id; move it back or fix the id by hand',
+        },
+      );
+    }
+    return parsed;
   }
 
   /**

@@ -182,6 +182,11 @@ describe('experiment.writeFileAtomic', () => {
     const path = await experiment.writeFileAtomic('terraform/terraform.tfvars.json', '{"experiment_id":"x"}');
     expect(path).toBe(experiment.paths.terraformVars);
     expect(await readFile(path, 'utf8')).toBe('{"experiment_id":"x"}');
+    await experiment.writeTerraformVars({ experiment_id: experiment.id, bookies: 3 });
+    expect(JSON.parse(await readFile(experiment.paths.terraformVars, 'utf8'))).toEqual({
+      experiment_id: experiment.id,
+      bookies: 3,
+    });
     await experiment.writeFileAtomic('benchmark_results/run-1/result.json', '{}');
     expect(await readFile(join(experiment.paths.benchmarkResults, 'run-1', 'result.json'), 'utf8')).toBe(
       '{}',

@@ -219,6 +219,19 @@ describe('corrupt and newer manifests', () => {
     expect(error.issues.every((issue) => issue.file === fresh.paths.manifest)).toBe(true);
   });
 
+  it('refuses a manifest whose id is not its directory (a copied experiment)', async () => {
+    const store = openStore({ home: await tempHome() });
+    const original = await store.create({ ...input, id: 'original' });
+    await original.release();
+    const copy = await store.create({ ...input, id: 'copy' });
+    await copy.release();
+    const text = await readFile(original.paths.manifest, 'utf8');
+    await writeFile(copy.paths.manifest, text);
+    await expect(copy.readManifest()).rejects.toThrow(/belongs to experiment original, not to copy/);
+    await expect(copy.startPhase('setup')).rejects.toBeInstanceOf(ManifestCorruptError);
+    expect(await readFile(copy.paths.manifest, 'utf8')).toBe(text);
+  });
+
   it('refuses a manifest from a newer lab and leaves it alone', async () => {
     const store = openStore({ home: await tempHome() });
     const experiment = await store.create(input);
