@@ -1,0 +1,253 @@
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Clock,
+  type Emitter,
+  LabError,
+  type Sleep,
+  ValidationError,
+  type ValidationIssue,
+  withContext,
+} from '@lab/core';
+import { z } from 'zod';
+import { isErrno, writeFileAtomic } from './atomic.js';
+import { acquireLock } from './lock.js';
+import { isValidRegion } from './manifest.js';
+
+/** AMIs can be deregistered by cleanup or a colleague: a cached id is trusted this long. */
+export const DEFAULT_AMI_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
+export const AMI_CACHE_SCHEMA_VERSION = 1;
+
+const IMAGE_ID = /^ami-[0-9a-f]{8,17}$/;
+const LOCK_WAIT_MS = 5_000;
+
+const entrySchema = z.strictObject({
+  imageId: z.string().regex(IMAGE_ID),
+  name: z.string().optional(),
+  storedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+});
+const fileSchema = z.strictObject({
+  schemaVersion: z.literal(AMI_CACHE_SCHEMA_VERSION),
+  entries: z.record(z.string(), entrySchema),
+});
+
+export type AmiCacheEntry = z.infer<typeof entrySchema>;
+
+export interface AmiCacheValue {
+  imageId: string;
+  name?: string;
+}
+
+/**
+ * AMI ids by region and key (e.g. `pulsar-4.0.3/omb-1a2b3c/x86_64`), one file per region under
+ * `ami-cache/`, each entry with an expiry. Reads never lock; writes lock the region's file.
+ */
+export interface AmiCache {
+  /** The entry, unless missing or expired. A corrupt or newer file is a miss with a warning event. */
+  get(region: string, key: string): Promise<AmiCacheEntry | undefined>;
+  set(
+    region: string,
+    key: string,
+    value: AmiCacheValue,
+    options?: { ttlMs?: number },
+  ): Promise<AmiCacheEntry>;
+  /** Removes `key` from the region, or the whole region without a key. */
+  invalidate(region: string, key?: string): Promise<void>;
+}
+
+export interface AmiCacheOptions {
+  dir: string;
+  clock: Clock;
+  emitter: Emitter;
+  ttlMs: number;
+  sleep?: Sleep;
+}
+
+type Loaded =
+  | { kind: 'ok'; entries: Record<string, AmiCacheEntry> }
+  | { kind: 'missing' }
+  | { kind: 'corrupt'; message: string }
+  | { kind: 'newer'; version: number };
+
+export function createAmiCache(options: AmiCacheOptions): AmiCache {
+  const { dir, clock, emitter } = options;
+  const fileOf = (region: string) => join(dir, `${region}.json`);
+
+  async function load(region: string): Promise<Loaded> {
+    let text: string;
+    try {
+      text = await readFile(fileOf(region), 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return { kind: 'missing' };
+      throw withContext(error, `Reading the AMI cache ${fileOf(region)}`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      return {
+        kind: 'corrupt',
+        message: `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      };
+    }
+    const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+    if (typeof version === 'number' && version > AMI_CACHE_SCHEMA_VERSION) return { kind: 'newer', version };
+    const parsed = fileSchema.safeParse(raw);
+    if (!parsed.success) {
+      return {
+        kind: 'corrupt',
+        message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+      };
+    }
+    return { kind: 'ok', entries: parsed.data.entries };
+  }
+
+  function warnUnusable(region: string, loaded: Loaded & { kind: 'corrupt' | 'newer' }): void {
+    emitter.emit(
+      'unusable',
+      loaded.kind === 'corrupt'
+        ? `AMI cache ${fileOf(region)} is corrupt (${loaded.message}); treating it as empty`
+        : `AMI cache ${fileOf(region)} has schema version ${loaded.version}, newer than this lab understands; treating it as empty`,
+      { path: fileOf(region), kind: loaded.kind },
+      'warn',
+    );
+  }
+
+  /** Runs `change` on the region's entries under its lock and writes the result. */
+  async function update(
+    region: string,
+    change: (entries: Record<string, AmiCacheEntry>) => void,
+  ): Promise<void> {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw withContext(error, `Creating ${dir}`);
+    }
+    const lock = await acquireLock(join(dir, `.${region}.lock`), {
+      clock,
+      emitter,
+      what: `the AMI cache of ${region}`,
+      waitMs: LOCK_WAIT_MS,
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    });
+    try {
+      const loaded = await load(region);
+      if (loaded.kind === 'newer') {
+        throw new LabError(
+          'AMI_CACHE_TOO_NEW',
+          `AMI cache ${fileOf(region)} has schema version ${loaded.version}; this lab writes version ${AMI_CACHE_SCHEMA_VERSION}`,
+          {
+            hint: 'Upgrade the lab, or delete the file; it was left untouched',
+            details: { path: fileOf(region) },
+          },
+        );
+      }
+      if (loaded.kind === 'corrupt') {
+        // Kept for inspection rather than overwritten: the cache is rebuilt, the evidence stays.
+        const aside = `${fileOf(region)}.corrupt-${clock.now()}`;
+        await rename(fileOf(region), aside).catch((error: unknown) => {
+          throw withContext(error, `Moving the corrupt AMI cache ${fileOf(region)} aside`);
+        });
+        emitter.emit(
+          'moved-aside',
+          `AMI cache ${fileOf(region)} was corrupt (${loaded.message}); moved it to ${aside} and started a new one`,
+          { path: fileOf(region), aside },
+          'warn',
+        );
+      }
+      const now = clock.now();
+      const entries = Object.fromEntries(
+        Object.entries(loaded.kind === 'ok' ? loaded.entries : {}).filter(
+          ([, entry]) => Date.parse(entry.expiresAt) > now,
+        ),
+      );
+      change(entries);
+      await writeFileAtomic(
+        fileOf(region),
+        `${JSON.stringify({ schemaVersion: AMI_CACHE_SCHEMA_VERSION, entries }, null, 2)}\n`,
+      );
+    } finally {
+      await lock.release();
+    }
+  }
+
+  return {
+    async get(region, key) {
+      assertInput(region, key);
+      const loaded = await load(region);
+      if (loaded.kind === 'corrupt' || loaded.kind === 'newer') {
+        warnUnusable(region, loaded);
+        return undefined;
+      }
+      if (loaded.kind === 'missing') return undefined;
+      const entry = loaded.entries[key];
+      if (entry === undefined) return undefined;
+      if (Date.parse(entry.expiresAt) <= clock.now()) {
+        emitter.emit(
+          'expired',
+          `AMI cache entry ${region}/${key} expired at ${entry.expiresAt}`,
+          { region, key },
+          'debug',
+        );
+        return undefined;
+      }
+      return entry;
+    },
+
+    async set(region, key, value, setOptions = {}) {
+      const ttlMs = setOptions.ttlMs ?? options.ttlMs;
+      const issues = inputIssues(region, key);
+      if (typeof value.imageId !== 'string' || !IMAGE_ID.test(value.imageId)) {
+        issues.push({
+          path: 'imageId',
+          message: 'not an AMI id',
+          expected: 'ami-xxxxxxxx',
+          received: String(value.imageId),
+        });
+      }
+      if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+        issues.push({
+          path: 'ttlMs',
+          message: 'must be a positive number of milliseconds',
+          received: String(ttlMs),
+        });
+      }
+      if (issues.length > 0) throw new ValidationError('Invalid AMI cache entry', issues);
+      const now = clock.now();
+      const entry: AmiCacheEntry = {
+        imageId: value.imageId,
+        ...(value.name === undefined ? {} : { name: value.name }),
+        storedAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + ttlMs).toISOString(),
+      };
+      await update(region, (entries) => {
+        entries[key] = entry;
+      });
+      return entry;
+    },
+
+    async invalidate(region, key) {
+      if (key === undefined) assertInput(region, 'all');
+      else assertInput(region, key);
+      await update(region, (entries) => {
+        for (const name of Object.keys(entries)) if (key === undefined || name === key) delete entries[name];
+      });
+    },
+  };
+}
+
+function inputIssues(region: string, key: string): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (!isValidRegion(region))
+    issues.push({ path: 'region', message: 'not an AWS region name', received: region });
+  if (typeof key !== 'string' || key === '' || key.length > 256) {
+    issues.push({ path: 'key', message: 'must be 1–256 characters', received: String(key) });
+  }
+  return issues;
+}
+
+function assertInput(region: string, key: string): void {
+  const issues = inputIssues(region, key);
+  if (issues.length > 0) throw new ValidationError('Invalid AMI cache lookup', issues);
+}

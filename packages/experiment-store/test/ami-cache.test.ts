@@ -1,0 +1,131 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { collectEvents, createVirtualTime, ValidationError } from '@lab/core';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AMI_CACHE_TTL_MS, openStore } from '../src/index.js';
+import { tempHome } from './support/processes.js';
+
+const HOUR = 60 * 60 * 1000;
+
+async function setup() {
+  const home = await tempHome();
+  const time = createVirtualTime(Date.parse('2026-04-01T00:00:00Z'));
+  const events = collectEvents();
+  const store = openStore({ home, clock: time.clock, sleep: time.sleep, events: events.sink });
+  return { home, time, events, store, cacheDir: join(home, 'ami-cache') };
+}
+
+describe('AMI cache', () => {
+  it('stores entries per region under ami-cache/<region>.json and expires them after the TTL', async () => {
+    const { time, store, cacheDir } = await setup();
+    expect(await store.amiCache.get('eu-west-1', 'pulsar-4.0.3/x86_64')).toBeUndefined();
+    const entry = await store.amiCache.set('eu-west-1', 'pulsar-4.0.3/x86_64', {
+      imageId: 'ami-0123456789abcdef0',
+      name: 'pulsar-lab-4.0.3-1',
+    });
+    expect(entry).toEqual({
+      imageId: 'ami-0123456789abcdef0',
+      name: 'pulsar-lab-4.0.3-1',
+      storedAt: '2026-04-01T00:00:00.000Z',
+      expiresAt: new Date(Date.parse('2026-04-01T00:00:00Z') + DEFAULT_AMI_CACHE_TTL_MS).toISOString(),
+    });
+    await store.amiCache.set(
+      'us-east-1',
+      'pulsar-4.0.3/x86_64',
+      { imageId: 'ami-11111111' },
+      { ttlMs: HOUR },
+    );
+    expect((await readdir(cacheDir)).sort()).toEqual(['eu-west-1.json', 'us-east-1.json']);
+    expect(JSON.parse(await readFile(join(cacheDir, 'eu-west-1.json'), 'utf8'))).toEqual({
+      schemaVersion: 1,
+      entries: { 'pulsar-4.0.3/x86_64': entry },
+    });
+
+    time.advance(HOUR - 1);
+    expect((await store.amiCache.get('us-east-1', 'pulsar-4.0.3/x86_64'))?.imageId).toBe('ami-11111111');
+    time.advance(1);
+    expect(await store.amiCache.get('us-east-1', 'pulsar-4.0.3/x86_64')).toBeUndefined();
+    expect((await store.amiCache.get('eu-west-1', 'pulsar-4.0.3/x86_64'))?.imageId).toBe(
+      'ami-0123456789abcdef0',
+    );
+    time.advance(DEFAULT_AMI_CACHE_TTL_MS);
+    expect(await store.amiCache.get('eu-west-1', 'pulsar-4.0.3/x86_64')).toBeUndefined();
+  });
+
+  it('prunes expired entries on write and invalidates one key or a whole region', async () => {
+    const { time, store, cacheDir } = await setup();
+    await store.amiCache.set('eu-west-1', 'old', { imageId: 'ami-00000001' }, { ttlMs: HOUR });
+    time.advance(2 * HOUR);
+    await store.amiCache.set('eu-west-1', 'a', { imageId: 'ami-0000000a' });
+    await store.amiCache.set('eu-west-1', 'b', { imageId: 'ami-0000000b' });
+    const keys = async () =>
+      Object.keys(
+        (JSON.parse(await readFile(join(cacheDir, 'eu-west-1.json'), 'utf8')) as { entries: object }).entries,
+      );
+    expect(await keys()).toEqual(['a', 'b']);
+    await store.amiCache.invalidate('eu-west-1', 'a');
+    expect(await keys()).toEqual(['b']);
+    await store.amiCache.invalidate('eu-west-1');
+    expect(await keys()).toEqual([]);
+  });
+
+  it('validates its input', async () => {
+    const { store } = await setup();
+    await expect(store.amiCache.get('Europe', 'k')).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.amiCache.set('eu-west-1', '', { imageId: 'ami-0000000a' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(store.amiCache.set('eu-west-1', 'k', { imageId: 'i-0000000a' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(
+      store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000a' }, { ttlMs: 0 }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('treats a corrupt file as a miss with a warning, and moves it aside before writing', async () => {
+    const { store, cacheDir, events } = await setup();
+    await store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000a' });
+    await writeFile(
+      join(cacheDir, 'eu-west-1.json'),
+      '{"schemaVersion": 1, "entries": {"k": {"imageId": 42}}}',
+    );
+    expect(await store.amiCache.get('eu-west-1', 'k')).toBeUndefined();
+    expect(events.events.at(-1)).toMatchObject({ type: 'ami-cache.unusable', level: 'warn' });
+    await store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000b' });
+    expect((await store.amiCache.get('eu-west-1', 'k'))?.imageId).toBe('ami-0000000b');
+    const aside = (await readdir(cacheDir)).filter((name) => name.startsWith('eu-west-1.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(cacheDir, aside[0]!), 'utf8')).toContain('"imageId": 42');
+    expect(events.events.some((event) => event.type === 'ami-cache.moved-aside')).toBe(true);
+  });
+
+  it('never overwrites a cache file from a newer lab', async () => {
+    const { store, cacheDir } = await setup();
+    await store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000a' });
+    const newer = '{"schemaVersion": 2, "images": {}}';
+    await writeFile(join(cacheDir, 'eu-west-1.json'), newer);
+    expect(await store.amiCache.get('eu-west-1', 'k')).toBeUndefined();
+    await expect(store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000b' })).rejects.toMatchObject({
+      code: 'AMI_CACHE_TOO_NEW',
+    });
+    expect(await readFile(join(cacheDir, 'eu-west-1.json'), 'utf8')).toBe(newer);
+  });
+
+  it('serialises concurrent writers so that no entry is lost', async () => {
+    const home = await tempHome();
+    const stores = [openStore({ home }), openStore({ home })];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        stores[index % 2]!.amiCache.set('eu-west-1', `key-${index}`, {
+          imageId: `ami-${String(index).padStart(8, '0')}`,
+        }),
+      ),
+    );
+    for (let index = 0; index < 20; index++) {
+      expect((await stores[0]!.amiCache.get('eu-west-1', `key-${index}`))?.imageId).toBe(
+        `ami-${String(index).padStart(8, '0')}`,
+      );
+    }
+  });
+});
