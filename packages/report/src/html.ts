@@ -19,19 +19,27 @@ svg.chart{width:100%;height:auto;display:block}
 .chart-title{font-size:13px;font-weight:600;fill:#111827}.tick{font-size:10px;fill:#6b7280}.label{font-size:11px;fill:#374151}
 .grid{stroke:#f3f4f6}.axis{stroke:#9ca3af}.series{stroke-width:1.8}
 .marker{stroke:#b91c1c;stroke-dasharray:4 3}.marker-label{font-size:10px;fill:#b91c1c}
-.pt{opacity:.0001}.chart:hover .pt{opacity:.35}.pt:hover{opacity:1!important}
+.cross{stroke:#6b7280;stroke-dasharray:2 2}
 .legend{font-size:12px;color:#374151;padding:2px 6px}.key{margin-right:12px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
-#tip{position:fixed;pointer-events:none;background:#111827;color:#fff;font-size:12px;padding:4px 6px;border-radius:4px;display:none;z-index:10}
-@media print{body{margin:0;max-width:none}.charts{grid-template-columns:1fr 1fr}.chart-box,section.run,table{break-inside:avoid}.pt{display:none}#tip{display:none}}
+#tip{position:fixed;pointer-events:none;background:#111827;color:#fff;font-size:12px;padding:4px 6px;border-radius:4px;display:none;z-index:10;white-space:pre}
+@media print{body{margin:0;max-width:none}.charts{grid-template-columns:1fr 1fr}.chart-box,section.run,table{break-inside:avoid}#tip,.cross{display:none}}
 `;
 
-// Crosshair tooltip for any chart point; charts render and print without it.
+// Crosshair tooltip: finds, per line, the point nearest the cursor and shows its values.
 const SCRIPT = `
 (function(){var tip=document.getElementById('tip');
-document.addEventListener('mouseover',function(e){var t=e.target;if(!t||!t.classList||!t.classList.contains('pt'))return;
-tip.textContent=t.getAttribute('data-s')+': '+t.getAttribute('data-x')+' \\u2192 '+t.getAttribute('data-y');tip.style.display='block';});
-document.addEventListener('mousemove',function(e){tip.style.left=(e.clientX+12)+'px';tip.style.top=(e.clientY+12)+'px';});
-document.addEventListener('mouseout',function(e){if(e.target&&e.target.classList&&e.target.classList.contains('pt'))tip.style.display='none';});})();
+function fmt(v){var a=Math.abs(v);if(a>=1e9)return(v/1e9).toPrecision(3)+'G';if(a>=1e6)return(v/1e6).toPrecision(3)+'M';if(a>=1e4)return(v/1e3).toPrecision(3)+'k';if(a>=100||a===0)return String(Math.round(v));return String(Number(v.toPrecision(3)));}
+function pts(line){if(!line._p){line._p=line.getAttribute('points').split(' ').map(function(p){var c=p.split(',');return[+c[0],+c[1]];});}return line._p;}
+document.querySelectorAll('svg.chart[data-domain]').forEach(function(svg){
+var d=svg.getAttribute('data-domain').split(',').map(Number),r=svg.getAttribute('data-plot').split(',').map(Number),pc=svg.getAttribute('data-scale')==='percentile',cross=svg.querySelector('.cross');
+svg.addEventListener('mousemove',function(e){var m=svg.getScreenCTM();if(!m)return;var p=svg.createSVGPoint();p.x=e.clientX;p.y=e.clientY;p=p.matrixTransform(m.inverse());
+var lines=svg.querySelectorAll('polyline.series');if(!lines.length)return;var out=[],cx=null;
+lines.forEach(function(line){var best=null;pts(line).forEach(function(q){if(!best||Math.abs(q[0]-p.x)<Math.abs(best[0]-p.x))best=q;});if(!best)return;cx=best[0];
+var xv=d[0]+(best[0]-r[0])/r[2]*(d[1]-d[0]),yv=d[2]+(r[1]+r[3]-best[1])/r[3]*(d[3]-d[2]);
+var xs=pc?'p'+Number((100-100*Math.pow(10,-xv)).toPrecision(6)):fmt(xv);out.push(line.getAttribute('data-s')+': '+xs+' \u2192 '+fmt(yv));});
+cross.setAttribute('x1',cx);cross.setAttribute('x2',cx);cross.setAttribute('visibility','visible');
+tip.textContent=out.join('\\n');tip.style.display='block';tip.style.left=(e.clientX+14)+'px';tip.style.top=(e.clientY+14)+'px';});
+svg.addEventListener('mouseleave',function(){tip.style.display='none';cross.setAttribute('visibility','hidden');});});})();
 `;
 
 const pct = (ratio: number | undefined) => (ratio === undefined ? '–' : `${(ratio * 100).toFixed(1)}%`);

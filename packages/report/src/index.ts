@@ -1,4 +1,5 @@
 export { compareExperiments, relativeDelta } from './compare.js';
+export { loadOmbResults, type ReportRunOptions, reportRunFromOmb } from './from-omb.js';
 export { renderHtml } from './html.js';
 export type { BacklogVerdict, ComparisonRow, LatencySummary, ReportInput, ReportRun } from './model.js';
 export { type SummaryRow, summaryCsv, summaryJson, summaryRow } from './summary.js';

@@ -6,7 +6,7 @@ export interface LatencySummary {
   max?: number;
 }
 
-export type BacklogVerdict = 'flat' | 'growing' | 'draining' | 'unknown';
+export type BacklogVerdict = 'flat' | 'growing' | 'shrinking' | 'unknown';
 
 /** One benchmark run as the report shows it. Plain data: any OMB result can be mapped to it. */
 export interface ReportRun {

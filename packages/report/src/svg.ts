@@ -67,8 +67,8 @@ function sample(points: Array<[number, number]>, maxPoints: number): Array<[numb
 }
 
 /**
- * An SVG line chart that needs no script to render or print. Every point carries a `<title>`
- * (native hover) and `data-*` attributes the page's small script uses for a crosshair tooltip.
+ * An SVG line chart that needs no script to render or print. The page's small script shows the
+ * values under the cursor by inverting pixel positions with the chart's `data-domain`.
  */
 export function lineChart(options: ChartOptions): string {
   const percentile = options.xScale === 'percentile';
@@ -127,16 +127,11 @@ export function lineChart(options: ChartOptions): string {
   const lines = series
     .map((s, index) => {
       const color = PALETTE[index % PALETTE.length]!;
-      const path = s.markersOnly
-        ? ''
-        : `<polyline class="series" fill="none" stroke="${color}" points="${s.points.map(([x, y]) => `${f(sx(x))},${f(sy(y))}`).join(' ')}"/>`;
-      const dots = s.points
-        .map(
-          ([x, y]) =>
-            `<circle class="pt" cx="${f(sx(x))}" cy="${f(sy(y))}" r="${s.markersOnly ? 4 : 2.5}" fill="${color}" data-s="${escapeHtml(s.name)}" data-x="${percentile ? `p${x}` : formatNumber(x)}" data-y="${formatNumber(y)}"><title>${escapeHtml(s.name)}: ${percentile ? `p${x}` : formatNumber(x)} → ${formatNumber(y)}</title></circle>`,
-        )
-        .join('');
-      return `<g class="line">${path}${dots}</g>`;
+      const points = s.points.map(([x, y]) => `${f(sx(x))},${f(sy(y))}`).join(' ');
+      const name = escapeHtml(s.name);
+      return s.markersOnly
+        ? `<g class="dots" data-s="${name}" fill="${color}">${s.points.map(([x, y]) => `<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3"/>`).join('')}</g>`
+        : `<polyline class="series" fill="none" stroke="${color}" data-s="${name}" points="${points}"><title>${name}</title></polyline>`;
     })
     .join('');
   const legend = series
@@ -150,5 +145,7 @@ export function lineChart(options: ChartOptions): string {
     `<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}"/>` +
     `<text class="label" x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 6}" text-anchor="middle">${escapeHtml(options.xLabel)}</text>` +
     `<text class="label" transform="translate(14 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(options.yLabel)}</text>`;
-  return `<figure class="chart-box"><svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(options.title)}">${title}${yTicks}${xTicks}${axes}${markers}${lines}</svg><figcaption class="legend">${legend}</figcaption></figure>`;
+  // The page script inverts pixels to values with these, so no per-point markup is needed.
+  const scale = `data-scale="${percentile ? 'percentile' : 'linear'}" data-domain="${xMin},${xMax},${yMin},${yMax}" data-plot="${MARGIN.left},${MARGIN.top},${plotW},${plotH}"`;
+  return `<figure class="chart-box"><svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(options.title)}" ${scale}>${title}${yTicks}${xTicks}${axes}${markers}${lines}<line class="cross" x1="0" x2="0" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" visibility="hidden"/></svg><figcaption class="legend">${legend}</figcaption></figure>`;
 }
