@@ -31,40 +31,33 @@ locals {
     : slice(data.aws_availability_zones.available.names, 0, var.network.az_count)
   )
 
-  jvm = {
-    for role in local.roles : role => {
-      heap_mb          = var.pulsar.jvm[role].heap_mb
-      direct_memory_mb = var.pulsar.jvm[role].direct_memory_mb
-    }
-  }
-
   # Flat map of every instance, keyed "<role>-<index>" (stable across plans).
   instances = merge([
     for role in local.roles : {
-      for index, placement in module.layout.placements[role] : "${role}-${index}" => {
+      for index, placement in module.cluster.placements[role] : "${role}-${index}" => {
         role           = role
         index          = index
         subnet_id      = module.network.subnet_ids[placement.subnet_index]
         private_ip     = placement.private_ip
         instance_type  = var.roles[role].instance_type
         root_volume_gb = var.roles[role].root_volume_gb
-        user_data      = module.cluster_document.user_data[role][index]
+        user_data      = module.cluster.user_data[role][index]
       }
     }
   ]...)
 }
 
-module "layout" {
-  source = "./modules/layout"
+# Placement and cluster documents: provider-less, rendered by the test suite from the same
+# variables.
+module "cluster" {
+  source = "./modules/cluster"
 
-  vpc_cidr           = var.network.vpc_cidr
+  experiment_id      = var.experiment_id
+  network            = var.network
+  roles              = var.roles
+  pulsar             = var.pulsar
   availability_zones = local.availability_zones
-  counts = {
-    zookeeper  = var.roles.zookeeper.count
-    bookkeeper = var.roles.bookkeeper.count
-    broker     = var.roles.broker.count
-    client     = var.roles.client.count
-  }
+  bookie_volumes     = module.storage.bookie_volumes
 }
 
 module "network" {
@@ -73,7 +66,7 @@ module "network" {
   name_prefix        = local.name_prefix
   vpc_cidr           = var.network.vpc_cidr
   availability_zones = local.availability_zones
-  subnet_cidrs       = module.layout.subnet_cidrs
+  subnet_cidrs       = module.cluster.subnet_cidrs
 }
 
 module "security" {
@@ -96,32 +89,12 @@ module "storage" {
   source = "./modules/storage"
 
   name_prefix        = local.name_prefix
-  availability_zones = [for placement in module.layout.placements.bookkeeper : placement.availability_zone]
+  availability_zones = [for placement in module.cluster.placements.bookkeeper : placement.availability_zone]
   journal_volume     = var.roles.bookkeeper.journal_volume
   ledger_volume      = var.roles.bookkeeper.ledger_volume
   bookie_instance_ids = [
     for index in range(var.roles.bookkeeper.count) : module.compute.instance_ids["bookkeeper-${index}"]
   ]
-}
-
-module "cluster_document" {
-  source = "./modules/cluster-document"
-
-  experiment_id  = var.experiment_id
-  cluster_name   = var.pulsar.cluster_name
-  members        = module.layout.members
-  bookie_volumes = module.storage.bookie_volumes
-  quorum = {
-    ensemble_size = var.pulsar.ensemble_size
-    write_quorum  = var.pulsar.write_quorum
-    ack_quorum    = var.pulsar.ack_quorum
-  }
-  jvm = local.jvm
-  settings = {
-    zookeeper  = var.pulsar.zookeeper_settings
-    bookkeeper = var.pulsar.bookkeeper_settings
-    broker     = var.pulsar.broker_settings
-  }
 }
 
 module "compute" {

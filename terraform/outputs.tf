@@ -50,8 +50,8 @@ output "cluster" {
   description = "How to reach the Pulsar cluster from inside the VPC."
   value = {
     name               = var.pulsar.cluster_name
-    service_url        = "pulsar://${join(",", [for ip in module.layout.members.broker : "${ip}:6650"])}"
-    web_service_url    = "http://${module.layout.members.broker[0]}:8080"
-    metadata_store_url = "zk:${join(",", [for ip in module.layout.members.zookeeper : "${ip}:2181"])}"
+    service_url        = "pulsar://${join(",", [for ip in module.cluster.members.broker : "${ip}:6650"])}"
+    web_service_url    = "http://${module.cluster.members.broker[0]}:8080"
+    metadata_store_url = "zk:${join(",", [for ip in module.cluster.members.zookeeper : "${ip}:2181"])}"
   }
 }
