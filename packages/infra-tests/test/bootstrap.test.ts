@@ -73,7 +73,8 @@ afterAll(async () => {
 });
 
 const read = (root: string, path: string) => readFile(join(root, path), 'utf8');
-const argsOf = (calls: StubCall[], cmd: string) => calls.filter((call) => call.cmd === cmd).map((call) => call.args);
+const argsOf = (calls: StubCall[], cmd: string) =>
+  calls.filter((call) => call.cmd === cmd).map((call) => call.args);
 
 async function expectSuccess(root: string, result: { code: number | null; stderr: string }) {
   expect(result.code, result.stderr).toBe(0);
@@ -86,7 +87,10 @@ async function expectFailure(root: string, result: { code: number | null; stderr
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(message);
   expect(await read(root, 'var/log/lab/bootstrap.log')).toMatch(message);
-  const status = JSON.parse(await read(root, 'var/lib/lab/bootstrap.status')) as { status: string; message: string };
+  const status = JSON.parse(await read(root, 'var/lib/lab/bootstrap.status')) as {
+    status: string;
+    message: string;
+  };
   expect(status.status).toBe('failed');
   expect(status.message).toMatch(message);
 }
@@ -125,7 +129,14 @@ describe('lab-bootstrap on a ZooKeeper node', () => {
     expect(argsOf(calls, 'chown')).toEqual([['-R', 'pulsar:pulsar', join(root, 'data/zookeeper')]]);
     expect(argsOf(calls, 'systemctl')).toEqual([['enable', '--now', 'zookeeper.service']]);
     expect(argsOf(calls, 'pulsar')).toEqual([]);
-    expect(argsOf(calls, 'logger')[0]).toEqual(['-t', 'lab-bootstrap', '-p', 'user.info', '--', expect.any(String)]);
+    expect(argsOf(calls, 'logger')[0]).toEqual([
+      '-t',
+      'lab-bootstrap',
+      '-p',
+      'user.info',
+      '--',
+      expect.any(String),
+    ]);
   });
 });
 
@@ -214,7 +225,11 @@ describe('lab-bootstrap on brokers', () => {
   it('initializes the metadata exactly once when three brokers boot together', async () => {
     const rootsByIndex = await Promise.all(
       [0, 1, 2].map((index) =>
-        createRoot(sandbox, `broker${index}`, documentFor('broker', index, { settings: { brokerDeleteInactiveTopicsEnabled: 'false' } })),
+        createRoot(
+          sandbox,
+          `broker${index}`,
+          documentFor('broker', index, { settings: { brokerDeleteInactiveTopicsEnabled: 'false' } }),
+        ),
       ),
     );
     // The others start first, so they really have to wait for broker 0.
@@ -230,7 +245,9 @@ describe('lab-bootstrap on brokers', () => {
     for (const [index, root] of rootsByIndex.entries()) await expectSuccess(root, results[index]!);
 
     const calls = await readCalls(sandbox);
-    const initializations = calls.filter((call) => call.cmd === 'pulsar' && call.args[0] === 'initialize-cluster-metadata');
+    const initializations = calls.filter(
+      (call) => call.cmd === 'pulsar' && call.args[0] === 'initialize-cluster-metadata',
+    );
     expect(initializations).toEqual([
       {
         cmd: 'pulsar',
@@ -251,7 +268,9 @@ describe('lab-bootstrap on brokers', () => {
       },
     ]);
     for (const root of rootsByIndex) {
-      expect(argsOf(await readCalls(sandbox, root), 'systemctl')).toEqual([['enable', '--now', 'pulsar-broker.service']]);
+      expect(argsOf(await readCalls(sandbox, root), 'systemctl')).toEqual([
+        ['enable', '--now', 'pulsar-broker.service'],
+      ]);
     }
 
     const conf = parseProperties(await read(rootsByIndex[2]!, 'opt/pulsar/conf/broker.conf'));
@@ -278,7 +297,9 @@ describe('lab-bootstrap on brokers', () => {
     await expectSuccess(root, await runBootstrap(sandbox, root));
     const pulsarCalls = argsOf(await readCalls(sandbox, root), 'pulsar');
     expect(pulsarCalls.some((args) => args[0] === 'initialize-cluster-metadata')).toBe(false);
-    expect(await read(root, 'var/log/lab/bootstrap.log')).toMatch(/cluster metadata for lab-cluster already exists/);
+    expect(await read(root, 'var/log/lab/bootstrap.log')).toMatch(
+      /cluster metadata for lab-cluster already exists/,
+    );
   });
 
   it('fails loudly when the initialization fails, and starts nothing', async () => {
@@ -331,7 +352,11 @@ describe('lab-bootstrap on a client', () => {
 describe('lab-bootstrap refuses bad input loudly', () => {
   it('fails when the cluster document is missing', async () => {
     const root = await createRoot(sandbox, 'none', documentFor('broker', 0), { documentText: null });
-    await expectFailure(root, await runBootstrap(sandbox, root), /cluster document .*cluster\.json not found/);
+    await expectFailure(
+      root,
+      await runBootstrap(sandbox, root),
+      /cluster document .*cluster\.json not found/,
+    );
   });
 
   it('fails when the cluster document is not JSON', async () => {
@@ -348,7 +373,9 @@ describe('lab-bootstrap refuses bad input loudly', () => {
       cluster_name: '1bad name',
       members: { ...members, zookeeper: ['10.42.0.10', 'zk.example'] },
     };
-    const root = await createRoot(sandbox, 'invalid', documentFor('broker', 0), { documentText: JSON.stringify(document) });
+    const root = await createRoot(sandbox, 'invalid', documentFor('broker', 0), {
+      documentText: JSON.stringify(document),
+    });
     const result = await runBootstrap(sandbox, root);
     await expectFailure(root, result, /invalid cluster document/);
     for (const message of [
@@ -364,14 +391,28 @@ describe('lab-bootstrap refuses bad input loudly', () => {
   });
 
   it('refuses quorums above the number of bookies', async () => {
-    const document = { ...documentFor('client', 0), quorum: { ensemble_size: 5, write_quorum: 5, ack_quorum: 5 } };
-    const root = await createRoot(sandbox, 'quorum', documentFor('client', 0), { documentText: JSON.stringify(document) });
-    await expectFailure(root, await runBootstrap(sandbox, root), /refusing quorum\.ensemble_size 5: only 3 bookie\(s\)/);
+    const document = {
+      ...documentFor('client', 0),
+      quorum: { ensemble_size: 5, write_quorum: 5, ack_quorum: 5 },
+    };
+    const root = await createRoot(sandbox, 'quorum', documentFor('client', 0), {
+      documentText: JSON.stringify(document),
+    });
+    await expectFailure(
+      root,
+      await runBootstrap(sandbox, root),
+      /refusing quorum\.ensemble_size 5: only 3 bookie\(s\)/,
+    );
   });
 
   it('requires volume ids on a bookie', async () => {
-    const document = { ...documentFor('bookkeeper', 0), volumes: { journal: { volume_id: 'x', device_name: '/dev/sdf' } } };
-    const root = await createRoot(sandbox, 'novol', documentFor('bookkeeper', 0), { documentText: JSON.stringify(document) });
+    const document = {
+      ...documentFor('bookkeeper', 0),
+      volumes: { journal: { volume_id: 'x', device_name: '/dev/sdf' } },
+    };
+    const root = await createRoot(sandbox, 'novol', documentFor('bookkeeper', 0), {
+      documentText: JSON.stringify(document),
+    });
     const result = await runBootstrap(sandbox, root);
     await expectFailure(root, result, /volumes\.journal\.volume_id must look like vol-/);
     expect(result.stderr).toMatch(/volumes\.ledgers is required on a bookie/);
@@ -380,13 +421,19 @@ describe('lab-bootstrap refuses bad input loudly', () => {
   it.each(Object.entries(RESERVED_SETTINGS))(
     'refuses every setting @lab/infra reserves for %s (the two lists agree)',
     async (role, keys) => {
-      const settings = Object.fromEntries([...keys, ...(role === 'zookeeper' ? ['server.4'] : [])].map((key) => [key, 'x']));
+      const settings = Object.fromEntries(
+        [...keys, ...(role === 'zookeeper' ? ['server.4'] : [])].map((key) => [key, 'x']),
+      );
       const base = documentFor(role as ClusterDocument['role'], 0);
-      const root = await createRoot(sandbox, `reserved-${role}`, base, { documentText: JSON.stringify({ ...base, settings }) });
+      const root = await createRoot(sandbox, `reserved-${role}`, base, {
+        documentText: JSON.stringify({ ...base, settings }),
+      });
       const result = await runBootstrap(sandbox, root);
       expect(result.code).toBe(1);
       for (const key of Object.keys(settings)) {
-        expect(result.stderr).toContain(`settings.${key} is set by the bootstrap and cannot be passed through`);
+        expect(result.stderr).toContain(
+          `settings.${key} is set by the bootstrap and cannot be passed through`,
+        );
       }
     },
   );
@@ -475,7 +522,13 @@ describe('the generated ZooKeeper configuration', () => {
     try {
       zookeeper = spawn(
         'java',
-        ['-Xmx128m', '-cp', ZOOKEEPER_JAR, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', join(work, 'zoo.cfg')],
+        [
+          '-Xmx128m',
+          '-cp',
+          ZOOKEEPER_JAR,
+          'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+          join(work, 'zoo.cfg'),
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       zookeeper.stdout?.on('data', (chunk: Buffer) => {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are Terraform expressions, whose interpolation syntax is ${…}.
 import { copyFile, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -67,7 +68,14 @@ const expression = (value: unknown) => (typeof value === 'string' ? value : JSON
 describe('terraform/ parses', () => {
   it('parses every .tf file with a real HCL parser', () => {
     expect(files.length).toBeGreaterThanOrEqual(25);
-    for (const module of ['.', 'modules/network', 'modules/security', 'modules/iam', 'modules/compute', 'modules/storage']) {
+    for (const module of [
+      '.',
+      'modules/network',
+      'modules/security',
+      'modules/iam',
+      'modules/compute',
+      'modules/storage',
+    ]) {
       expect(files.some((file) => file.module === module)).toBe(true);
     }
   });
@@ -82,7 +90,9 @@ describe('terraform/ versions, provider and state', () => {
     const awsModules = new Set(resources(files).map((resource) => resource.module));
     awsModules.add('.');
     for (const module of awsModules) {
-      const settings = files.filter((file) => file.module === module).flatMap((file) => (file.hcl.terraform ?? []) as Hcl[]);
+      const settings = files
+        .filter((file) => file.module === module)
+        .flatMap((file) => (file.hcl.terraform ?? []) as Hcl[]);
       expect(settings, module).toHaveLength(1);
       expect(settings[0]!.required_version, module).toBe('>= 1.9.0, < 2.0.0');
       const aws = (settings[0]!.required_providers as Hcl[])[0]!.aws as Hcl;
@@ -166,7 +176,9 @@ describe('terraform/ security', () => {
     // The only CIDR ingress comes from admin_cidrs, which is empty by default and refuses 0.0.0.0/0.
     const admin = ingress.find((rule) => rule.name === 'admin')!;
     expect(admin.body.for_each).toBe('${local.admin_rules}');
-    expect(expression(locals(files, 'modules/security').admin_rules)).toContain('for cidr in var.admin_cidrs');
+    expect(expression(locals(files, 'modules/security').admin_rules)).toContain(
+      'for cidr in var.admin_cidrs',
+    );
     expect(blocks(files, 'module').get('security')!.admin_cidrs).toBe('${var.admin_cidrs}');
     const adminCidrs = blocks(files, 'variable').get('admin_cidrs')!;
     expect(adminCidrs.default).toEqual([]);
@@ -182,7 +194,9 @@ describe('terraform/ security', () => {
     expect(instances).toHaveLength(1);
     expect(instances[0]!.body.for_each).toBe('${var.instances}');
     expect(instances[0]!.body.iam_instance_profile).toBe('${var.instance_profile_name}');
-    expect(blocks(files, 'module').get('compute')!.instance_profile_name).toBe('${module.iam.instance_profile_name}');
+    expect(blocks(files, 'module').get('compute')!.instance_profile_name).toBe(
+      '${module.iam.instance_profile_name}',
+    );
     // Every role's instances go through that one resource.
     expect(expression(locals(files).instances)).toMatch(/for role in local\.roles/);
 
@@ -200,7 +214,10 @@ describe('terraform/ security', () => {
 
   it('requires IMDSv2 on every instance', () => {
     for (const instance of resources(files).filter((resource) => resource.type === 'aws_instance')) {
-      expect(instance.body.metadata_options[0]).toMatchObject({ http_endpoint: 'enabled', http_tokens: 'required' });
+      expect(instance.body.metadata_options[0]).toMatchObject({
+        http_endpoint: 'enabled',
+        http_tokens: 'required',
+      });
     }
   });
 });
@@ -240,7 +257,11 @@ describe('terraform/ volumes', () => {
 function innerObjectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
   let current: z.core.$ZodType = schema;
   for (let depth = 0; depth < 10; depth++) {
-    const def = current._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType };
+    const def = current._zod.def as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      innerType?: z.core.$ZodType;
+    };
     if (def.type === 'object') return def.shape;
     if (def.innerType === undefined) return undefined;
     current = def.innerType;
@@ -249,7 +270,10 @@ function innerObjectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodTy
 }
 
 /** Every nested attribute name of the zod schema, with its top-level variable. */
-function nestedKeys(shape: Record<string, z.core.$ZodType>, prefix: string[] = []): Array<{ path: string[]; key: string }> {
+function nestedKeys(
+  shape: Record<string, z.core.$ZodType>,
+  prefix: string[] = [],
+): Array<{ path: string[]; key: string }> {
   return Object.entries(shape).flatMap(([key, schema]) => {
     const inner = innerObjectShape(schema);
     const here = prefix.length === 0 ? [] : [{ path: prefix, key }];
@@ -296,7 +320,9 @@ describe('terraform/ matches the @lab/infra contract', () => {
 
   it('keeps program logic out of user-data: the template only inserts the cluster JSON', async () => {
     const template = files.find((file) => file.path === 'modules/cluster-document/main.tf')!;
-    expect(template.text).toContain('templatefile("${path.module}/user-data.sh.tftpl", { cluster_json = jsonencode(document) })');
+    expect(template.text).toContain(
+      'templatefile("${path.module}/user-data.sh.tftpl", { cluster_json = jsonencode(document) })',
+    );
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(join(TERRAFORM_DIR, 'modules/cluster-document/user-data.sh.tftpl'), 'utf8');
     expect(text.match(/\$\{[^}]*\}/g)).toEqual(['${cluster_json}']);
@@ -390,7 +416,11 @@ describe('terraform/ with the terraform binary', () => {
 
   it('finds terraform/ formatted (terraform fmt -check -recursive)', async () => {
     if (binary === undefined) return console.warn(MISSING_TERRAFORM);
-    const result = await terraform(binary, ['fmt', '-check', '-recursive', '-diff', '-no-color'], TERRAFORM_DIR);
+    const result = await terraform(
+      binary,
+      ['fmt', '-check', '-recursive', '-diff', '-no-color'],
+      TERRAFORM_DIR,
+    );
     expect(result.code, `terraform fmt would change:\n${result.stdout}`).toBe(0);
   });
 
@@ -417,7 +447,9 @@ describe('terraform/ with the terraform binary', () => {
     const documents: ClusterDocument[] = [];
     for (const [role, scripts] of Object.entries(userData)) {
       for (const [index, script] of scripts.entries()) {
-        const match = /^cat > \/etc\/lab\/cluster\.json <<'LAB_CLUSTER_JSON'\n(.*)\nLAB_CLUSTER_JSON$/m.exec(script);
+        const match = /^cat > \/etc\/lab\/cluster\.json <<'LAB_CLUSTER_JSON'\n(.*)\nLAB_CLUSTER_JSON$/m.exec(
+          script,
+        );
         expect(match, `${role}-${index} user-data`).not.toBeNull();
         const document = parseClusterDocument(JSON.parse(match![1]!));
         expect(document).toMatchObject({ role, index });
@@ -478,12 +510,19 @@ describe('terraform/ with the terraform binary', () => {
   it("rejects bad variables with Terraform's own validations", async () => {
     if (binary === undefined) return console.warn(MISSING_TERRAFORM);
     const cases: Array<[string, unknown, RegExp]> = [
-      ['quorum above the bookies', { ...sampleVariables, pulsar: { ensemble_size: 4, write_quorum: 3, ack_quorum: 2 } }, /Quorums must satisfy/],
+      [
+        'quorum above the bookies',
+        { ...sampleVariables, pulsar: { ensemble_size: 4, write_quorum: 3, ack_quorum: 2 } },
+        /Quorums must satisfy/,
+      ],
       ['open admin CIDR', { ...sampleVariables, admin_cidrs: ['0.0.0.0/0'] }, /may not be 0\.0\.0\.0\/0/],
       ['a lab tag in user tags', { ...sampleVariables, tags: { ExpiresAt: 'never' } }, /tags may not set/],
       [
         'even ZooKeeper count',
-        { ...sampleVariables, roles: { ...sampleVariables.roles, zookeeper: { count: 2, instance_type: 't3.medium' } } },
+        {
+          ...sampleVariables,
+          roles: { ...sampleVariables.roles, zookeeper: { count: 2, instance_type: 't3.medium' } },
+        },
         /roles\.zookeeper\.count must be odd/,
       ],
     ];

@@ -31,7 +31,11 @@ export const clusterDocumentSchema = z
     /** Only on bookies: their journal and ledger volumes. */
     volumes: z.object({ journal: volume, ledgers: volume }).nullable(),
     jvm: z.object({ heap_mb: z.int().min(128), direct_memory_mb: z.int().min(0) }),
-    quorum: z.object({ ensemble_size: z.int().min(1), write_quorum: z.int().min(1), ack_quorum: z.int().min(1) }),
+    quorum: z.object({
+      ensemble_size: z.int().min(1),
+      write_quorum: z.int().min(1),
+      ack_quorum: z.int().min(1),
+    }),
     /** Passthrough key=value settings for the role's main configuration file. */
     settings: z.record(z.string(), z.string()),
   })
@@ -47,7 +51,11 @@ export const clusterDocumentSchema = z
       });
     }
     const { ensemble_size, write_quorum, ack_quorum } = document.quorum;
-    if (ensemble_size > document.members.bookkeeper.length || write_quorum > ensemble_size || ack_quorum > write_quorum) {
+    if (
+      ensemble_size > document.members.bookkeeper.length ||
+      write_quorum > ensemble_size ||
+      ack_quorum > write_quorum
+    ) {
       ctx.issues.push({
         code: 'custom',
         input: document.quorum,

@@ -107,7 +107,10 @@ export function parseTerraformOutputs(json: unknown, options: { file?: string } 
   const roles = Object.fromEntries(
     ROLES.map((role) => [
       role,
-      { instanceIds: [...raw.roles.value[role].instance_ids], privateIps: [...raw.roles.value[role].private_ips] },
+      {
+        instanceIds: [...raw.roles.value[role].instance_ids],
+        privateIps: [...raw.roles.value[role].private_ips],
+      },
     ]),
   ) as Record<Role, RoleInstances>;
   const instances = ROLES.flatMap((role) =>

@@ -1,6 +1,6 @@
 import { isExperimentId, TAG_KEYS, tagIssues } from '@lab/core';
 import { z } from 'zod';
-import { isReservedSetting, LIFECYCLE_TAG_KEYS, RESERVED_SETTINGS } from './layout.js';
+import { isReservedSetting, LIFECYCLE_TAG_KEYS, type RESERVED_SETTINGS } from './layout.js';
 import { parseWith } from './zod-issues.js';
 
 // Mirrors terraform/variables.tf: same names, same limits, same defaults. The static tests
@@ -45,7 +45,9 @@ const gp3Volume = z
     }
   });
 
-const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m6i.large');
+const instanceType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m6i.large');
 const rootVolumeGb = z.int().min(8).max(16_384).default(30);
 const memberCount = z.int().min(1).max(40);
 
@@ -95,7 +97,10 @@ const pulsarSchema = z
   .strictObject({
     cluster_name: z
       .string()
-      .regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, 'must start with a letter and hold at most 64 letters, digits, _ and -')
+      .regex(
+        /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/,
+        'must start with a letter and hold at most 64 letters, digits, _ and -',
+      )
       .default('pulsar-lab'),
     ensemble_size: z.int().min(1).default(3),
     write_quorum: z.int().min(1).default(3),
@@ -120,7 +125,9 @@ export const terraformVariablesSchema = z
     experiment_id: z.string().refine(isExperimentId, {
       message: 'must be an experiment id: 1-64 lowercase letters, digits and hyphens, not "latest"',
     }),
-    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
     ami_id: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id such as ami-0123456789abcdef0'),
     tags: z.record(z.string(), z.string()).default({}),
     managed_by: z.string().min(1).default('terraform'),
@@ -140,7 +147,11 @@ export const terraformVariablesSchema = z
           }, 'needs a prefix from /16 to /22 (subnets are /24)')
           .default('10.42.0.0/16'),
         availability_zones: z
-          .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an availability zone such as eu-west-1a'))
+          .array(
+            z
+              .string()
+              .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an availability zone such as eu-west-1a'),
+          )
           .max(4)
           .default([]),
         az_count: z.int().min(1).max(4).default(1),

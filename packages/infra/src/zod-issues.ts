@@ -7,7 +7,11 @@ export function toValidationIssues(error: z.ZodError, file?: string): Validation
     const path = issue.path.map(String).join('.');
     const expected = 'expected' in issue && typeof issue.expected === 'string' ? issue.expected : undefined;
     const received =
-      'input' in issue && issue.input !== undefined ? safeJson(issue.input) : issue.code === 'invalid_type' ? 'nothing' : undefined;
+      'input' in issue && issue.input !== undefined
+        ? safeJson(issue.input)
+        : issue.code === 'invalid_type'
+          ? 'nothing'
+          : undefined;
     return {
       path,
       message: issue.message,

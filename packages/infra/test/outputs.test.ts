@@ -2,9 +2,9 @@ import { LabError, ValidationError } from '@lab/core';
 import { describe, expect, it } from 'vitest';
 import { parseTerraformOutputs, TERRAFORM_OUTPUT_NAMES } from '../src/index.js';
 
-const out = (value: unknown) => ({ sensitive: false, type: ['any'], value });
+const out = <T>(value: T) => ({ sensitive: false, type: ['any'], value });
 
-export const sampleOutputs = {
+const sampleOutputs = {
   experiment_id: out('exp-20261127-031200'),
   region: out('eu-west-1'),
   vpc_id: out('vpc-0abc'),
@@ -46,7 +46,10 @@ describe('parseTerraformOutputs', () => {
       { role: 'broker', index: 0, instanceId: 'i-r0', privateIp: '10.42.0.90' },
     ]);
     expect(outputs.vpcId).toBe('vpc-0abc');
-    expect(outputs.bookkeeperVolumes[0]?.journal).toEqual({ volumeId: 'vol-0000000000000001', deviceName: '/dev/sdf' });
+    expect(outputs.bookkeeperVolumes[0]?.journal).toEqual({
+      volumeId: 'vol-0000000000000001',
+      deviceName: '/dev/sdf',
+    });
     expect(outputs.cluster.serviceUrl).toBe('pulsar://10.42.0.90:6650');
   });
 

@@ -46,7 +46,11 @@ describe('parseTerraformVariables', () => {
     expect(variables.spot).toEqual({ enabled: false, max_price: null });
     expect(variables.admin_cidrs).toEqual([]);
     expect(variables.roles.zookeeper.root_volume_gb).toBe(30);
-    expect(variables.roles.bookkeeper.ledger_volume).toEqual({ size_gb: 500, iops: 3000, throughput_mbps: 125 });
+    expect(variables.roles.bookkeeper.ledger_volume).toEqual({
+      size_gb: 500,
+      iops: 3000,
+      throughput_mbps: 125,
+    });
     expect(variables.pulsar).toEqual({
       cluster_name: 'pulsar-lab',
       ensemble_size: 3,
@@ -91,7 +95,9 @@ describe('parseTerraformVariables', () => {
 
   it('refuses misspelt keys instead of ignoring them', () => {
     const issues = issuesOf({ ...minimal, pulsar: { ensembleSize: 3 } });
-    expect(issues).toContainEqual(expect.objectContaining({ path: 'pulsar', message: expect.stringMatching(/ensembleSize/) }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ path: 'pulsar', message: expect.stringMatching(/ensembleSize/) }),
+    );
   });
 
   it('refuses an open admin CIDR, even ZooKeeper counts and impossible gp3 volumes', () => {
@@ -120,7 +126,10 @@ describe('parseTerraformVariables', () => {
   });
 
   it('refuses user tags that redefine the lab tags or that AWS would reject', () => {
-    const issues = issuesOf({ ...minimal, tags: { project: 'x', ExpiresAt: 'never', 'aws:foo': 'bar', Owner: 'a#b' } });
+    const issues = issuesOf({
+      ...minimal,
+      tags: { project: 'x', ExpiresAt: 'never', 'aws:foo': 'bar', Owner: 'a#b' },
+    });
     expect(issues.map((issue) => issue.path)).toEqual(
       expect.arrayContaining(['tags.project', 'tags.ExpiresAt', 'tags.aws:foo', 'tags.Owner']),
     );

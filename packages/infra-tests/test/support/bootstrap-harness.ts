@@ -59,7 +59,12 @@ export interface RootOptions {
 }
 
 /** A fake instance file system: Pulsar's conf files, the pulsar CLI stub, the document, the disks. */
-export async function createRoot(sandbox: Sandbox, name: string, document: ClusterDocument, options: RootOptions = {}) {
+export async function createRoot(
+  sandbox: Sandbox,
+  name: string,
+  document: ClusterDocument,
+  options: RootOptions = {},
+) {
   const root = join(sandbox.dir, name);
   await mkdir(join(root, 'opt', 'pulsar', 'conf'), { recursive: true });
   await cp(PULSAR_CONF_FIXTURES, join(root, 'opt', 'pulsar', 'conf'), { recursive: true });
@@ -68,11 +73,20 @@ export async function createRoot(sandbox: Sandbox, name: string, document: Clust
   await mkdir(join(root, 'etc', 'lab'), { recursive: true });
   await writeFile(join(root, 'etc', 'fstab'), '# fstab\n');
   if (options.documentText !== null) {
-    await writeFile(join(root, 'etc', 'lab', 'cluster.json'), options.documentText ?? JSON.stringify(document));
+    await writeFile(
+      join(root, 'etc', 'lab', 'cluster.json'),
+      options.documentText ?? JSON.stringify(document),
+    );
   }
   if (document.volumes !== null && options.attachVolumes !== false) {
     for (const volume of [document.volumes.journal, document.volumes.ledgers]) {
-      const link = join(root, 'dev', 'disk', 'by-id', `nvme-Amazon_Elastic_Block_Store_${volume.volume_id.replace('-', '')}`);
+      const link = join(
+        root,
+        'dev',
+        'disk',
+        'by-id',
+        `nvme-Amazon_Elastic_Block_Store_${volume.volume_id.replace('-', '')}`,
+      );
       await mkdir(dirname(link), { recursive: true });
       await writeFile(link, '');
     }
@@ -95,7 +109,10 @@ export function runBootstrap(
 ): Promise<BootstrapResult> {
   const started = Date.now();
   const stubEnv = Object.fromEntries(
-    STUBBED_COMMANDS.map((name) => [`LAB_${name.replace('.xfs', '').toUpperCase()}`, join(sandbox.stubs, name)]),
+    STUBBED_COMMANDS.map((name) => [
+      `LAB_${name.replace('.xfs', '').toUpperCase()}`,
+      join(sandbox.stubs, name),
+    ]),
   );
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [BOOTSTRAP], {

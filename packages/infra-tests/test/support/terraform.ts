@@ -61,10 +61,11 @@ export interface ResourceBlock {
 
 export function resources(files: TfFile[], kind: 'resource' | 'data' = 'resource'): ResourceBlock[] {
   return files.flatMap((file) =>
-    Object.entries((file.hcl[kind] ?? {}) as Record<string, Record<string, Hcl[]>>).flatMap(([type, byName]) =>
-      Object.entries(byName).flatMap(([name, bodies]) =>
-        bodies.map((body) => ({ file: file.path, module: file.module, type, name, body })),
-      ),
+    Object.entries((file.hcl[kind] ?? {}) as Record<string, Record<string, Hcl[]>>).flatMap(
+      ([type, byName]) =>
+        Object.entries(byName).flatMap(([name, bodies]) =>
+          bodies.map((body) => ({ file: file.path, module: file.module, type, name, body })),
+        ),
     ),
   );
 }
@@ -121,6 +122,10 @@ export async function terraform(binary: string, args: string[], cwd: string): Pr
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
+    return {
+      code: typeof failure.code === 'number' ? failure.code : 1,
+      stdout: failure.stdout ?? '',
+      stderr: failure.stderr ?? '',
+    };
   }
 }
