@@ -1,0 +1,37 @@
+export { type ClusterDocument, clusterDocumentSchema, parseClusterDocument } from './cluster-document.js';
+export {
+  BOOTSTRAP_LOG_PATH,
+  BOOTSTRAP_STATUS_PATH,
+  CLUSTER_DOCUMENT_PATH,
+  DATA_PATHS,
+  isReservedSetting,
+  LIFECYCLE_TAG_KEYS,
+  OMB_DRIVER_PATH,
+  OMB_WORKER_ENV_PATH,
+  OMB_WORKERS_PATH,
+  RESERVED_SETTINGS,
+  ROLES,
+  type Role,
+  SERVICE_PORTS,
+  SYSTEMD_UNITS,
+} from './layout.js';
+export {
+  type BookieVolume,
+  type LabInstance,
+  parseTerraformOutputs,
+  type RoleInstances,
+  TERRAFORM_OUTPUT_NAMES,
+  type TerraformOutputs,
+  terraformOutputsSchema,
+} from './outputs.js';
+export {
+  expiresAt,
+  formatTerraformVariables,
+  LAB_OWNED_TAG_KEYS,
+  MAX_USER_TAGS,
+  parseTerraformVariables,
+  TERRAFORM_VARIABLE_NAMES,
+  type TerraformVariables,
+  type TerraformVariablesInput,
+  terraformVariablesSchema,
+} from './variables.js';

@@ -1,0 +1,80 @@
+import type { Component } from '@lab/core';
+
+/** The four roles, in the order Terraform and the cluster document list them. */
+export const ROLES = ['zookeeper', 'bookkeeper', 'broker', 'client'] as const satisfies readonly Component[];
+export type Role = (typeof ROLES)[number];
+
+/** Where user-data writes the cluster document on every instance. */
+export const CLUSTER_DOCUMENT_PATH = '/etc/lab/cluster.json';
+/** The bootstrap's log file (it also logs to the journal, tag `lab-bootstrap`). */
+export const BOOTSTRAP_LOG_PATH = '/var/log/lab/bootstrap.log';
+/** `{"status":"ok"|"failed","role","message","time"}`, written when the bootstrap ends. */
+export const BOOTSTRAP_STATUS_PATH = '/var/lib/lab/bootstrap.status';
+/** Files the bootstrap writes on clients for OMB. */
+export const OMB_DRIVER_PATH = '/etc/lab/omb/driver.yaml';
+export const OMB_WORKERS_PATH = '/etc/lab/omb/workers.yaml';
+/** `HEAP_OPTS="…"` for the OMB worker unit (an EnvironmentFile). */
+export const OMB_WORKER_ENV_PATH = '/etc/lab/omb-worker.env';
+
+/** The systemd unit the bootstrap enables and starts on each role. */
+export const SYSTEMD_UNITS: Readonly<Record<Role, string>> = {
+  zookeeper: 'zookeeper.service',
+  bookkeeper: 'bookkeeper.service',
+  broker: 'pulsar-broker.service',
+  client: 'omb-worker.service',
+};
+
+/** TCP ports each role listens on. */
+export const SERVICE_PORTS = {
+  zookeeper: { client: 2181, peer: 2888, election: 3888 },
+  bookkeeper: { bookie: 3181, http: 8000 },
+  broker: { binary: 6650, http: 8080 },
+  client: { worker: 8080, stats: 8081 },
+} as const satisfies Record<Role, Record<string, number>>;
+
+/** Mount points of the bookies' volumes and ZooKeeper's data directory. */
+export const DATA_PATHS = {
+  zookeeper: '/data/zookeeper',
+  journal: '/data/bookkeeper/journal',
+  ledgers: '/data/bookkeeper/ledgers',
+} as const;
+
+/** Tags beyond `@lab/core`'s four that Terraform puts on every resource, for the expiry sweep. */
+export const LIFECYCLE_TAG_KEYS = { createdAt: 'CreatedAt', expiresAt: 'ExpiresAt' } as const;
+
+/**
+ * Configuration keys the bootstrap sets itself for each role; passthrough settings may not
+ * redefine them (ZooKeeper's `server.N` lines are reserved as well).
+ */
+export const RESERVED_SETTINGS: Readonly<Record<'zookeeper' | 'bookkeeper' | 'broker', readonly string[]>> = {
+  zookeeper: ['dataDir', 'clientPort', '4lw.commands.whitelist', 'quorumListenOnAllIPs'],
+  bookkeeper: [
+    'metadataServiceUri',
+    'zkServers',
+    'advertisedAddress',
+    'bookiePort',
+    'journalDirectories',
+    'journalDirectory',
+    'ledgerDirectories',
+    'httpServerEnabled',
+    'httpServerPort',
+    'useHostNameAsBookieID',
+  ],
+  broker: [
+    'metadataStoreUrl',
+    'configurationMetadataStoreUrl',
+    'zookeeperServers',
+    'configurationStoreServers',
+    'clusterName',
+    'advertisedAddress',
+    'brokerServicePort',
+    'webServicePort',
+    'managedLedgerDefaultEnsembleSize',
+    'managedLedgerDefaultWriteQuorum',
+    'managedLedgerDefaultAckQuorum',
+  ],
+};
+
+export function isReservedSetting(role: keyof typeof RESERVED_SETTINGS, key: string): boolean {
+  return RESERVED_SETTINGS[role].includes(key) || (role === 'zookeeper' && key.startsWith('server.'));
+}

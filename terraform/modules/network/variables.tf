@@ -1,0 +1,24 @@
+variable "name_prefix" {
+  description = "Prefix of every Name tag."
+  type        = string
+}
+
+variable "vpc_cidr" {
+  description = "The VPC's IPv4 CIDR."
+  type        = string
+}
+
+variable "availability_zones" {
+  description = "One public subnet per zone, in this order."
+  type        = list(string)
+}
+
+variable "subnet_cidrs" {
+  description = "The subnet CIDR for each zone, same order as availability_zones."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_cidrs) > 0
+    error_message = "At least one subnet is needed."
+  }
+}
