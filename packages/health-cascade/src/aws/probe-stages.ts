@@ -1,4 +1,4 @@
-import { isTransientAwsError } from '@lab/backoff';
+import { type BackoffSchedule, isTransientAwsError } from '@lab/backoff';
 import { awsErrorCode, isLabError } from '@lab/core';
 import { type ProbeReport, parseProbeOutput } from '../probe-output.js';
 import type { Observation, Stage } from '../types.js';
@@ -45,6 +45,18 @@ export function bindRunCommand<Base extends object>(
 ): RunCommand {
   return async (request) => (await run({ ...base, ...request })).results;
 }
+
+/**
+ * Default schedule of stages 3–4: 0.5 s, ×1.5, capped at 1 s. A round already takes a second
+ * or more (SendCommand, execution, collecting results), so the pause between rounds stays short
+ * to notice readiness within about two seconds.
+ */
+export const PROBE_SCHEDULE: Required<BackoffSchedule> = {
+  initialDelayMs: 500,
+  factor: 1.5,
+  maxDelayMs: 1000,
+  jitter: 0,
+};
 
 /** Where the AMI installs the probe. */
 export const DEFAULT_PROBE_PATH = '/opt/lab/bin/lab-health-probe';
@@ -95,7 +107,7 @@ function probeStage(
   return {
     name: options.name ?? defaults.name,
     timeoutMs: options.timeoutMs ?? 10 * 60_000,
-    ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+    schedule: options.schedule ?? PROBE_SCHEDULE,
     isTransientError: isTransientRunnerError,
     hint: defaults.hint,
     async observe(targets, context) {
