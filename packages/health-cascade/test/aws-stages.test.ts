@@ -228,7 +228,7 @@ describe('ssmOnlineStage', () => {
 });
 
 describe('discoverInstanceTargets', () => {
-  it('finds the experiment by tags, labels instances by role in launch order', async () => {
+  it('finds the experiment by tags, orders by role then launch time, labels by role', async () => {
     const tags = (component: string) => [
       { Key: 'Project', Value: 'pulsar-aws-lab' },
       { Key: 'ExperimentID', Value: 'exp-1' },
@@ -252,9 +252,9 @@ describe('discoverInstanceTargets', () => {
       });
     const targets = await discoverInstanceTargets({ ec2, experimentId: 'exp-1' });
     expect(targets).toEqual([
-      { id: 'i-3', label: 'broker-1', role: 'broker' },
       { id: 'i-1', label: 'zookeeper-1', role: 'zookeeper' },
       { id: 'i-2', label: 'zookeeper-2', role: 'zookeeper' },
+      { id: 'i-3', label: 'broker-1', role: 'broker' },
     ]);
     expect(ec2Mock).toHaveReceivedNthCommandWith(DescribeInstancesCommand, 1, {
       Filters: [

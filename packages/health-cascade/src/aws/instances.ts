@@ -5,7 +5,7 @@ import {
   type Filter,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { awsErrorCode, type Component, fromAwsTags, isComponent, PROJECT, TAG_KEYS } from '@lab/core';
+import { awsErrorCode, COMPONENTS, type Component, fromAwsTags, isComponent, PROJECT, TAG_KEYS } from '@lab/core';
 import type { Observation, Stage } from '../types.js';
 import { type AwsStageOptions, type InstanceTarget, isTransientStageError } from './common.js';
 
@@ -129,7 +129,7 @@ export interface DiscoverInstancesOptions {
 /**
  * The experiment's instances as cascade targets, found by tag (`Project`, `ExperimentID`) and
  * excluding terminated ones; `role` comes from the `Component` tag and the label is
- * `<role>-<n>` in launch order.
+ * `<role>-<n>`. Ordered by role (zookeeper, bookkeeper, broker, client), then launch time, then id.
  */
 export async function discoverInstanceTargets(options: DiscoverInstancesOptions): Promise<InstanceTarget[]> {
   const instances = await describeInstances(
@@ -142,8 +142,17 @@ export async function discoverInstanceTargets(options: DiscoverInstancesOptions)
     [],
     options.signal,
   );
+  const roleOf = (instance: Instance): Component | undefined => {
+    const component = fromAwsTags(instance.Tags)[TAG_KEYS.component];
+    return component !== undefined && isComponent(component) ? component : undefined;
+  };
+  const rank = (instance: Instance) => {
+    const role = roleOf(instance);
+    return role === undefined ? COMPONENTS.length : COMPONENTS.indexOf(role);
+  };
   const sorted = [...instances].sort(
     (a, b) =>
+      rank(a) - rank(b) ||
       (a.LaunchTime?.getTime() ?? 0) - (b.LaunchTime?.getTime() ?? 0) ||
       (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''),
   );
@@ -151,9 +160,7 @@ export async function discoverInstanceTargets(options: DiscoverInstancesOptions)
   const targets: InstanceTarget[] = [];
   for (const instance of sorted) {
     if (instance.InstanceId === undefined) continue;
-    const tags = fromAwsTags(instance.Tags);
-    const component = tags[TAG_KEYS.component];
-    const role: Component | undefined = component !== undefined && isComponent(component) ? component : undefined;
+    const role = roleOf(instance);
     const key = role ?? 'instance';
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
