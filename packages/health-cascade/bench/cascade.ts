@@ -62,7 +62,14 @@ function simulateCluster(random: () => number, origin: number): SimInstance[] {
     const runningAt = origin + between(10, 40);
     const onlineAt = runningAt + between(15, 60);
     const servicesAt = onlineAt + between(3, 20);
-    return { id: `i-${String(index).padStart(17, '0')}`, role, runningAt, onlineAt, servicesAt, healthyAt: 0 };
+    return {
+      id: `i-${String(index).padStart(17, '0')}`,
+      role,
+      runningAt,
+      onlineAt,
+      servicesAt,
+      healthyAt: 0,
+    };
   });
   const latest = (role: Component, key: 'servicesAt' | 'healthyAt') =>
     Math.max(...instances.filter((instance) => instance.role === role).map((instance) => instance[key]));
@@ -129,7 +136,12 @@ function fakeClients(cluster: SimInstance[], time: VirtualTime, counters: Counte
  * ListCommandInvocations until every invocation finished. Each instance's probe sees the state
  * at the moment it executes.
  */
-function simulatedRunner(cluster: SimInstance[], time: VirtualTime, random: () => number, counters: Counters): RunCommand {
+function simulatedRunner(
+  cluster: SimInstance[],
+  time: VirtualTime,
+  random: () => number,
+  counters: Counters,
+): RunCommand {
   const byId = new Map(cluster.map((instance) => [instance.id, instance]));
   return async (request) => {
     let calls = 1;
@@ -159,7 +171,14 @@ function simulatedRunner(cluster: SimInstance[], time: VirtualTime, random: () =
         ok,
         checks: [{ name: check, kind: check, ok, detail: ok ? 'ok' : 'not yet' }],
       });
-      return { instanceId: id, ok, status: ok ? 'Success' : 'Failed', stdout, stderr: '', responseCode: ok ? 0 : 1 };
+      return {
+        instanceId: id,
+        ok,
+        status: ok ? 'Success' : 'Failed',
+        stdout,
+        stderr: '',
+        responseCode: ok ? 0 : 1,
+      };
     });
   };
 }
@@ -174,13 +193,22 @@ interface TrialResult {
   probeCalls: number;
 }
 
-async function runNewDesign(cluster: SimInstance[], time: VirtualTime, random: () => number): Promise<TrialResult> {
+async function runNewDesign(
+  cluster: SimInstance[],
+  time: VirtualTime,
+  random: () => number,
+): Promise<TrialResult> {
   const counters: Counters = { describe: 0, probeRounds: { services: [], endpoints: [] } };
   const { ec2, ssm } = fakeClients(cluster, time, counters);
   const targets: InstanceTarget[] = cluster.map((instance) => ({ id: instance.id, role: instance.role }));
   const start = time.clock.now();
   await runCascade({
-    stages: labHealthStages({ ec2, ssm, runCommand: simulatedRunner(cluster, time, random, counters), targets }),
+    stages: labHealthStages({
+      ec2,
+      ssm,
+      runCommand: simulatedRunner(cluster, time, random, counters),
+      targets,
+    }),
     targets,
     clock: time.clock,
     sleep: time.sleep,
@@ -203,12 +231,22 @@ async function runNewDesign(cluster: SimInstance[], time: VirtualTime, random: (
  * one service at a time, each check one SSM command polled with GetCommandInvocation on 5 s ×1.5
  * capped at 30 s, and each check repeated on the same schedule until it passes.
  */
-async function runBaseline(cluster: SimInstance[], time: VirtualTime, random: () => number): Promise<TrialResult> {
+async function runBaseline(
+  cluster: SimInstance[],
+  time: VirtualTime,
+  random: () => number,
+): Promise<TrialResult> {
   const counters: Counters = { describe: 0, probeRounds: { services: [], endpoints: [] } };
   const { ec2, ssm } = fakeClients(cluster, time, counters);
   const start = time.clock.now();
   const poll = <T>(check: () => Promise<T>, until: (value: T) => boolean) =>
-    pollUntil(check, { until, timeoutMs: 3_600_000, ...DEFAULT_SCHEDULE, clock: time.clock, sleep: time.sleep });
+    pollUntil(check, {
+      until,
+      timeoutMs: 3_600_000,
+      ...DEFAULT_SCHEDULE,
+      clock: time.clock,
+      sleep: time.sleep,
+    });
   type Described = { Reservations: Array<{ Instances: Array<{ State: { Name: string } }> }> };
   type Information = { InstanceInformationList: unknown[] };
   await poll(
@@ -255,7 +293,8 @@ async function runBaseline(cluster: SimInstance[], time: VirtualTime, random: ()
   commandCalls.length = 0;
   await serialStage(ENDPOINTS, 'healthyAt');
   const perCommand = (list: number[]) => list.reduce((sum, calls) => sum + calls, 0) / list.length;
-  const pairs = (checks: Record<Component, number>) => cluster.reduce((sum, instance) => sum + checks[instance.role], 0);
+  const pairs = (checks: Record<Component, number>) =>
+    cluster.reduce((sum, instance) => sum + checks[instance.role], 0);
   const truthMs = Math.max(...cluster.map((instance) => instance.healthyAt));
   return {
     lagMs: time.clock.now() - truthMs,
@@ -297,26 +336,72 @@ console.log(
     `runner polls after ${RUNNER_FIRST_POLL_MS} ms, then every ${RUNNER_NEXT_POLL_MS} ms.\n`,
 );
 const rows: Array<[string, (list: TrialResult[]) => string]> = [
-  ['lag after truly ready, median', (list) => seconds(quantile(list.map((r) => r.lagMs), 0.5))],
-  ['lag after truly ready, p90', (list) => seconds(quantile(list.map((r) => r.lagMs), 0.9))],
+  [
+    'lag after truly ready, median',
+    (list) =>
+      seconds(
+        quantile(
+          list.map((r) => r.lagMs),
+          0.5,
+        ),
+      ),
+  ],
+  [
+    'lag after truly ready, p90',
+    (list) =>
+      seconds(
+        quantile(
+          list.map((r) => r.lagMs),
+          0.9,
+        ),
+      ),
+  ],
   ['lag after truly ready, max', (list) => seconds(Math.max(...list.map((r) => r.lagMs)))],
   ['stage 3 SSM commands per round', (list) => String(list[0]!.commandsPerRound.services)],
   ['stage 4 SSM commands per round', (list) => String(list[0]!.commandsPerRound.endpoints)],
   [
     'stage 3 API calls per round, median',
-    (list) => quantile(list.flatMap((r) => r.callsPerRound.services), 0.5).toFixed(1),
+    (list) =>
+      quantile(
+        list.flatMap((r) => r.callsPerRound.services),
+        0.5,
+      ).toFixed(1),
   ],
   [
     'stage 4 API calls per round, median',
-    (list) => quantile(list.flatMap((r) => r.callsPerRound.endpoints), 0.5).toFixed(1),
+    (list) =>
+      quantile(
+        list.flatMap((r) => r.callsPerRound.endpoints),
+        0.5,
+      ).toFixed(1),
   ],
   [
     'stage 3–4 API calls per round, max',
     (list) =>
-      Math.max(...list.flatMap((r) => [...r.callsPerRound.services, ...r.callsPerRound.endpoints])).toFixed(1),
+      Math.max(...list.flatMap((r) => [...r.callsPerRound.services, ...r.callsPerRound.endpoints])).toFixed(
+        1,
+      ),
   ],
-  ['stage 3–4 API calls in total, median', (list) => String(quantile(list.map((r) => r.probeCalls), 0.5))],
-  ['time to healthy, median', (list) => seconds(quantile(list.map((r) => r.totalMs), 0.5))],
+  [
+    'stage 3–4 API calls in total, median',
+    (list) =>
+      String(
+        quantile(
+          list.map((r) => r.probeCalls),
+          0.5,
+        ),
+      ),
+  ],
+  [
+    'time to healthy, median',
+    (list) =>
+      seconds(
+        quantile(
+          list.map((r) => r.totalMs),
+          0.5,
+        ),
+      ),
+  ],
 ];
 const width = 40;
 console.log('metric'.padEnd(width), ...designs.map(([name]) => name.padStart(24)));

@@ -29,7 +29,12 @@ export {
   servicesActiveStage,
 } from './aws/probe-stages.js';
 export { type SsmOnlineOptions, ssmOnlineStage } from './aws/ssm-online.js';
-export { type ParsedProbeOutput, type ProbeCheck, type ProbeReport, parseProbeOutput } from './probe-output.js';
+export {
+  type ParsedProbeOutput,
+  type ProbeCheck,
+  type ProbeReport,
+  parseProbeOutput,
+} from './probe-output.js';
 
 /** Per-stage timeouts of the lab's cascade, in milliseconds. */
 export interface LabStageTimeouts {
@@ -63,7 +68,11 @@ export function labHealthStages(options: LabHealthStagesOptions): Stage<Instance
     ...schedule,
   };
   return [
-    instancesRunningStage({ ec2: options.ec2, timeoutMs: timeouts.instancesRunning ?? 10 * 60_000, ...schedule }),
+    instancesRunningStage({
+      ec2: options.ec2,
+      timeoutMs: timeouts.instancesRunning ?? 10 * 60_000,
+      ...schedule,
+    }),
     ssmOnlineStage({ ssm: options.ssm, timeoutMs: timeouts.ssmOnline ?? 10 * 60_000, ...schedule }),
     servicesActiveStage({ ...probe, timeoutMs: timeouts.servicesActive ?? 10 * 60_000 }),
     endpointsHealthyStage({ ...probe, timeoutMs: timeouts.endpointsHealthy ?? 15 * 60_000 }),

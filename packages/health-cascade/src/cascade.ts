@@ -132,8 +132,7 @@ async function runStage<T extends Target>(
         target,
         observation: last.get(target.id) ?? {
           ready: false,
-          detail:
-            lastError === undefined ? 'never observed' : `never observed (${errorMessage(lastError)})`,
+          detail: lastError === undefined ? 'never observed' : `never observed (${errorMessage(lastError)})`,
         },
       }));
     const elapsedMs = clock.now() - start;

@@ -46,7 +46,9 @@ describe('instancesRunningStage', () => {
         Reservations: [{ Instances: [instance(list[0]!, 'running')] }],
         NextToken: 'page-2',
       })
-      .resolvesOnce({ Reservations: [{ Instances: [instance(list[1]!, 'running'), instance(list[2]!, 'running')] }] });
+      .resolvesOnce({
+        Reservations: [{ Instances: [instance(list[1]!, 'running'), instance(list[2]!, 'running')] }],
+      });
 
     const report = await runCascade({
       stages: [instancesRunningStage({ ec2 })],
@@ -67,8 +69,12 @@ describe('instancesRunningStage', () => {
     ec2Mock
       .on(DescribeInstancesCommand)
       .rejectsOnce(notFound(`The instance ID '${list[1]}' does not exist`))
-      .resolvesOnce({ Reservations: [{ Instances: [instance(list[0]!, 'running'), instance(list[1]!, 'pending')] }] })
-      .resolves({ Reservations: [{ Instances: [instance(list[0]!, 'running'), instance(list[1]!, 'running')] }] });
+      .resolvesOnce({
+        Reservations: [{ Instances: [instance(list[0]!, 'running'), instance(list[1]!, 'pending')] }],
+      })
+      .resolves({
+        Reservations: [{ Instances: [instance(list[0]!, 'running'), instance(list[1]!, 'running')] }],
+      });
 
     const report = await runCascade({
       stages: [instancesRunningStage({ ec2 })],
@@ -101,7 +107,10 @@ describe('instancesRunningStage', () => {
           Instances: [
             instance(list[0]!, 'running'),
             instance(list[1]!, state, {
-              StateReason: { Code: 'Server.InsufficientInstanceCapacity', Message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.' },
+              StateReason: {
+                Code: 'Server.InsufficientInstanceCapacity',
+                Message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.',
+              },
             }),
           ],
         },
@@ -115,7 +124,9 @@ describe('instancesRunningStage', () => {
     expect(error).toBeInstanceOf(CascadeStageError);
     expect(error.reason).toBe('terminal');
     expect(error.elapsedMs).toBe(0);
-    expect(error.message).toContain(`${list[1]}: ${state}: Server.InsufficientInstanceCapacity: Insufficient capacity. [terminal]`);
+    expect(error.message).toContain(
+      `${list[1]}: ${state}: Server.InsufficientInstanceCapacity: Insufficient capacity. [terminal]`,
+    );
   });
 
   it('queries by tag filters with MaxResults, paginated, and waits for instances not returned yet', async () => {
@@ -126,7 +137,15 @@ describe('instancesRunningStage', () => {
       .resolvesOnce({ Reservations: [{ Instances: [instance(list[0]!, 'running')] }] })
       .resolvesOnce({ Reservations: [{ Instances: [instance(list[0]!, 'running')] }], NextToken: 't2' })
       .resolvesOnce({
-        Reservations: [{ Instances: [instance(list[1]!, 'running'), instance(list[2]!, 'running'), instance('i-ffffffff', 'running')] }],
+        Reservations: [
+          {
+            Instances: [
+              instance(list[1]!, 'running'),
+              instance(list[2]!, 'running'),
+              instance('i-ffffffff', 'running'),
+            ],
+          },
+        ],
       });
     const { sink, events } = (await import('@lab/core')).collectEvents();
     await runCascade({
@@ -164,16 +183,22 @@ describe('instancesRunningStage', () => {
 describe('ssmOnlineStage', () => {
   it('asks for ≤ 50 ids per query, follows every page, and passes when all are Online', async () => {
     const list = ids(60);
-    ssmMock.on(DescribeInstanceInformationCommand).callsFake((input: { Filters: Array<{ Values: string[] }>; NextToken?: string }) => {
-      const values = input.Filters[0]!.Values;
-      // Two pages per query: first half, then second half.
-      const half = Math.ceil(values.length / 2);
-      const page = input.NextToken === undefined ? values.slice(0, half) : values.slice(half);
-      return {
-        InstanceInformationList: page.map((id) => ({ InstanceId: id, PingStatus: 'Online', AgentVersion: '3.3.0' })),
-        ...(input.NextToken === undefined ? { NextToken: `next-${values[0]}` } : {}),
-      };
-    });
+    ssmMock
+      .on(DescribeInstanceInformationCommand)
+      .callsFake((input: { Filters: Array<{ Values: string[] }>; NextToken?: string }) => {
+        const values = input.Filters[0]!.Values;
+        // Two pages per query: first half, then second half.
+        const half = Math.ceil(values.length / 2);
+        const page = input.NextToken === undefined ? values.slice(0, half) : values.slice(half);
+        return {
+          InstanceInformationList: page.map((id) => ({
+            InstanceId: id,
+            PingStatus: 'Online',
+            AgentVersion: '3.3.0',
+          })),
+          ...(input.NextToken === undefined ? { NextToken: `next-${values[0]}` } : {}),
+        };
+      });
     const report = await runCascade({
       stages: [ssmOnlineStage({ ssm })],
       targets: targetsOf(list),
@@ -222,7 +247,11 @@ describe('ssmOnlineStage', () => {
     ssmMock.on(DescribeInstanceInformationCommand).resolves({
       InstanceInformationList: list.map((id) => ({ InstanceId: id, PingStatus: 'Online' })),
     });
-    await runCascade({ stages: [ssmOnlineStage({ ssm, filters })], targets: targetsOf(list), ...createVirtualTime() });
+    await runCascade({
+      stages: [ssmOnlineStage({ ssm, filters })],
+      targets: targetsOf(list),
+      ...createVirtualTime(),
+    });
     expect(ssmMock).toHaveReceivedCommandWith(DescribeInstanceInformationCommand, { Filters: filters });
   });
 });
@@ -248,7 +277,9 @@ describe('discoverInstanceTargets', () => {
         NextToken: 'n',
       })
       .resolvesOnce({
-        Reservations: [{ Instances: [instance('i-3', 'running', { Tags: tags('broker'), LaunchTime: new Date(500) })] }],
+        Reservations: [
+          { Instances: [instance('i-3', 'running', { Tags: tags('broker'), LaunchTime: new Date(500) })] },
+        ],
       });
     const targets = await discoverInstanceTargets({ ec2, experimentId: 'exp-1' });
     expect(targets).toEqual([

@@ -27,7 +27,10 @@ function timedStage(
       return Object.fromEntries(
         list.map((target): [string, Observation] => {
           const at = readyAt[target.id] ?? Number.POSITIVE_INFINITY;
-          return [target.id, elapsed >= at ? { ready: true, detail: 'up' } : { ready: false, detail: 'down' }];
+          return [
+            target.id,
+            elapsed >= at ? { ready: true, detail: 'up' } : { ready: false, detail: 'down' },
+          ];
         }),
       );
     },
@@ -116,13 +119,19 @@ describe('runCascade', () => {
 
     expect(error).toBeInstanceOf(CascadeStageError);
     const failure = error as CascadeStageError;
-    expect(failure).toMatchObject({ code: 'CASCADE_STAGE_FAILED', stage: 'services active', reason: 'timeout' });
+    expect(failure).toMatchObject({
+      code: 'CASCADE_STAGE_FAILED',
+      stage: 'services active',
+      reason: 'timeout',
+    });
     expect(failure.elapsedMs).toBe(10_000);
     expect(failure.notReady.map(({ target, observation }) => [target.id, observation.detail])).toEqual([
       ['b', 'down'],
       ['c', 'down'],
     ]);
-    expect(failure.message).toContain('Stage "services active" timed out after 10 s; 2 of 3 target(s) not ready');
+    expect(failure.message).toContain(
+      'Stage "services active" timed out after 10 s; 2 of 3 target(s) not ready',
+    );
     expect(failure.message).toContain('  - bookkeeper-1 (b): down');
     expect(failure.message).toContain('  - c: down');
     expect(failure.hint).toBe('look at journalctl');
@@ -235,7 +244,9 @@ describe('runCascade', () => {
         return { a: { ready: true, detail: 'ok' } };
       },
     };
-    await expect(runCascade({ stages: [recovering], targets: [{ id: 'a' }], ...time })).resolves.toMatchObject({
+    await expect(
+      runCascade({ stages: [recovering], targets: [{ id: 'a' }], ...time }),
+    ).resolves.toMatchObject({
       stages: [{ name: 'recovering', attempts: 3 }],
     });
 

@@ -8,7 +8,12 @@ import { CascadeStageError, runCascade } from '../src/index.js';
 // moto's image catalogue is the same in every account and slow to list: look it up once.
 let imageId: Promise<string> | undefined;
 
-async function launch(account: MotoAccount, experimentId: string, component: 'zookeeper' | 'broker', count: number) {
+async function launch(
+  account: MotoAccount,
+  experimentId: string,
+  component: 'zookeeper' | 'broker',
+  count: number,
+) {
   imageId ??= account.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] })).then((images) => {
     const id = images.Images?.[0]?.ImageId;
     if (id === undefined) throw new Error('moto has no images');
@@ -20,7 +25,9 @@ async function launch(account: MotoAccount, experimentId: string, component: 'zo
       InstanceType: 't3.micro',
       MinCount: count,
       MaxCount: count,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: toAwsTags(labTags({ experimentId, component })) }],
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: toAwsTags(labTags({ experimentId, component })) },
+      ],
     }),
   );
   return (result.Instances ?? []).map((instance) => instance.InstanceId!);
@@ -35,7 +42,9 @@ describeWithMoto('instancesRunningStage against moto', () => {
     const targets = await discoverInstanceTargets({ ec2: account.ec2, experimentId });
     expect(targets.map((target) => target.label)).toEqual(['zookeeper-1', 'zookeeper-2', 'broker-1']);
 
-    const faults = injectFaults(account.ec2, [{ command: 'DescribeInstancesCommand', code: 'RequestLimitExceeded' }]);
+    const faults = injectFaults(account.ec2, [
+      { command: 'DescribeInstancesCommand', code: 'RequestLimitExceeded' },
+    ]);
     const byIds = await runCascade({
       stages: [instancesRunningStage({ ec2: account.ec2 })],
       targets,

@@ -11,7 +11,7 @@ import {
   type RunCommandRequest,
   servicesActiveStage,
 } from '../src/aws.js';
-import { CascadeStageError, runCascade } from '../src/index.js';
+import { type CascadeStageError, runCascade } from '../src/index.js';
 
 const targets: InstanceTarget[] = [
   { id: 'i-zk1', role: 'zookeeper', label: 'zookeeper-1' },
@@ -41,7 +41,9 @@ const success = (instanceId: string, stdout: string): CommandResult => ({
 });
 
 /** A runner that answers each round from `rounds` (the last one repeats) and records requests. */
-function scriptedRunner(rounds: Array<(id: string) => CommandResult>): RunCommand & { requests: RunCommandRequest[] } {
+function scriptedRunner(
+  rounds: Array<(id: string) => CommandResult>,
+): RunCommand & { requests: RunCommandRequest[] } {
   const requests: RunCommandRequest[] = [];
   const run = async (request: RunCommandRequest) => {
     requests.push(request);
@@ -59,7 +61,12 @@ describe('servicesActiveStage / endpointsHealthyStage', () => {
     const runner = scriptedRunner([
       (id) =>
         id === 'i-br1'
-          ? { ...success(id, probeJson('broker', false, [['pulsar-broker.service', false, 'activating']])), ok: false, status: 'Failed', responseCode: 1 }
+          ? {
+              ...success(id, probeJson('broker', false, [['pulsar-broker.service', false, 'activating']])),
+              ok: false,
+              status: 'Failed',
+              responseCode: 1,
+            }
           : healthy(id),
       healthy,
     ]);
@@ -73,16 +80,26 @@ describe('servicesActiveStage / endpointsHealthyStage', () => {
     expect(report.stages[0]).toMatchObject({ name: 'services active', attempts: 2 });
     expect(runner.requests).toHaveLength(2);
     expect(runner.requests[0]!.instanceIds).toEqual(['i-zk1', 'i-bk1', 'i-br1']);
-    expect(runner.requests[0]!.script).toBe('exec /opt/lab/bin/lab-health-probe --check services --zk-ensemble-size 3');
+    expect(runner.requests[0]!.script).toBe(
+      'exec /opt/lab/bin/lab-health-probe --check services --zk-ensemble-size 3',
+    );
     expect(runner.requests[0]!.timeoutMs).toBe(60_000);
-    const brokerFirst = events.find((event) => event.type === 'cascade.stage.target' && event.data?.target === 'i-br1');
+    const brokerFirst = events.find(
+      (event) => event.type === 'cascade.stage.target' && event.data?.target === 'i-br1',
+    );
     expect(brokerFirst?.data?.detail).toBe('pulsar-broker.service: activating');
   });
 
   it('runs the endpoints check with its own script', async () => {
     const runner = scriptedRunner([healthy]);
     await runCascade({
-      stages: [endpointsHealthyStage({ runCommand: runner, probeArgs: ['--timeout', '5'], probePath: '/opt/my lab/probe' })],
+      stages: [
+        endpointsHealthyStage({
+          runCommand: runner,
+          probeArgs: ['--timeout', '5'],
+          probePath: '/opt/my lab/probe',
+        }),
+      ],
       targets,
       ...createVirtualTime(),
     });
@@ -113,8 +130,12 @@ describe('servicesActiveStage / endpointsHealthyStage', () => {
       ...createVirtualTime(),
     }).catch((caught: unknown) => caught)) as CascadeStageError;
     expect(error.reason).toBe('timeout');
-    const details = Object.fromEntries(error.notReady.map((entry) => [entry.target.id, entry.observation.detail]));
-    expect(details['i-zk1']).toMatch(/^unreadable probe output: not JSON \(.+\): '\{"probe": "lab-health-probe", "ok": tru' \(command Success, exit 0\)$/);
+    const details = Object.fromEntries(
+      error.notReady.map((entry) => [entry.target.id, entry.observation.detail]),
+    );
+    expect(details['i-zk1']).toMatch(
+      /^unreadable probe output: not JSON \(.+\): '\{"probe": "lab-health-probe", "ok": tru' \(command Success, exit 0\)$/,
+    );
     expect(details['i-bk1']).toBe(
       'unreadable probe output: the probe printed nothing (command TimedOut, Execution Timed Out, exit -1)',
     );
@@ -139,11 +160,15 @@ describe('servicesActiveStage / endpointsHealthyStage', () => {
       ...createVirtualTime(),
     }).catch((caught: unknown) => caught)) as CascadeStageError;
     expect(error.reason).toBe('terminal');
-    expect(error.notReady[0]!.observation.detail).toMatch(/the probe is missing on the instance .*was the AMI built with it\?/);
+    expect(error.notReady[0]!.observation.detail).toMatch(
+      /the probe is missing on the instance .*was the AMI built with it\?/,
+    );
   });
 
   it('fails fast when an instance reports a different role than its tag', async () => {
-    const runner = scriptedRunner([(id) => success(id, probeJson('client', true, [['omb-worker.service', true, 'active']]))]);
+    const runner = scriptedRunner([
+      (id) => success(id, probeJson('client', true, [['omb-worker.service', true, 'active']])),
+    ]);
     const error = (await runCascade({
       stages: [servicesActiveStage({ runCommand: runner })],
       targets: [targets[0]!],
@@ -160,7 +185,14 @@ describe('servicesActiveStage / endpointsHealthyStage', () => {
       (id) =>
         success(
           id,
-          JSON.stringify({ probe: 'lab-health-probe', role: null, check: 'services', ok: false, checks: [], error: 'no --role given and /etc/lab/cluster.json is not readable' }),
+          JSON.stringify({
+            probe: 'lab-health-probe',
+            role: null,
+            check: 'services',
+            ok: false,
+            checks: [],
+            error: 'no --role given and /etc/lab/cluster.json is not readable',
+          }),
         ),
     ]);
     const error = (await runCascade({
@@ -181,11 +213,17 @@ describe('servicesActiveStage / endpointsHealthyStage', () => {
       if (calls === 2) throw new LabError('SSM_COMMAND_TIMEOUT', 'command did not finish');
       return request.instanceIds.map(healthy);
     };
-    await runCascade({ stages: [servicesActiveStage({ runCommand: flaky })], targets, ...createVirtualTime() });
+    await runCascade({
+      stages: [servicesActiveStage({ runCommand: flaky })],
+      targets,
+      ...createVirtualTime(),
+    });
     expect(calls).toBe(3);
 
     const broken: RunCommand = async () => {
-      throw Object.assign(new Error('User is not authorized to perform ssm:SendCommand'), { name: 'AccessDeniedException' });
+      throw Object.assign(new Error('User is not authorized to perform ssm:SendCommand'), {
+        name: 'AccessDeniedException',
+      });
     };
     const error = (await runCascade({
       stages: [servicesActiveStage({ runCommand: broken })],
@@ -228,7 +266,9 @@ describe('bindRunCommand', () => {
       stderrTruncated: boolean;
     }
     const seen: RealOptions[] = [];
-    const realRunCommand = async (options: RealOptions): Promise<{ commandIds: string[]; results: RealResult[] }> => {
+    const realRunCommand = async (
+      options: RealOptions,
+    ): Promise<{ commandIds: string[]; results: RealResult[] }> => {
       seen.push(options);
       return {
         commandIds: ['c-1'],
@@ -253,7 +293,9 @@ describe('parseProbeOutput', () => {
   it('reads the document, also when something was printed before it', () => {
     const document = probeJson('broker', true, [['pulsar-broker.service', true, 'active']]);
     expect(parseProbeOutput(document).problem).toBeUndefined();
-    expect(parseProbeOutput(`warning: something\n${document}`)).toMatchObject({ report: { role: 'broker', ok: true } });
+    expect(parseProbeOutput(`warning: something\n${document}`)).toMatchObject({
+      report: { role: 'broker', ok: true },
+    });
   });
 
   it.each([

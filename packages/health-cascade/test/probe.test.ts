@@ -61,14 +61,24 @@ function runProbe(args: string[], env: Record<string, string> = {}): Promise<Pro
       'bash',
       [PROBE, ...args],
       {
-        env: { ...process.env, LAB_ROOT: workDir, LAB_SYSTEMCTL: fakeSystemctl, FAKE_UNITS: unitsDir, ...env },
+        env: {
+          ...process.env,
+          LAB_ROOT: workDir,
+          LAB_SYSTEMCTL: fakeSystemctl,
+          FAKE_UNITS: unitsDir,
+          ...env,
+        },
         timeout: 30_000,
       },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         const lines = stdout.trimEnd().split('\n');
         if (lines.length !== 1) {
-          reject(new Error(`expected exactly one line of JSON, got ${lines.length}:\n${stdout}\nstderr: ${stderr}`));
+          reject(
+            new Error(
+              `expected exactly one line of JSON, got ${lines.length}:\n${stdout}\nstderr: ${stderr}`,
+            ),
+          );
           return;
         }
         const parsed = parseProbeOutput(stdout);
@@ -89,7 +99,8 @@ function runProbe(args: string[], env: Record<string, string> = {}): Promise<Pro
   });
 }
 
-const checkDetails = (run: ProbeRun) => run.report.checks.map((check) => [check.name, check.ok, check.detail]);
+const checkDetails = (run: ProbeRun) =>
+  run.report.checks.map((check) => [check.name, check.ok, check.detail]);
 
 async function freePort(): Promise<number> {
   const server = createTcpServer();
@@ -104,7 +115,9 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 const HANG: Handler = () => {};
 
 /** An HTTP server on 127.0.0.1 answering by path; unknown paths get 404. */
-async function httpServer(routes: Record<string, Handler>): Promise<{ port: number; close(): Promise<void> }> {
+async function httpServer(
+  routes: Record<string, Handler>,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = createHttpServer((request, response) => {
     const handler = routes[request.url ?? ''];
     if (handler === undefined) {
@@ -257,12 +270,16 @@ function describeWithZooKeeper(name: string, body: (zk: () => ZooKeeper) => void
     if (underCi) {
       describe(name, () => {
         it('needs ZooKeeper', () => {
-          throw new Error('ZooKeeper or java is missing under CI: .ci/run installs Debian\'s "zookeeper" package');
+          throw new Error(
+            'ZooKeeper or java is missing under CI: .ci/run installs Debian\'s "zookeeper" package',
+          );
         });
       });
       return;
     }
-    console.warn(`\n!!! SKIPPING "${name}": install Debian's zookeeper package (apt-get install zookeeper) and java.\n`);
+    console.warn(
+      `\n!!! SKIPPING "${name}": install Debian's zookeeper package (apt-get install zookeeper) and java.\n`,
+    );
     describe.skip(name, () => body(() => undefined as never));
     return;
   }
@@ -280,7 +297,14 @@ function describeWithZooKeeper(name: string, body: (zk: () => ZooKeeper) => void
 
 describeWithZooKeeper('lab-health-probe against a real ZooKeeper', (zk) => {
   it('reports imok and the server state', async () => {
-    const run = await runProbe(['--role', 'zookeeper', '--check', 'endpoints', '--zk-port', String(zk().port)]);
+    const run = await runProbe([
+      '--role',
+      'zookeeper',
+      '--check',
+      'endpoints',
+      '--zk-port',
+      String(zk().port),
+    ]);
     expect(run.code).toBe(0);
     expect(run.report).toMatchObject({ role: 'zookeeper', check: 'endpoints', ok: true });
     expect(checkDetails(run)).toEqual([
@@ -322,7 +346,9 @@ describeWithZooKeeper('lab-health-probe against a real ZooKeeper', (zk) => {
     ]);
     expect(run.code).toBe(1);
     expect(run.report.ok).toBe(false);
-    expect(run.report.checks[1]!.detail).toContain('zk_server_state=standalone, but the ensemble has 3 servers');
+    expect(run.report.checks[1]!.detail).toContain(
+      'zk_server_state=standalone, but the ensemble has 3 servers',
+    );
   });
 });
 
@@ -367,7 +393,14 @@ describe('lab-health-probe: broker', () => {
       '/admin/v2/brokers/health': text(200, 'ok'),
     });
     try {
-      const run = await runProbe(['--role', 'broker', '--check', 'endpoints', '--broker-http-port', String(server.port)]);
+      const run = await runProbe([
+        '--role',
+        'broker',
+        '--check',
+        'endpoints',
+        '--broker-http-port',
+        String(server.port),
+      ]);
       expect(run.code).toBe(0);
       expect(checkDetails(run)).toEqual([
         ['broker /status.html', true, 'HTTP 200'],
@@ -383,7 +416,14 @@ describe('lab-health-probe: broker', () => {
       '/admin/v2/brokers/health': text(500, 'Internal error: no bookies available\nstack…'),
     });
     try {
-      const run = await runProbe(['--role', 'broker', '--check', 'endpoints', '--broker-http-port', String(server.port)]);
+      const run = await runProbe([
+        '--role',
+        'broker',
+        '--check',
+        'endpoints',
+        '--broker-http-port',
+        String(server.port),
+      ]);
       expect(run.code).toBe(1);
       expect(checkDetails(run)).toEqual([
         ['broker /status.html', false, 'HTTP 404: Not Found'],
@@ -411,7 +451,11 @@ describe('lab-health-probe: broker', () => {
       ]);
       expect(run.code).toBe(1);
       expect(checkDetails(run)).toEqual([
-        ['broker /status.html', false, `no answer from http://127.0.0.1:${server.port}/status.html within 1 s`],
+        [
+          'broker /status.html',
+          false,
+          `no answer from http://127.0.0.1:${server.port}/status.html within 1 s`,
+        ],
         [
           'broker /admin/v2/brokers/health',
           false,
@@ -437,7 +481,14 @@ describe('lab-health-probe: bookie', () => {
   ])('state %j → ok=%s (%s)', async (body, ok, detail) => {
     const server = await httpServer({ '/api/v1/bookie/state': json(200, body) });
     try {
-      const run = await runProbe(['--role', 'bookkeeper', '--check', 'endpoints', '--bookie-http-port', String(server.port)]);
+      const run = await runProbe([
+        '--role',
+        'bookkeeper',
+        '--check',
+        'endpoints',
+        '--bookie-http-port',
+        String(server.port),
+      ]);
       expect(run.code).toBe(ok ? 0 : 1);
       expect(checkDetails(run)).toEqual([['bookie /api/v1/bookie/state', ok, detail]]);
     } finally {
@@ -448,7 +499,14 @@ describe('lab-health-probe: bookie', () => {
   it('reports an HTTP error status', async () => {
     const server = await httpServer({ '/api/v1/bookie/state': text(503, 'Service Unavailable') });
     try {
-      const run = await runProbe(['--role', 'bookkeeper', '--check', 'endpoints', '--bookie-http-port', String(server.port)]);
+      const run = await runProbe([
+        '--role',
+        'bookkeeper',
+        '--check',
+        'endpoints',
+        '--bookie-http-port',
+        String(server.port),
+      ]);
       expect(run.report.checks[0]!.detail).toBe('HTTP 503: Service Unavailable');
     } finally {
       await server.close();
@@ -483,7 +541,14 @@ describe('lab-health-probe: client', () => {
   it('is healthy when the OMB worker port answers HTTP at all', async () => {
     const server = await httpServer({});
     try {
-      const run = await runProbe(['--role', 'client', '--check', 'endpoints', '--worker-port', String(server.port)]);
+      const run = await runProbe([
+        '--role',
+        'client',
+        '--check',
+        'endpoints',
+        '--worker-port',
+        String(server.port),
+      ]);
       expect(run.code).toBe(0);
       expect(checkDetails(run)).toEqual([[`omb worker port ${server.port}`, true, 'answers (HTTP 404)']]);
     } finally {
@@ -538,7 +603,10 @@ describe('lab-health-probe: services', () => {
 describe('lab-health-probe: usage errors still print one JSON document', () => {
   it.each([
     [['--role', 'kafka'], "unknown role 'kafka' (expected zookeeper, bookkeeper, broker or client)"],
-    [['--role', 'broker', '--check', 'everything'], "--check must be services, endpoints or all, got 'everything'"],
+    [
+      ['--role', 'broker', '--check', 'everything'],
+      "--check must be services, endpoints or all, got 'everything'",
+    ],
     [['--role', 'broker', '--timeout', '0'], "--timeout must be a positive integer, got '0'"],
     [['--role'], '--role needs a value'],
     [['--bogus'], 'unknown argument: --bogus (see --help)'],
@@ -575,7 +643,9 @@ describe('lab-health-probe source', () => {
 
   it('is shellcheck-clean', () => {
     if (!hasShellcheck && !underCi) {
-      console.warn('\n!!! shellcheck is not installed: the probe was not linted (apt-get install shellcheck).\n');
+      console.warn(
+        '\n!!! shellcheck is not installed: the probe was not linted (apt-get install shellcheck).\n',
+      );
       return;
     }
     expect(() => execFileSync('shellcheck', ['--severity=style', PROBE], { encoding: 'utf8' })).not.toThrow();

@@ -5,7 +5,15 @@ import {
   type Filter,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { awsErrorCode, COMPONENTS, type Component, fromAwsTags, isComponent, PROJECT, TAG_KEYS } from '@lab/core';
+import {
+  awsErrorCode,
+  COMPONENTS,
+  type Component,
+  fromAwsTags,
+  isComponent,
+  PROJECT,
+  TAG_KEYS,
+} from '@lab/core';
 import type { Observation, Stage } from '../types.js';
 import { type AwsStageOptions, type InstanceTarget, isTransientStageError } from './common.js';
 
@@ -75,7 +83,11 @@ async function describeInstances(
       new DescribeInstancesCommand(
         filters === undefined
           ? { InstanceIds: [...ids], ...(nextToken === undefined ? {} : { NextToken: nextToken }) }
-          : { Filters: filters, MaxResults: 1000, ...(nextToken === undefined ? {} : { NextToken: nextToken }) },
+          : {
+              Filters: filters,
+              MaxResults: 1000,
+              ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+            },
       ),
       signal === undefined ? {} : { abortSignal: signal },
     );
@@ -164,7 +176,11 @@ export async function discoverInstanceTargets(options: DiscoverInstancesOptions)
     const key = role ?? 'instance';
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
-    targets.push({ id: instance.InstanceId, label: `${key}-${count}`, ...(role === undefined ? {} : { role }) });
+    targets.push({
+      id: instance.InstanceId,
+      label: `${key}-${count}`,
+      ...(role === undefined ? {} : { role }),
+    });
   }
   return targets;
 }
