@@ -56,6 +56,8 @@ export function instancesRunningStage(options: InstancesRunningOptions): Stage<I
       try {
         instances = await describeInstances(options.ec2, options.filters, ids, context.signal);
       } catch (error) {
+        // Rethrown as is so the stage can classify it by its AWS code (throttling → next round);
+        // the cascade wraps anything fatal in a CascadeStageError naming this stage.
         if (awsErrorCode(error) !== 'InvalidInstanceID.NotFound') throw error;
         return notFoundObservations(ids, error);
       }
