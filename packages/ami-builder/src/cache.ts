@@ -5,9 +5,9 @@ import {
   type Clock,
   createEmitter,
   type EventSink,
+  systemClock,
   ValidationError,
   withContext,
-  systemClock,
 } from '@lab/core';
 import type { AmiImage } from './images.js';
 
@@ -70,15 +70,30 @@ export function createAmiCache(options: AmiCacheOptions = {}): AmiCache {
       }
       const listing = parseListing(text, region);
       if (listing === undefined) {
-        events.emit('cache.unreadable', `Ignoring the unreadable AMI cache ${file}; listing from EC2`, { file }, 'warn');
+        events.emit(
+          'cache.unreadable',
+          `Ignoring the unreadable AMI cache ${file}; listing from EC2`,
+          { file },
+          'warn',
+        );
         return undefined;
       }
       const age = clock.now() - listing.fetchedAt;
       if (age < 0 || age >= ttlMs) {
-        events.emit('cache.expired', `AMI cache for ${region} expired; listing from EC2`, { file, age }, 'debug');
+        events.emit(
+          'cache.expired',
+          `AMI cache for ${region} expired; listing from EC2`,
+          { file, age },
+          'debug',
+        );
         return undefined;
       }
-      events.emit('cache.hit', `Using the AMI cache for ${region} (${Math.round(age / 1000)} s old)`, { file, age }, 'debug');
+      events.emit(
+        'cache.hit',
+        `Using the AMI cache for ${region} (${Math.round(age / 1000)} s old)`,
+        { file, age },
+        'debug',
+      );
       return listing;
     },
     async write(region, images) {

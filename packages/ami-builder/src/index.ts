@@ -7,6 +7,7 @@ export {
 } from './cache.js';
 export {
   buildCheckScript,
+  checkScriptSourceText,
   expectedCheckNames,
   IMAGE_LAYOUT,
   type ImageCheck,

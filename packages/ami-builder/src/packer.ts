@@ -108,10 +108,14 @@ export async function runPackerBuild(options: PackerBuildOptions): Promise<Packe
   }
   if (build.exit.code !== 0) {
     const reason = build.errors.at(-1) ?? build.stderrTail.at(-1) ?? 'no error message';
-    throw new LabError('PACKER_BUILD_FAILED', `packer build failed (exit ${describeExit(build.exit)}): ${reason}`, {
-      hint: 'Packer has deleted its temporary resources; see the errors above. Re-run with --verbose for every Packer line.',
-      details: { errors: build.errors.slice(-TAIL), stderr: build.stderrTail },
-    });
+    throw new LabError(
+      'PACKER_BUILD_FAILED',
+      `packer build failed (exit ${describeExit(build.exit)}): ${reason}`,
+      {
+        hint: 'Packer has deleted its temporary resources; see the errors above. Re-run with --verbose for every Packer line.',
+        details: { errors: build.errors.slice(-TAIL), stderr: build.stderrTail },
+      },
+    );
   }
 
   const amis: Record<string, string> = {};
@@ -227,7 +231,12 @@ async function runPacker(
       () => {
         killed = child.kill('SIGKILL');
         if (killed) {
-          events.emit('packer.killed', `Packer did not stop within ${timeoutMs} ms; killed it`, undefined, 'error');
+          events.emit(
+            'packer.killed',
+            `Packer did not stop within ${timeoutMs} ms; killed it`,
+            undefined,
+            'error',
+          );
         }
       },
       // The process exited first: the timer was cancelled, nothing to do.

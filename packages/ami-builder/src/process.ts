@@ -27,7 +27,11 @@ export interface RunningProcess {
 }
 
 /** Starts a process. Injectable so the build driver can be tested without Packer. */
-export type ProcessRunner = (command: string, args: readonly string[], options: SpawnOptions) => RunningProcess;
+export type ProcessRunner = (
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+) => RunningProcess;
 
 /** The real runner: `node:child_process.spawn`, stdin closed, stdout and stderr read line by line. */
 export const spawnProcess: ProcessRunner = (command, args, options) => {

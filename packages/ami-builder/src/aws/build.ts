@@ -65,20 +65,33 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
   const existing = await existingImagesOf(options.ec2, pulsarVersion);
   if (existing.length > 0 && options.force !== true) {
     const names = existing.map((image) => `${image.imageId} (${image.name}, ${image.state})`).join(', ');
-    throw new LabError('AMI_VERSION_EXISTS', `Pulsar ${pulsarVersion} already has an image in ${region}: ${names}`, {
-      hint: 'Use it (`lab-ami latest`), or pass --force to build another one.',
-      details: { images: existing.map((image) => image.imageId) },
-    });
+    throw new LabError(
+      'AMI_VERSION_EXISTS',
+      `Pulsar ${pulsarVersion} already has an image in ${region}: ${names}`,
+      {
+        hint: 'Use it (`lab-ami latest`), or pass --force to build another one.',
+        details: { images: existing.map((image) => image.imageId) },
+      },
+    );
   }
   if (existing.length > 0) {
-    events.emit('build.forced', `Building Pulsar ${pulsarVersion} again (--force); ${existing.length} image(s) exist`, undefined, 'warn');
+    events.emit(
+      'build.forced',
+      `Building Pulsar ${pulsarVersion} again (--force); ${existing.length} image(s) exist`,
+      undefined,
+      'warn',
+    );
   }
   let instanceProfile = options.instanceProfile;
   if (instanceProfile === undefined) {
     if (options.iam === undefined) {
-      throw new LabError('NO_INSTANCE_PROFILE', 'No instance profile given and no IAM client to discover one', {
-        hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore for Session Manager).',
-      });
+      throw new LabError(
+        'NO_INSTANCE_PROFILE',
+        'No instance profile given and no IAM client to discover one',
+        {
+          hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore for Session Manager).',
+        },
+      );
     }
     instanceProfile = await discoverInstanceProfile(options.iam);
     events.emit('build.instance-profile', `Using instance profile ${instanceProfile}`, { instanceProfile });
@@ -101,10 +114,21 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
 
   let image: AmiImage | undefined;
   if (options.cache !== undefined) {
-    const listing = await listImages({ ec2: options.ec2, region, cache: options.cache, noCache: true, clock });
+    const listing = await listImages({
+      ec2: options.ec2,
+      region,
+      cache: options.cache,
+      noCache: true,
+      clock,
+    });
     image = listing.images.find((candidate) => candidate.imageId === result.amiId);
     if (image === undefined) {
-      events.emit('build.not-listed-yet', `${result.amiId} is not listed by EC2 yet; the cache will pick it up later`, undefined, 'warn');
+      events.emit(
+        'build.not-listed-yet',
+        `${result.amiId} is not listed by EC2 yet; the cache will pick it up later`,
+        undefined,
+        'warn',
+      );
     }
   }
   return { ...result, pulsarVersion, ombCommit, buildId, image };

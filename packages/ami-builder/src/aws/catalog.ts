@@ -62,7 +62,10 @@ export async function describeLabImages(
           new DescribeImagesCommand({
             Owners: ['self'],
             ...(options.imageIds === undefined
-              ? { Filters: [{ Name: 'name', Values: [`${AMI_NAME_PREFIX}*`] }], MaxResults: options.pageSize ?? 100 }
+              ? {
+                  Filters: [{ Name: 'name', Values: [`${AMI_NAME_PREFIX}*`] }],
+                  MaxResults: options.pageSize ?? 100,
+                }
               : { ImageIds: options.imageIds }),
             ...(token === undefined ? {} : { NextToken: token }),
           }),

@@ -86,10 +86,14 @@ async function deleteKnownImage(options: DeleteOptions, image: AmiImage): Promis
   };
   const snapshots = image.snapshotIds.length === 0 ? 'no snapshots' : image.snapshotIds.join(', ');
   if (options.dryRun === true) {
-    events.emit('image.delete.planned', `Would deregister ${image.imageId} (${image.name}) and delete ${snapshots}`, {
-      imageId: image.imageId,
-      snapshotIds: image.snapshotIds,
-    });
+    events.emit(
+      'image.delete.planned',
+      `Would deregister ${image.imageId} (${image.name}) and delete ${snapshots}`,
+      {
+        imageId: image.imageId,
+        snapshotIds: image.snapshotIds,
+      },
+    );
     return result;
   }
   const retryOptions = {
@@ -100,12 +104,17 @@ async function deleteKnownImage(options: DeleteOptions, image: AmiImage): Promis
   try {
     await retry(() => options.ec2.send(new DeregisterImageCommand({ ImageId: image.imageId })), retryOptions);
   } catch (error) {
-    if (awsErrorCode(error) !== 'InvalidAMIID.Unavailable' && awsErrorCode(error) !== 'InvalidAMIID.NotFound') {
+    if (
+      awsErrorCode(error) !== 'InvalidAMIID.Unavailable' &&
+      awsErrorCode(error) !== 'InvalidAMIID.NotFound'
+    ) {
       throw withContext(error, `Deregistering ${image.imageId}`);
     }
   }
   result.deregistered = true;
-  events.emit('image.deregistered', `Deregistered ${image.imageId} (${image.name})`, { imageId: image.imageId });
+  events.emit('image.deregistered', `Deregistered ${image.imageId} (${image.name})`, {
+    imageId: image.imageId,
+  });
   await options.cache?.invalidate(options.region ?? (await clientRegion(options.ec2)));
 
   const failed: Array<{ snapshotId: string; error: string }> = [];
@@ -120,16 +129,24 @@ async function deleteKnownImage(options: DeleteOptions, image: AmiImage): Promis
         shouldRetry: (error) => isTransientAwsError(error) || awsErrorCode(error) === 'InvalidSnapshot.InUse',
       });
       result.deletedSnapshots.push(snapshotId);
-      events.emit('snapshot.deleted', `Deleted snapshot ${snapshotId}`, { snapshotId, imageId: image.imageId });
+      events.emit('snapshot.deleted', `Deleted snapshot ${snapshotId}`, {
+        snapshotId,
+        imageId: image.imageId,
+      });
     } catch (error) {
       if (awsErrorCode(error) === 'InvalidSnapshot.NotFound') {
         result.deletedSnapshots.push(snapshotId);
         continue;
       }
       failed.push({ snapshotId, error: errorMessage(error) });
-      events.emit('snapshot.delete.failed', `Could not delete snapshot ${snapshotId}: ${errorMessage(error)}`, {
-        snapshotId,
-      }, 'error');
+      events.emit(
+        'snapshot.delete.failed',
+        `Could not delete snapshot ${snapshotId}: ${errorMessage(error)}`,
+        {
+          snapshotId,
+        },
+        'error',
+      );
     }
   }
   if (failed.length > 0) {
@@ -177,7 +194,12 @@ export async function planImagePrune(
  * and reports every failure; throws INCOMPLETE when any image or snapshot is left.
  */
 export async function executePrune(options: DeleteOptions & { plan: PrunePlan }): Promise<PruneOutcome> {
-  const outcome: PruneOutcome = { plan: options.plan, deleted: [], failed: [], executed: options.dryRun !== true };
+  const outcome: PruneOutcome = {
+    plan: options.plan,
+    deleted: [],
+    failed: [],
+    executed: options.dryRun !== true,
+  };
   for (const image of options.plan.remove) {
     options.signal?.throwIfAborted();
     try {

@@ -1,9 +1,9 @@
 import { DescribeSubnetsCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   type IAMClient,
+  type InstanceProfile,
   ListAttachedRolePoliciesCommand,
   ListInstanceProfilesCommand,
-  type InstanceProfile,
 } from '@aws-sdk/client-iam';
 import { retry } from '@lab/backoff';
 import { LabError, PROJECT, withContext } from '@lab/core';
@@ -100,7 +100,10 @@ async function roleHasPolicy(iam: IAMClient, roleName: string, policyArn: string
   do {
     const page = await retry(() =>
       iam.send(
-        new ListAttachedRolePoliciesCommand({ RoleName: roleName, ...(marker === undefined ? {} : { Marker: marker }) }),
+        new ListAttachedRolePoliciesCommand({
+          RoleName: roleName,
+          ...(marker === undefined ? {} : { Marker: marker }),
+        }),
       ),
     ).catch((error: unknown) => {
       throw withContext(error, `Listing the policies of role ${roleName}`);

@@ -116,10 +116,14 @@ export async function validateAmi(options: ValidateOptions): Promise<ValidateRes
 
   const image = await getLabImage(ec2, options.imageId, signal);
   if (image.pulsarVersion === undefined || image.ombCommit === undefined) {
-    throw new LabError('AMI_NOT_VALIDATABLE', `${image.imageId} has no PulsarVersion or OmbCommit tag to check against`, {
-      hint: 'Only images built by lab-ami (pulsar-base.pkr.hcl) carry these tags.',
-      details: { tags: image.tags },
-    });
+    throw new LabError(
+      'AMI_NOT_VALIDATABLE',
+      `${image.imageId} has no PulsarVersion or OmbCommit tag to check against`,
+      {
+        hint: 'Only images built by lab-ami (pulsar-base.pkr.hcl) carry these tags.',
+        details: { tags: image.tags },
+      },
+    );
   }
   if (image.state !== 'available') {
     throw new LabError('AMI_NOT_AVAILABLE', `${image.imageId} is ${image.state}, not available`);
@@ -128,9 +132,13 @@ export async function validateAmi(options: ValidateOptions): Promise<ValidateRes
   let instanceProfile = options.instanceProfile;
   if (instanceProfile === undefined) {
     if (options.iam === undefined) {
-      throw new LabError('NO_INSTANCE_PROFILE', 'No instance profile given and no IAM client to discover one', {
-        hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore).',
-      });
+      throw new LabError(
+        'NO_INSTANCE_PROFILE',
+        'No instance profile given and no IAM client to discover one',
+        {
+          hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore).',
+        },
+      );
     }
     instanceProfile = await discoverInstanceProfile(options.iam);
   }
@@ -141,12 +149,16 @@ export async function validateAmi(options: ValidateOptions): Promise<ValidateRes
   };
   signal?.throwIfAborted();
 
-  events.emit('validate.launching', `Launching a ${options.instanceType ?? 't3.medium'} from ${image.imageId}`, {
-    imageId: image.imageId,
-    subnetId,
-    instanceProfile,
-    validationId,
-  });
+  events.emit(
+    'validate.launching',
+    `Launching a ${options.instanceType ?? 't3.medium'} from ${image.imageId}`,
+    {
+      imageId: image.imageId,
+      subnetId,
+      instanceProfile,
+      validationId,
+    },
+  );
   const launched = await retry(() =>
     ec2.send(
       new RunInstancesCommand({
@@ -171,14 +183,25 @@ export async function validateAmi(options: ValidateOptions): Promise<ValidateRes
   if (instanceId === undefined) {
     throw new LabError('LAUNCH_FAILED', `RunInstances returned no instance for ${image.imageId}`);
   }
-  events.emit('validate.launched', `Launched ${instanceId} (ExperimentID=${validationId})`, { instanceId, validationId });
+  events.emit('validate.launched', `Launched ${instanceId} (ExperimentID=${validationId})`, {
+    instanceId,
+    validationId,
+  });
 
   let outcome: { checks: ImageCheck[] } | undefined;
   let failure: unknown;
   try {
     const readyDeadline = clock.now() + (options.readyTimeoutMs ?? 10 * 60_000);
     await waitForInstanceRunning({ ec2, instanceId, deadline: readyDeadline, signal, clock, sleep, events });
-    await waitForSsmOnline({ ssm: options.ssm, instanceId, deadline: readyDeadline, signal, clock, sleep, events });
+    await waitForSsmOnline({
+      ssm: options.ssm,
+      instanceId,
+      deadline: readyDeadline,
+      signal,
+      clock,
+      sleep,
+      events,
+    });
     events.emit('validate.checking', `Running the image checks on ${instanceId}`, { instanceId });
     const checkTimeoutMs = options.checkTimeoutMs ?? 5 * 60_000;
     const run = await options.runCommand({
@@ -284,14 +307,21 @@ export async function waitForInstanceRunning(options: WaitOptions & { ec2: EC2Cl
     clock: options.clock,
     sleep: options.sleep,
     onAttempt: (info) =>
-      options.events.emit('validate.wait.running', `Waiting for ${options.instanceId} to run (${info.value ?? 'not visible yet'})`, { attempt: info.attempt }, 'debug'),
+      options.events.emit(
+        'validate.wait.running',
+        `Waiting for ${options.instanceId} to run (${info.value ?? 'not visible yet'})`,
+        { attempt: info.attempt },
+        'debug',
+      ),
   });
   if (state !== 'running') {
     throw new LabError('INSTANCE_NOT_RUNNING', `${options.instanceId} is ${state} instead of running`, {
       hint: 'Check the instance state reason in the EC2 console (capacity, a broken AMI, the instance profile).',
     });
   }
-  options.events.emit('validate.running', `${options.instanceId} is running`, { instanceId: options.instanceId });
+  options.events.emit('validate.running', `${options.instanceId} is running`, {
+    instanceId: options.instanceId,
+  });
 }
 
 /** Waits until DescribeInstanceInformation reports the instance's SSM agent Online. */
@@ -316,14 +346,21 @@ export async function waitForSsmOnline(options: WaitOptions & { ssm: SSMClient }
       clock: options.clock,
       sleep: options.sleep,
       onAttempt: (info) =>
-        options.events.emit('validate.wait.ssm', `Waiting for the SSM agent of ${options.instanceId} (${info.value ?? 'no answer'})`, { attempt: info.attempt }, 'debug'),
+        options.events.emit(
+          'validate.wait.ssm',
+          `Waiting for the SSM agent of ${options.instanceId} (${info.value ?? 'no answer'})`,
+          { attempt: info.attempt },
+          'debug',
+        ),
     },
   ).catch((error: unknown) => {
     throw withContext(error, `Waiting for SSM on ${options.instanceId}`, {
       hint: 'The instance needs a route to the SSM endpoints (public IP or VPC endpoints) and an instance profile with AmazonSSMManagedInstanceCore.',
     });
   });
-  options.events.emit('validate.ssm.online', `SSM agent of ${options.instanceId} is online`, { instanceId: options.instanceId });
+  options.events.emit('validate.ssm.online', `SSM agent of ${options.instanceId} is online`, {
+    instanceId: options.instanceId,
+  });
 }
 
 /** Terminates and waits for `terminated`; returns the error instead of throwing it. */
@@ -357,7 +394,12 @@ async function terminateAndWait(options: {
     return undefined;
   } catch (error) {
     if (awsErrorCode(error) === 'InvalidInstanceID.NotFound') return undefined;
-    events.emit('validate.terminate.failed', `Could not confirm ${instanceId} terminated: ${errorMessage(error)}`, { instanceId }, 'error');
+    events.emit(
+      'validate.terminate.failed',
+      `Could not confirm ${instanceId} terminated: ${errorMessage(error)}`,
+      { instanceId },
+      'error',
+    );
     return error;
   }
 }
