@@ -257,7 +257,11 @@ export async function validateAmi(options: ValidateOptions): Promise<ValidateRes
     }
   }
   if (failure !== undefined) {
-    if (failure instanceof AbortedError || awsErrorCode(failure) === 'AbortError') {
+    const aborted =
+      failure instanceof AbortedError ||
+      (failure instanceof LabError && failure.code === 'ABORTED') ||
+      awsErrorCode(failure) === 'AbortError';
+    if (aborted) {
       throw new AbortedError(`Validation interrupted; instance ${instanceId} terminated`, { cause: failure });
     }
     throw failure instanceof LabError ? failure : withContext(failure, `Validating ${image.imageId}`);
@@ -354,6 +358,7 @@ export async function waitForSsmOnline(options: WaitOptions & { ssm: SSMClient }
         ),
     },
   ).catch((error: unknown) => {
+    if (error instanceof AbortedError) throw error;
     throw withContext(error, `Waiting for SSM on ${options.instanceId}`, {
       hint: 'The instance needs a route to the SSM endpoints (public IP or VPC endpoints) and an instance profile with AmazonSSMManagedInstanceCore.',
     });
