@@ -73,7 +73,10 @@ describe('listImages / findLatestImage', () => {
   it('asks for self-owned pulsar-base-* images, follows every page and sorts by version', async () => {
     ec2Mock
       .on(DescribeImagesCommand)
-      .resolvesOnce({ Images: [labImage('ami-00000001', '3.3.2', '2026-01-01T00:00:00.000Z')], NextToken: 'p2' })
+      .resolvesOnce({
+        Images: [labImage('ami-00000001', '3.3.2', '2026-01-01T00:00:00.000Z')],
+        NextToken: 'p2',
+      })
       .resolvesOnce({
         Images: [
           labImage('ami-00000002', '4.0.10', '2026-01-02T00:00:00.000Z'),
@@ -81,7 +84,11 @@ describe('listImages / findLatestImage', () => {
         ],
       });
     const listing = await listImages({ ec2, region: 'us-east-1' });
-    expect(listing.images.map((image) => image.imageId)).toEqual(['ami-00000002', 'ami-00000003', 'ami-00000001']);
+    expect(listing.images.map((image) => image.imageId)).toEqual([
+      'ami-00000002',
+      'ami-00000003',
+      'ami-00000001',
+    ]);
     expect(listing.images[0]).toMatchObject({ pulsarVersion: '4.0.10', snapshotIds: ['snap-00000002'] });
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
     expect(ec2Mock).toHaveReceivedNthCommandWith(DescribeImagesCommand, 1, {
@@ -94,7 +101,9 @@ describe('listImages / findLatestImage', () => {
   it('serves a fresh cache without calling EC2, refreshes after the TTL or with noCache', async () => {
     const time = createVirtualTime(Date.UTC(2026, 0, 1));
     const cache = createAmiCache({ homeDir: home, clock: time.clock, ttlMs: 60_000 });
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
     const first = await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock });
     expect(first.cached).toBe(false);
     const second = await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock });
@@ -128,7 +137,9 @@ describe('listImages / findLatestImage', () => {
       ],
     });
     expect((await findLatestImage({ ec2, region: 'us-east-1' })).image?.imageId).toBe('ami-00000002');
-    expect((await findLatestImage({ ec2, region: 'us-east-1', version: '3.3.2' })).image?.imageId).toBe('ami-00000004');
+    expect((await findLatestImage({ ec2, region: 'us-east-1', version: '3.3.2' })).image?.imageId).toBe(
+      'ami-00000004',
+    );
     expect((await findLatestImage({ ec2, region: 'us-east-1', version: '9.9.9' })).image).toBeUndefined();
   });
 });
@@ -136,20 +147,30 @@ describe('listImages / findLatestImage', () => {
 describe('deleteImage', () => {
   it('deregisters the image and deletes its snapshots, retrying a snapshot still in use', async () => {
     const time = createVirtualTime();
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
     ec2Mock.on(DeregisterImageCommand).resolves({});
     ec2Mock
       .on(DeleteSnapshotCommand)
       .rejectsOnce(awsError({ code: 'InvalidSnapshot.InUse' }))
       .resolves({});
-    const result = await deleteImage({ ec2, imageId: 'ami-00000001', region: 'us-east-1', clock: time.clock, sleep: time.sleep });
+    const result = await deleteImage({
+      ec2,
+      imageId: 'ami-00000001',
+      region: 'us-east-1',
+      clock: time.clock,
+      sleep: time.sleep,
+    });
     expect(result).toMatchObject({ deregistered: true, deletedSnapshots: ['snap-00000001'] });
     expect(ec2Mock).toHaveReceivedCommandWith(DeregisterImageCommand, { ImageId: 'ami-00000001' });
     expect(ec2Mock).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 2);
   });
 
   it('changes nothing in a dry run', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
     const result = await deleteImage({ ec2, imageId: 'ami-00000001', dryRun: true });
     expect(result.dryRun).toBe(true);
     expect(ec2Mock).not.toHaveReceivedCommand(DeregisterImageCommand);
@@ -160,16 +181,24 @@ describe('deleteImage', () => {
       Images: [{ ImageId: 'ami-0000000f', Name: 'pulsar-base-mine', State: 'available', Tags: [] }],
     });
     ec2Mock.on(DescribeImagesCommand, { ImageIds: ['ami-0000000e'] }).resolves({ Images: [] });
-    await expect(deleteImage({ ec2, imageId: 'ami-0000000f' })).rejects.toMatchObject({ code: 'AMI_NOT_MANAGED' });
-    await expect(deleteImage({ ec2, imageId: 'ami-0000000e' })).rejects.toMatchObject({ code: 'AMI_NOT_FOUND' });
+    await expect(deleteImage({ ec2, imageId: 'ami-0000000f' })).rejects.toMatchObject({
+      code: 'AMI_NOT_MANAGED',
+    });
+    await expect(deleteImage({ ec2, imageId: 'ami-0000000e' })).rejects.toMatchObject({
+      code: 'AMI_NOT_FOUND',
+    });
     expect(ec2Mock).not.toHaveReceivedCommand(DeregisterImageCommand);
   });
 
   it('reports snapshots it could not delete as INCOMPLETE', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
     ec2Mock.on(DeregisterImageCommand).resolves({});
     ec2Mock.on(DeleteSnapshotCommand).rejects(awsError({ code: 'UnauthorizedOperation' }));
-    const error = await deleteImage({ ec2, imageId: 'ami-00000001', region: 'us-east-1' }).catch((e: unknown) => e);
+    const error = await deleteImage({ ec2, imageId: 'ami-00000001', region: 'us-east-1' }).catch(
+      (e: unknown) => e,
+    );
     expect((error as LabError).code).toBe('INCOMPLETE');
     expect((error as LabError).message).toContain('snap-00000001');
   });
@@ -188,7 +217,11 @@ describe('prune', () => {
       ],
     });
     const plan = await planImagePrune({ ec2, keep: 2 });
-    expect(plan.keep.map((image) => image.imageId).sort()).toEqual(['ami-00000002', 'ami-00000003', 'ami-00000004']);
+    expect(plan.keep.map((image) => image.imageId).sort()).toEqual([
+      'ami-00000002',
+      'ami-00000003',
+      'ami-00000004',
+    ]);
     expect(plan.remove.map((image) => image.imageId).sort()).toEqual(['ami-00000001', 'ami-00000005']);
     expect(plan.skipped.map((entry) => entry.image.imageId)).toEqual(['ami-00000006']);
 
@@ -230,7 +263,9 @@ describe('discovery', () => {
         { InstanceProfileName: 'no-ssm', Roles: [{ RoleName: 'r-none' }] } as never,
       ],
     });
-    const ssmPolicy = { AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }] };
+    const ssmPolicy = {
+      AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }],
+    };
     iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-other' }).resolves(ssmPolicy);
     iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-lab' }).resolves(ssmPolicy);
     iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-none' }).resolves({ AttachedPolicies: [] });
@@ -253,14 +288,20 @@ describe('validateAmi (mocked SDK)', () => {
   });
 
   function setUp(states: string[] = ['pending', 'running']) {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
     ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0validate' }] });
     const describe = ec2Mock.on(DescribeInstancesCommand);
     describe.rejectsOnce(awsError({ code: 'InvalidInstanceID.NotFound' }));
     for (const state of states) {
-      describe.resolvesOnce({ Reservations: [{ Instances: [{ InstanceId: 'i-0validate', State: { Name: state as never } }] }] });
+      describe.resolvesOnce({
+        Reservations: [{ Instances: [{ InstanceId: 'i-0validate', State: { Name: state as never } }] }],
+      });
     }
-    describe.resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0validate', State: { Name: 'terminated' } }] }] });
+    describe.resolves({
+      Reservations: [{ Instances: [{ InstanceId: 'i-0validate', State: { Name: 'terminated' } }] }],
+    });
     ec2Mock.on(TerminateInstancesCommand).resolves({});
     ssmMock
       .on(DescribeInstanceInformationCommand)
@@ -268,7 +309,10 @@ describe('validateAmi (mocked SDK)', () => {
       .resolves({ InstanceInformationList: [{ InstanceId: 'i-0validate', PingStatus: 'Online' }] });
   }
 
-  const base = (runCommand: RunCommand, extra: { signal?: AbortSignal; events?: EventSink; clock?: Clock; sleep?: Sleep } = {}) => {
+  const base = (
+    runCommand: RunCommand,
+    extra: { signal?: AbortSignal; events?: EventSink; clock?: Clock; sleep?: Sleep } = {},
+  ) => {
     const time = createVirtualTime(Date.UTC(2026, 0, 1, 12, 0, 0));
     return {
       ec2,
@@ -321,8 +365,14 @@ describe('validateAmi (mocked SDK)', () => {
     });
     const result = await validateAmi(base(runCommand));
     expect(result.ok).toBe(false);
-    expect(result.checks.find((check) => check.name === 'pulsar.version')).toMatchObject({ ok: false, actual: '4.0.3' });
-    expect(result.checks.find((check) => check.name === 'tools')).toMatchObject({ ok: false, actual: 'no result' });
+    expect(result.checks.find((check) => check.name === 'pulsar.version')).toMatchObject({
+      ok: false,
+      actual: '4.0.3',
+    });
+    expect(result.checks.find((check) => check.name === 'tools')).toMatchObject({
+      ok: false,
+      actual: 'no result',
+    });
     expect(ec2Mock).toHaveReceivedCommandTimes(TerminateInstancesCommand, 1);
   });
 
@@ -386,7 +436,9 @@ describe('validateAmi (mocked SDK)', () => {
 
 describe('buildPulsarAmi', () => {
   it('refuses a version that already has an image unless forced', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
     const error = await buildPulsarAmi({
       ec2,
       region: 'us-east-1',

@@ -1,6 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,13 +89,21 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
   });
 
   it('requires IMDSv2 on the build instance and the image', () => {
-    expect((source.metadata_options as Block[])[0]).toMatchObject({ http_tokens: 'required', http_endpoint: 'enabled' });
+    expect((source.metadata_options as Block[])[0]).toMatchObject({
+      http_tokens: 'required',
+      http_endpoint: 'enabled',
+    });
     expect(source.imds_support).toBe('v2.0');
   });
 
   it('encrypts the root volume and the AMI snapshot', () => {
     const root = (source.launch_block_device_mappings as Block[])[0]!;
-    expect(root).toMatchObject({ device_name: '/dev/xvda', encrypted: true, volume_type: 'gp3', delete_on_termination: true });
+    expect(root).toMatchObject({
+      device_name: '/dev/xvda',
+      encrypted: true,
+      volume_type: 'gp3',
+      delete_on_termination: true,
+    });
     expect(source.encrypt_boot).toBe(true);
   });
 
@@ -107,7 +126,11 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
     });
     expect(locals.image_tags).toMatch(/^\$\{merge\(local\.lab_tags,/);
     const lab = mapKeys(locals.lab_tags!);
-    expect(lab).toMatchObject({ Project: '"pulsar-aws-lab"', ExperimentID: 'var.build_id', ManagedBy: 'var.managed_by' });
+    expect(lab).toMatchObject({
+      Project: '"pulsar-aws-lab"',
+      ExperimentID: 'var.build_id',
+      ManagedBy: 'var.managed_by',
+    });
     // The lab's keys come last in merge(), so user tags cannot override them.
     expect(locals.lab_tags).toMatch(/^\$\{merge\(var\.extra_tags,/);
     expect(variables.managed_by?.default).toBe('lab-ami');
@@ -130,10 +153,21 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
     ]);
     const shell = provisioners.shell![0]!;
     const scripts = (shell.scripts as string[]).map((path) => path.replace('${path.root}/scripts/', ''));
-    expect(scripts).toEqual(['base.sh', 'install-pulsar.sh', 'install-omb.sh', 'install-lab.sh', 'tune-os.sh', 'finish.sh']);
+    expect(scripts).toEqual([
+      'base.sh',
+      'install-pulsar.sh',
+      'install-omb.sh',
+      'install-lab.sh',
+      'tune-os.sh',
+      'finish.sh',
+    ]);
     for (const script of scripts) await expect(stat(join(SCRIPTS, script))).resolves.toBeDefined();
     expect(shell.environment_vars).toEqual(
-      expect.arrayContaining(['PULSAR_VERSION=${var.pulsar_version}', 'OMB_COMMIT=${var.omb_commit}', 'JAVA_VERSION=${var.java_version}']),
+      expect.arrayContaining([
+        'PULSAR_VERSION=${var.pulsar_version}',
+        'OMB_COMMIT=${var.omb_commit}',
+        'JAVA_VERSION=${var.java_version}',
+      ]),
     );
   });
 
@@ -148,7 +182,9 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
     const script = await readFile(join(SCRIPTS, 'install-lab.sh'), 'utf8');
     expect(script).toContain('units=(zookeeper bookkeeper pulsar-broker omb-worker)');
     expect(script).not.toMatch(/systemctl\s+enable/);
-    const all = await Promise.all((await readdir(SCRIPTS)).map((name) => readFile(join(SCRIPTS, name), 'utf8')));
+    const all = await Promise.all(
+      (await readdir(SCRIPTS)).map((name) => readFile(join(SCRIPTS, name), 'utf8')),
+    );
     for (const text of all) expect(text).not.toMatch(/systemctl (--now )?enable (?!--now amazon-ssm-agent)/);
     expect((await readdir(UNITS)).sort()).toEqual([
       'bookkeeper.service',
@@ -175,7 +211,9 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
   });
 
   it('enables the SSM agent and tunes file limits and sysctls', async () => {
-    expect(await readFile(join(SCRIPTS, 'base.sh'), 'utf8')).toContain('systemctl enable --now amazon-ssm-agent');
+    expect(await readFile(join(SCRIPTS, 'base.sh'), 'utf8')).toContain(
+      'systemctl enable --now amazon-ssm-agent',
+    );
     const tune = await readFile(join(SCRIPTS, 'tune-os.sh'), 'utf8');
     expect(tune).toContain('pulsar hard nofile 1048576');
     expect(tune).toContain('vm.swappiness = 1');
@@ -205,13 +243,19 @@ describe('provisioning scripts, executed under LAB_ROOT', () => {
     await mkdir(published, { recursive: true });
     const tarball = join(published, `apache-pulsar-${version}-bin.tar.gz`);
     await run('tar', ['-czf', tarball, '-C', join(base, 'build'), `apache-pulsar-${version}`]);
-    const digest = createHash('sha512').update(await readFile(tarball)).digest('hex');
+    const digest = createHash('sha512')
+      .update(await readFile(tarball))
+      .digest('hex');
     const file = `apache-pulsar-${version}-bin.tar.gz`;
     const text =
       checksum === 'good'
         ? `${digest}  ${file}\n`
         : checksum === 'gpg'
-          ? `${file}: ${digest.toUpperCase().match(/.{1,8}/g)!.join(' ').replace(/(.{72})/g, '$1\n')}\n`
+          ? `${file}: ${digest
+              .toUpperCase()
+              .match(/.{1,8}/g)!
+              .join(' ')
+              .replace(/(.{72})/g, '$1\n')}\n`
           : `${'0'.repeat(128)}  ${file}\n`;
     await writeFile(`${tarball}.sha512`, text);
     return `file://${join(base, 'mirror')}`;
@@ -219,7 +263,13 @@ describe('provisioning scripts, executed under LAB_ROOT', () => {
 
   const installPulsar = (root: string, version: string, mirrorUrl: string) =>
     run('bash', [join(SCRIPTS, 'install-pulsar.sh')], {
-      env: { ...process.env, LAB_ROOT: root, PULSAR_VERSION: version, PULSAR_MIRROR: mirrorUrl, PULSAR_OWNER: owner },
+      env: {
+        ...process.env,
+        LAB_ROOT: root,
+        PULSAR_VERSION: version,
+        PULSAR_MIRROR: mirrorUrl,
+        PULSAR_OWNER: owner,
+      },
     });
 
   it('install-pulsar.sh installs a verified release behind /opt/pulsar', async () => {
@@ -237,7 +287,9 @@ describe('provisioning scripts, executed under LAB_ROOT', () => {
 
   it('install-pulsar.sh refuses a tarball whose SHA-512 does not match and installs nothing', async () => {
     const root = join(dir, 'root-bad');
-    const error = await installPulsar(root, '9.8.5', await mirror('bad', '9.8.5', 'bad')).catch((e: unknown) => e);
+    const error = await installPulsar(root, '9.8.5', await mirror('bad', '9.8.5', 'bad')).catch(
+      (e: unknown) => e,
+    );
     expect((error as { code?: number }).code).toBe(1);
     expect((error as { stderr: string }).stderr).toContain('SHA-512 mismatch');
     await expect(stat(join(root, 'opt', 'apache-pulsar-9.8.5'))).rejects.toThrow();
@@ -268,8 +320,12 @@ describe('provisioning scripts, executed under LAB_ROOT', () => {
   it('tune-os.sh writes the limits and sysctl files', async () => {
     const root = join(dir, 'root-tune');
     await run('bash', [join(SCRIPTS, 'tune-os.sh')], { env: { ...process.env, LAB_ROOT: root } });
-    expect(await readFile(join(root, 'etc', 'security', 'limits.d', '90-pulsar.conf'), 'utf8')).toContain('nofile 1048576');
-    expect(await readFile(join(root, 'etc', 'sysctl.d', '90-pulsar.conf'), 'utf8')).toContain('net.core.somaxconn = 65535');
+    expect(await readFile(join(root, 'etc', 'security', 'limits.d', '90-pulsar.conf'), 'utf8')).toContain(
+      'nofile 1048576',
+    );
+    expect(await readFile(join(root, 'etc', 'sysctl.d', '90-pulsar.conf'), 'utf8')).toContain(
+      'net.core.somaxconn = 65535',
+    );
   });
 });
 
@@ -282,10 +338,31 @@ describe('check-image.sh against a fake image', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function fakeImage(root: string, options: { version: string; executableProbe: boolean }): Promise<string> {
+  async function fakeImage(
+    root: string,
+    options: { version: string; executableProbe: boolean },
+  ): Promise<string> {
     await mkdir(join(root, 'opt', `apache-pulsar-${options.version}`, 'lib'), { recursive: true });
-    await writeFile(join(root, 'opt', `apache-pulsar-${options.version}`, 'lib', `org.apache.pulsar-pulsar-broker-${options.version}.jar`), '');
-    await writeFile(join(root, 'opt', `apache-pulsar-${options.version}`, 'lib', `org.apache.pulsar-pulsar-broker-common-${options.version}.jar`), '');
+    await writeFile(
+      join(
+        root,
+        'opt',
+        `apache-pulsar-${options.version}`,
+        'lib',
+        `org.apache.pulsar-pulsar-broker-${options.version}.jar`,
+      ),
+      '',
+    );
+    await writeFile(
+      join(
+        root,
+        'opt',
+        `apache-pulsar-${options.version}`,
+        'lib',
+        `org.apache.pulsar-pulsar-broker-common-${options.version}.jar`,
+      ),
+      '',
+    );
     await symlink(`apache-pulsar-${options.version}`, join(root, 'opt', 'pulsar'));
     await mkdir(join(root, 'opt', 'omb', 'bin'), { recursive: true });
     for (const script of ['benchmark', 'benchmark-worker']) {
@@ -293,7 +370,19 @@ describe('check-image.sh against a fake image', () => {
       await chmod(join(root, 'opt', 'omb', 'bin', script), 0o755);
     }
     await run('git', ['init', '-q', join(root, 'opt', 'omb')]);
-    await run('git', ['-C', join(root, 'opt', 'omb'), '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '--allow-empty', '-m', 'omb']);
+    await run('git', [
+      '-C',
+      join(root, 'opt', 'omb'),
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@e',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'omb',
+    ]);
     const { stdout: commit } = await run('git', ['-C', join(root, 'opt', 'omb'), 'rev-parse', 'HEAD']);
     await mkdir(join(root, 'etc', 'systemd', 'system'), { recursive: true });
     for (const unit of ['zookeeper', 'bookkeeper', 'pulsar-broker', 'omb-worker']) {
@@ -307,14 +396,20 @@ describe('check-image.sh against a fake image', () => {
     // Stand-ins for java and systemctl (the test machine has neither, or the wrong ones).
     const bin = join(root, 'fake-bin');
     await mkdir(bin, { recursive: true });
-    await writeFile(join(bin, 'java'), '#!/usr/bin/env bash\necho \'openjdk version "21.0.5" 2024-10-15 LTS\' >&2\n');
+    await writeFile(
+      join(bin, 'java'),
+      '#!/usr/bin/env bash\necho \'openjdk version "21.0.5" 2024-10-15 LTS\' >&2\n',
+    );
     await writeFile(join(bin, 'systemctl'), '#!/usr/bin/env bash\necho disabled\nexit 1\n');
     for (const tool of ['jq', 'curl', 'nc']) await writeFile(join(bin, tool), '#!/usr/bin/env bash\n');
     for (const file of await readdir(bin)) await chmod(join(bin, file), 0o755);
     return commit.trim();
   }
 
-  const runChecks = async (root: string, expect: { pulsarVersion: string; ombCommit: string; javaVersion?: string }) => {
+  const runChecks = async (
+    root: string,
+    expect: { pulsarVersion: string; ombCommit: string; javaVersion?: string },
+  ) => {
     const script = join(root, 'check.sh');
     await writeFile(script, buildCheckScript(expect));
     const { stdout } = await run('bash', [script], {
@@ -334,8 +429,14 @@ describe('check-image.sh against a fake image', () => {
   it('fails the version, OMB commit, Java and script checks that do not match', async () => {
     const root = join(dir, 'bad');
     await fakeImage(root, { version: '4.0.3', executableProbe: false });
-    const checks = await runChecks(root, { pulsarVersion: '4.0.4', ombCommit: 'f'.repeat(40), javaVersion: '17' });
-    const failed = Object.fromEntries(checks.filter((check) => !check.ok).map((check) => [check.name, check.actual]));
+    const checks = await runChecks(root, {
+      pulsarVersion: '4.0.4',
+      ombCommit: 'f'.repeat(40),
+      javaVersion: '17',
+    });
+    const failed = Object.fromEntries(
+      checks.filter((check) => !check.ok).map((check) => [check.name, check.actual]),
+    );
     expect(failed).toEqual({
       'pulsar.version': '4.0.3',
       'pulsar.path': '/opt/apache-pulsar-4.0.3',

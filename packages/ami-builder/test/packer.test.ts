@@ -38,7 +38,9 @@ describe('machine-readable parsing', () => {
     const say = interpretPackerLine(parsePackerLine('1,,ui,say,==> hello')!);
     expect(say).toEqual({ kind: 'say', target: '', text: '==> hello' });
     const artifact = interpretPackerLine(
-      parsePackerLine('1,pulsar-base.amazon-ebs.pulsar,artifact,0,id,us-east-1:ami-0abc%!(PACKER_COMMA)eu-west-1:ami-0def')!,
+      parsePackerLine(
+        '1,pulsar-base.amazon-ebs.pulsar,artifact,0,id,us-east-1:ami-0abc%!(PACKER_COMMA)eu-west-1:ami-0def',
+      )!,
     );
     expect(artifact).toEqual({
       kind: 'artifact',
@@ -47,7 +49,10 @@ describe('machine-readable parsing', () => {
       key: 'id',
       values: ['us-east-1:ami-0abc,eu-west-1:ami-0def'],
     });
-    expect(interpretPackerLine(parsePackerLine('1,,error-count,2')!)).toEqual({ kind: 'error-count', count: 2 });
+    expect(interpretPackerLine(parsePackerLine('1,,error-count,2')!)).toEqual({
+      kind: 'error-count',
+      count: 2,
+    });
   });
 
   it('reads every region of an amazon-ebs artifact id', () => {
@@ -88,7 +93,10 @@ describe('runPackerBuild with a fixture packer executable', () => {
       events: sink,
     });
     expect(result.amiId).toBe('ami-0123456789abcdef0');
-    expect(result.amis).toEqual({ 'us-east-1': 'ami-0123456789abcdef0', 'eu-west-1': 'ami-0fedcba9876543210' });
+    expect(result.amis).toEqual({
+      'us-east-1': 'ami-0123456789abcdef0',
+      'eu-west-1': 'ami-0fedcba9876543210',
+    });
     expect(result.artifacts[0]?.builderId).toBe('mitchellh.amazonebs');
     // The log names the source AMI first; it must never be mistaken for the result.
     expect(events.some((event) => event.message.includes('ami-0aaaaaaaaaaaaaaaa'))).toBe(true);
@@ -160,7 +168,9 @@ describe('runPackerBuild with a fixture packer executable', () => {
       env: env('init-fail'),
     }).catch((e: unknown) => e);
     expect((error as LabError).code).toBe('PACKER_INIT_FAILED');
-    expect((error as LabError).details?.stderr).toEqual(['Error: Failed to install plugin github.com/hashicorp/amazon']);
+    expect((error as LabError).details?.stderr).toEqual([
+      'Error: Failed to install plugin github.com/hashicorp/amazon',
+    ]);
     expect((await readFile(logFile, 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 
@@ -224,7 +234,13 @@ describe('runPackerBuild with a fixture packer executable', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      runPackerBuild({ template: 't', variables: {}, packerBinary: FAKE_PACKER, env: env('success'), signal: controller.signal }),
+      runPackerBuild({
+        template: 't',
+        variables: {},
+        packerBinary: FAKE_PACKER,
+        env: env('success'),
+        signal: controller.signal,
+      }),
     ).rejects.toBeInstanceOf(AbortedError);
   });
 });
