@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL and bash interpolations are compared as literal text
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {

@@ -16,8 +16,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { RunCommand } from '@lab/ami-builder/aws';
 import { expectedCheckNames } from '@lab/ami-builder';
+import type { RunCommand } from '@lab/ami-builder/aws';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -81,17 +81,24 @@ describe('lab-ami', () => {
   it('prints help with the subcommands and exit codes', async () => {
     expect(await runLabAmi(['--help'])).toBe(0);
     const help = out.text() + err.text();
-    for (const name of ['build', 'list', 'latest', 'validate', 'delete', 'prune']) expect(help).toContain(name);
+    for (const name of ['build', 'list', 'latest', 'validate', 'delete', 'prune'])
+      expect(help).toContain(name);
     expect(help).toContain('130  interrupted');
   });
 
   it('accepts global flags before or after the subcommand', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
     expect(await runLabAmi(['--json', '--region', 'eu-west-1', 'list', '--no-cache'])).toBe(0);
     const before = out.text();
     out = capture();
     expect(await runLabAmi(['list', '--no-cache', '--region=eu-west-1', '--json'])).toBe(0);
-    const parse = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as { type: string; data?: unknown });
+    const parse = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; data?: unknown });
     type Listing = { region: string; images: Array<{ imageId: string }> };
     const resultBefore = parse(before).find((line) => line.type === 'result')!.data as Listing;
     const resultAfter = parse(out.text()).find((line) => line.type === 'result')!.data as Listing;
@@ -111,7 +118,9 @@ describe('lab-ami', () => {
     expect(await runLabAmi(['list', '--region', 'us-east-1'])).toBe(0);
     expect(out.text()).toMatch(/VERSION\s+AMI/);
     expect(out.text()).toMatch(/4\.0\.4\s+\*\s+ami-00000002/);
-    const cached = JSON.parse(await readFile(join(home, '.pulsar-aws-lab', 'ami-cache', 'us-east-1.json'), 'utf8'));
+    const cached = JSON.parse(
+      await readFile(join(home, '.pulsar-aws-lab', 'ami-cache', 'us-east-1.json'), 'utf8'),
+    );
     expect(cached.images).toHaveLength(2);
     await runLabAmi(['list', '--region', 'us-east-1']);
     expect(err.text()).toContain('from the cache');
@@ -122,7 +131,10 @@ describe('lab-ami', () => {
 
   it('latest prints just the AMI id, and fails with a hint when there is none', async () => {
     ec2Mock.on(DescribeImagesCommand).resolves({
-      Images: [labImage('ami-00000001', '3.3.2', '2026-01-09T00:00:00Z'), labImage('ami-00000002', '4.0.4', '2026-01-01T00:00:00Z')],
+      Images: [
+        labImage('ami-00000001', '3.3.2', '2026-01-09T00:00:00Z'),
+        labImage('ami-00000002', '4.0.4', '2026-01-01T00:00:00Z'),
+      ],
     });
     expect(await runLabAmi(['latest', '--region', 'us-east-1'])).toBe(0);
     expect(out.text()).toBe('ami-00000002\n');
@@ -131,7 +143,9 @@ describe('lab-ami', () => {
   });
 
   it('delete asks for confirmation: refuses without a terminal, deletes with --yes, shows with --dry-run', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
     ec2Mock.on(DeregisterImageCommand).resolves({});
     ec2Mock.on(DeleteSnapshotCommand).resolves({});
     expect(await runLabAmi(['delete', 'ami-00000001', '--region', 'us-east-1'])).toBe(4);
@@ -152,7 +166,10 @@ describe('lab-ami', () => {
 
   it('prune is a dry run by default, deletes with --execute --yes', async () => {
     ec2Mock.on(DescribeImagesCommand).resolves({
-      Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z'), labImage('ami-00000002', '4.0.4', '2026-01-02T00:00:00Z')],
+      Images: [
+        labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z'),
+        labImage('ami-00000002', '4.0.4', '2026-01-02T00:00:00Z'),
+      ],
     });
     ec2Mock.on(DeregisterImageCommand).resolves({});
     ec2Mock.on(DeleteSnapshotCommand).resolves({});
@@ -164,7 +181,9 @@ describe('lab-ami', () => {
     expect(await runLabAmi(['prune', '--keep', '1', '--execute', '--yes', '--region', 'us-east-1'])).toBe(0);
     expect(ec2Mock).toHaveReceivedCommandTimes(DeregisterImageCommand, 1);
     expect(await runLabAmi(['prune', '--keep', '0', '--region', 'us-east-1'])).toBe(2);
-    expect(await runLabAmi(['prune', '--keep', '1', '--execute', '--dry-run', '--region', 'us-east-1'])).toBe(2);
+    expect(await runLabAmi(['prune', '--keep', '1', '--execute', '--dry-run', '--region', 'us-east-1'])).toBe(
+      2,
+    );
   });
 
   it('validate fails clearly, launching nothing, while this build has no SSM runner', async () => {
@@ -177,14 +196,18 @@ describe('lab-ami', () => {
   });
 
   it('validate runs the checks through an injected runner and always terminates', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
     ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0abc' }] });
     ec2Mock
       .on(DescribeInstancesCommand)
       .resolvesOnce({ Reservations: [{ Instances: [{ State: { Name: 'running' } }] }] })
       .resolves({ Reservations: [{ Instances: [{ State: { Name: 'terminated' } }] }] });
     ec2Mock.on(TerminateInstancesCommand).resolves({});
-    ssmMock.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ PingStatus: 'Online' }] });
+    ssmMock
+      .on(DescribeInstanceInformationCommand)
+      .resolves({ InstanceInformationList: [{ PingStatus: 'Online' }] });
     const runCommand: RunCommand = async ({ instanceIds }) => ({
       commandIds: ['c'],
       results: [
@@ -200,7 +223,16 @@ describe('lab-ami', () => {
       ],
     });
     const code = await runLabAmi(
-      ['validate', 'ami-00000001', '--region', 'us-east-1', '--subnet-id', 'subnet-1', '--instance-profile', 'p'],
+      [
+        'validate',
+        'ami-00000001',
+        '--region',
+        'us-east-1',
+        '--subnet-id',
+        'subnet-1',
+        '--instance-profile',
+        'p',
+      ],
       { runCommand },
     );
     expect(code).toBe(1);
@@ -210,14 +242,28 @@ describe('lab-ami', () => {
   });
 
   it('build --dry-run shows the plan and whether it would refuse', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
     expect(await runLabAmi(['build', '--dry-run', '--region', 'us-east-1', '--template', TEMPLATE])).toBe(0);
     expect(err.text()).toContain('would REFUSE: Pulsar 4.0.4 already has ami-00000001');
   });
 
   it('build refuses an existing version, and builds with --force through Packer', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
-    const args = ['build', '--region', 'us-east-1', '--template', TEMPLATE, '--packer', FAKE_PACKER, '--instance-profile', 'p'];
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    const args = [
+      'build',
+      '--region',
+      'us-east-1',
+      '--template',
+      TEMPLATE,
+      '--packer',
+      FAKE_PACKER,
+      '--instance-profile',
+      'p',
+    ];
     expect(await runLabAmi(args)).toBe(1);
     expect(err.text()).toContain('already has an image');
     out = capture();
@@ -237,7 +283,18 @@ describe('lab-ami', () => {
   });
 
   it('rejects bad --tag values as bad input', async () => {
-    expect(await runLabAmi(['build', '--dry-run', '--region', 'us-east-1', '--template', TEMPLATE, '--tag', 'novalue'])).toBe(2);
+    expect(
+      await runLabAmi([
+        'build',
+        '--dry-run',
+        '--region',
+        'us-east-1',
+        '--template',
+        TEMPLATE,
+        '--tag',
+        'novalue',
+      ]),
+    ).toBe(2);
     expect(err.text()).toContain('not KEY=VALUE');
   });
 });
@@ -258,7 +315,7 @@ describe('the built lab-ami executable', () => {
     }
     const started = performance.now();
     const { stdout } = await exec(process.execPath, [CLI, '--help']);
-    expect(stdout + '').toContain('lab-ami');
+    expect(String(stdout)).toContain('lab-ami');
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
