@@ -1,0 +1,38 @@
+export {
+  type BuildAmiOptions,
+  type BuildAmiResult,
+  buildPulsarAmi,
+  DEFAULT_JAVA_VERSION,
+  DEFAULT_OMB_COMMIT,
+  DEFAULT_PULSAR_VERSION,
+  existingImagesOf,
+} from './aws/build.js';
+export {
+  type CatalogOptions,
+  clientRegion,
+  describeLabImages,
+  findLatestImage,
+  type ImageListing,
+  listImages,
+  toAmiImage,
+} from './aws/catalog.js';
+export {
+  type DeleteOptions,
+  type DeleteResult,
+  deleteImage,
+  executePrune,
+  getLabImage,
+  type PruneOutcome,
+  planImagePrune,
+} from './aws/delete.js';
+export { discoverDefaultSubnet, discoverInstanceProfile, SSM_MANAGED_POLICY_ARN } from './aws/discover.js';
+export {
+  type RunCommand,
+  type RunCommandInstanceResult,
+  type RunCommandOptions,
+  type ValidateOptions,
+  type ValidateResult,
+  validateAmi,
+  waitForInstanceRunning,
+  waitForSsmOnline,
+} from './aws/validate.js';

@@ -1,0 +1,139 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { type Clock, createEmitter, LabError, systemClock, type TagMap } from '@lab/core';
+import type { AmiCache } from '../cache.js';
+import type { AmiImage } from '../images.js';
+import { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from '../packer.js';
+import { clientRegion, describeLabImages, listImages } from './catalog.js';
+import { discoverInstanceProfile } from './discover.js';
+
+/** The OMB commit the image is built from unless another is asked for. */
+export const DEFAULT_OMB_COMMIT = '00502be586da8fae3b356db3fc7ea65be1f45cba';
+export const DEFAULT_PULSAR_VERSION = '4.0.4';
+export const DEFAULT_JAVA_VERSION = '21';
+
+export interface BuildAmiOptions
+  extends Omit<PackerBuildOptions, 'variables' | 'region' | 'buildId' | 'clock' | 'events'> {
+  ec2: EC2Client;
+  /** Needed only to discover the instance profile when `instanceProfile` is not given. */
+  iam?: IAMClient | undefined;
+  region?: string | undefined;
+  pulsarVersion?: string | undefined;
+  ombCommit?: string | undefined;
+  javaVersion?: string | undefined;
+  /** Build instance profile (AmazonSSMManagedInstanceCore). Default: discovered. */
+  instanceProfile?: string | undefined;
+  subnetId?: string | undefined;
+  instanceType?: string | undefined;
+  userTags?: TagMap | undefined;
+  /** Build even when an image of this Pulsar version exists. */
+  force?: boolean | undefined;
+  /** Refreshed after the build. */
+  cache?: AmiCache | undefined;
+  /** ExperimentID of the build's temporary resources. Default `ami-build-<YYYYMMDD-HHMMSS>`. */
+  buildId?: string | undefined;
+  events?: PackerBuildOptions['events'];
+  clock?: Clock | undefined;
+}
+
+export interface BuildAmiResult extends PackerBuildResult {
+  pulsarVersion: string;
+  ombCommit: string;
+  buildId: string;
+  /** The new image as EC2 lists it, when the refreshed listing already shows it. */
+  image: AmiImage | undefined;
+}
+
+/** An image of `version` that already exists (any state but failed), newest first. */
+export async function existingImagesOf(ec2: EC2Client, version: string): Promise<AmiImage[]> {
+  const images = await describeLabImages(ec2);
+  return images.filter((image) => image.pulsarVersion === version && image.state !== 'failed');
+}
+
+/**
+ * Builds the Pulsar AMI with Packer: refuses a version that already has an image unless
+ * `force`, runs the build (Ctrl-C stops Packer cleanly), then refreshes the region's cache.
+ */
+export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmiResult> {
+  const clock = options.clock ?? systemClock;
+  const events = createEmitter({ source: '@lab/ami-builder', sink: options.events, clock });
+  const pulsarVersion = options.pulsarVersion ?? DEFAULT_PULSAR_VERSION;
+  const ombCommit = options.ombCommit ?? DEFAULT_OMB_COMMIT;
+  const javaVersion = options.javaVersion ?? DEFAULT_JAVA_VERSION;
+  const region = options.region ?? (await clientRegion(options.ec2));
+
+  const existing = await existingImagesOf(options.ec2, pulsarVersion);
+  if (existing.length > 0 && options.force !== true) {
+    const names = existing.map((image) => `${image.imageId} (${image.name}, ${image.state})`).join(', ');
+    throw new LabError(
+      'AMI_VERSION_EXISTS',
+      `Pulsar ${pulsarVersion} already has an image in ${region}: ${names}`,
+      {
+        hint: 'Use it (`lab-ami latest`), or pass --force to build another one.',
+        details: { images: existing.map((image) => image.imageId) },
+      },
+    );
+  }
+  if (existing.length > 0) {
+    events.emit(
+      'build.forced',
+      `Building Pulsar ${pulsarVersion} again (--force); ${existing.length} image(s) exist`,
+      undefined,
+      'warn',
+    );
+  }
+  let instanceProfile = options.instanceProfile;
+  if (instanceProfile === undefined) {
+    if (options.iam === undefined) {
+      throw new LabError(
+        'NO_INSTANCE_PROFILE',
+        'No instance profile given and no IAM client to discover one',
+        {
+          hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore for Session Manager).',
+        },
+      );
+    }
+    instanceProfile = await discoverInstanceProfile(options.iam);
+    events.emit('build.instance-profile', `Using instance profile ${instanceProfile}`, { instanceProfile });
+  }
+  const buildId = options.buildId ?? `ami-build-${stamp(clock.now())}`;
+  const variables: PackerBuildOptions['variables'] = {
+    region,
+    pulsar_version: pulsarVersion,
+    omb_commit: ombCommit,
+    java_version: javaVersion,
+    iam_instance_profile: instanceProfile,
+    build_id: buildId,
+    ...(options.subnetId === undefined ? {} : { subnet_id: options.subnetId }),
+    ...(options.instanceType === undefined ? {} : { instance_type: options.instanceType }),
+    ...(options.userTags === undefined || Object.keys(options.userTags).length === 0
+      ? {}
+      : { extra_tags: options.userTags }),
+  };
+  const result = await runPackerBuild({ ...options, variables, region, buildId, clock });
+
+  let image: AmiImage | undefined;
+  if (options.cache !== undefined) {
+    const listing = await listImages({
+      ec2: options.ec2,
+      region,
+      cache: options.cache,
+      noCache: true,
+      clock,
+    });
+    image = listing.images.find((candidate) => candidate.imageId === result.amiId);
+    if (image === undefined) {
+      events.emit(
+        'build.not-listed-yet',
+        `${result.amiId} is not listed by EC2 yet; the cache will pick it up later`,
+        undefined,
+        'warn',
+      );
+    }
+  }
+  return { ...result, pulsarVersion, ombCommit, buildId, image };
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}

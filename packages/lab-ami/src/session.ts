@@ -1,0 +1,79 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { type AmiCache, createAmiCache } from '@lab/ami-builder';
+import { type Clock, type EventSink, LabError } from '@lab/core';
+import { createAwsClient } from '@lab/core/aws';
+
+export interface AwsClients {
+  ec2: EC2Client;
+  ssm: SSMClient;
+  iam: IAMClient;
+}
+
+export interface ConnectionFlags {
+  region?: string | undefined;
+  profile?: string | undefined;
+  endpointUrl?: string | undefined;
+}
+
+/** AWS clients created on first use — the SDK is imported only by commands that call AWS. */
+export interface Session {
+  ec2(): Promise<EC2Client>;
+  ssm(): Promise<SSMClient>;
+  iam(): Promise<IAMClient>;
+  /** The region the clients talk to (flag, then the SDK's chain). */
+  region(): Promise<string>;
+  cache(events: EventSink): AmiCache;
+}
+
+export function createSession(
+  flags: ConnectionFlags,
+  options: {
+    clients?: Partial<AwsClients> | undefined;
+    homeDir?: string | undefined;
+    clock?: Clock | undefined;
+  },
+): Session {
+  const connection = { region: flags.region, profile: flags.profile, endpoint: flags.endpointUrl };
+  const memo = <T>(create: () => Promise<T>): (() => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => {
+      value ??= create();
+      return value;
+    };
+  };
+  const ec2 = memo(async () => {
+    if (options.clients?.ec2 !== undefined) return options.clients.ec2;
+    const { EC2Client } = await import('@aws-sdk/client-ec2');
+    return createAwsClient(EC2Client, connection);
+  });
+  const ssm = memo(async () => {
+    if (options.clients?.ssm !== undefined) return options.clients.ssm;
+    const { SSMClient } = await import('@aws-sdk/client-ssm');
+    return createAwsClient(SSMClient, connection);
+  });
+  const iam = memo(async () => {
+    if (options.clients?.iam !== undefined) return options.clients.iam;
+    const { IAMClient } = await import('@aws-sdk/client-iam');
+    return createAwsClient(IAMClient, connection);
+  });
+  const region = memo(async () => {
+    const client = await ec2();
+    try {
+      return await client.config.region();
+    } catch (error) {
+      throw new LabError('NO_REGION', 'No AWS region given or configured', {
+        hint: 'Pass --region, or set AWS_REGION or a region in your AWS profile.',
+        cause: error,
+      });
+    }
+  });
+  return {
+    ec2,
+    ssm,
+    iam,
+    region,
+    cache: (events) => createAmiCache({ homeDir: options.homeDir, clock: options.clock, events }),
+  };
+}

@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTagsCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { describeWithMoto, motoAccount } from '@lab/test-support';
+import { expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+describeWithMoto('lab-ami against moto', () => {
+  it('lists, finds the latest, prunes and deletes through the command line', async () => {
+    const account = await motoAccount('eu-west-1');
+    const ids: string[] = [];
+    for (const suffix of ['1', '2']) {
+      const image = await account.ec2.send(
+        new RegisterImageCommand({ Name: `pulsar-base-4.0.4-${suffix}`, RootDeviceName: '/dev/xvda' }),
+      );
+      await account.ec2.send(
+        new CreateTagsCommand({
+          Resources: [image.ImageId!],
+          Tags: [
+            { Key: 'Project', Value: 'pulsar-aws-lab' },
+            { Key: 'PulsarVersion', Value: '4.0.4' },
+          ],
+        }),
+      );
+      ids.push(image.ImageId!);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    const home = await mkdtemp(join(tmpdir(), 'lab-ami-int-'));
+    const chunks: string[] = [];
+    const deps = {
+      stdout: { write: (chunk: string) => chunks.push(chunk) },
+      stderr: { write: () => true },
+      env: { NO_COLOR: '1' },
+      process: { on: () => undefined, off: () => undefined, exit: () => undefined },
+      homeDir: home,
+      clients: { ec2: account.ec2 },
+    };
+    try {
+      expect(await main(['list', '--json'], deps)).toBe(0);
+      const listed = JSON.parse(chunks.find((chunk) => chunk.includes('"result"'))!).data;
+      expect(listed.region).toBe('eu-west-1');
+      expect(listed.images.map((image: { imageId: string }) => image.imageId).sort()).toEqual(
+        [...ids].sort(),
+      );
+      chunks.length = 0;
+      expect(await main(['latest'], deps)).toBe(0);
+      expect(chunks.join('')).toBe(`${ids[1]}\n`);
+      expect(await main(['prune', '--keep', '1', '--execute', '--yes'], deps)).toBe(0);
+      chunks.length = 0;
+      expect(await main(['list', '--no-cache', '--json'], deps)).toBe(0);
+      const after = JSON.parse(chunks.find((chunk) => chunk.includes('"result"'))!).data;
+      expect(after.images.map((image: { imageId: string }) => image.imageId)).toEqual([ids[1]]);
+      expect(await main(['delete', ids[1]!, '--yes'], deps)).toBe(0);
+      chunks.length = 0;
+      expect(await main(['latest', '--no-cache'], deps)).toBe(1);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
