@@ -48,7 +48,7 @@ export interface LabAmiDeps {
   clock?: Clock;
   /** AWS clients to use instead of creating them from the flags. */
   clients?: Partial<AwsClients>;
-  /** The SSM command runner for `validate`. Default: @lab/ssm-runner through ssm-runner-adapter.ts. */
+  /** The SSM command runner for `validate`. Default: `runCommand` of @lab/ssm-runner. */
   runCommand?: RunCommand;
   /** How Packer is started (tests use a fixture executable through --packer instead). */
   packerRunner?: ProcessRunner;
@@ -374,11 +374,8 @@ function createApp(deps: LabAmiDeps) {
       handle(args, async (context, session) => {
         const tags = parseTags(args.tag);
         if (args.image !== 'latest' && !AMI_ID.test(args.image)) throw invalidAmiId(args.image);
-        let runCommand = deps.runCommand;
-        if (!args.dryRun && runCommand === undefined) {
-          const { resolveRunCommand } = await import('./ssm-runner-adapter.js');
-          runCommand = resolveRunCommand();
-        }
+        // Loaded only for validate: the runner pulls in the SSM client.
+        const runCommand = deps.runCommand ?? (await import('@lab/ssm-runner')).runCommand;
         const aws = await import('@lab/ami-builder/aws');
         const region = await session.region();
         const ec2 = await session.ec2();
@@ -413,7 +410,7 @@ function createApp(deps: LabAmiDeps) {
           ec2,
           ssm: await session.ssm(),
           iam: await session.iam(),
-          runCommand: runCommand!,
+          runCommand,
           imageId,
           subnetId: args.subnetId,
           instanceProfile: args.instanceProfile,

@@ -22,7 +22,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import { resolveRunCommand } from '../src/ssm-runner-adapter.js';
 
 const exec = promisify(execFile);
 const FAKE_PACKER = fileURLToPath(new URL('../../ami-builder/test/fixtures/fake-packer.sh', import.meta.url));
@@ -184,15 +183,6 @@ describe('lab-ami', () => {
     expect(await runLabAmi(['prune', '--keep', '1', '--execute', '--dry-run', '--region', 'us-east-1'])).toBe(
       2,
     );
-  });
-
-  it('validate fails clearly, launching nothing, while this build has no SSM runner', async () => {
-    expect(() => resolveRunCommand()).toThrow(/@lab\/ssm-runner/);
-    expect(await runLabAmi(['validate', 'ami-00000001', '--region', 'us-east-1'])).toBe(1);
-    expect(err.text()).toContain('needs @lab/ssm-runner');
-    expect(err.text()).toContain('Nothing was launched');
-    expect(ec2Mock).not.toHaveReceivedCommand(RunInstancesCommand);
-    expect(ec2Mock).not.toHaveReceivedCommand(DescribeImagesCommand);
   });
 
   it('validate runs the checks through an injected runner and always terminates', async () => {
