@@ -1,4 +1,71 @@
+export { createAwsClients } from './aws-clients.js';
+export {
+  type CleanupByTags,
+  type CleanupByTagsRequest,
+  type CleanupByTagsResult,
+  labCleanupCommand,
+  type RemainingResource,
+} from './cleanup-port.js';
+export { EXPERIMENT_FILES, type PlanConfig, storedConfig, storedOutputs } from './common.js';
+export { type ExperimentConfigOptions, loadExperimentConfig } from './config.js';
+export type { AwsClientsFactory, OrchestratorDeps, RegionClients, RemoteOps, TerraformSettings } from './deps.js';
+export { type DryRunScope, dryRunFiles, formatPlan, writeDryRun } from './dry-run.js';
+export {
+  experimentStatus,
+  type FullResult,
+  full,
+  listExperiments,
+  type StatusResult,
+} from './full.js';
+export {
+  CASCADE_TIMEOUTS_MINUTES,
+  type CascadeStagePlan,
+  DEFAULT_COST_THRESHOLD_USD,
+  type ExperimentPlan,
+  fleetOf,
+  formatCost,
+  hourlyCost,
+  PLACEHOLDER_HOSTS,
+  type PlanExperimentOptions,
+  type PlannedRemoteRun,
+  planExperiment,
+} from './plan.js';
 export { type ProcessRequest, type ProcessResult, type ProcessRunner, spawnProcess } from './process.js';
+export { OMB_HOME, type PollState, parsePollOutput, REMOTE_ROOT, type RemoteRun, remoteRun } from './remote.js';
+export {
+  compareReport,
+  type ReportOptions,
+  type ReportResult,
+  report,
+  reportExperiment,
+  reportFromResults,
+} from './report.js';
+export {
+  RUN_POLL_MS,
+  type RunOptions,
+  type RunPhaseResult,
+  type RunRecord,
+  RunsFailedError,
+  type RunStatus,
+  run,
+  runExperiment,
+} from './run.js';
+export {
+  createExperimentFor,
+  prepareSetup,
+  type SetupOptions,
+  type SetupResult,
+  setup,
+  setupExperiment,
+} from './setup.js';
+export { ec2TagVerifier } from './tag-verify.js';
+export {
+  destroyAndVerify,
+  TeardownIncompleteError,
+  type TeardownOutcome,
+  teardown,
+  teardownExperiment,
+} from './teardown.js';
 export {
   createTerraform,
   type Terraform,
@@ -7,3 +74,4 @@ export {
   type TerraformPaths,
   terraformPaths,
 } from './terraform.js';
+export { AMI_PLACEHOLDER, terraformVariablesFor, type VariablesInput } from './variables.js';

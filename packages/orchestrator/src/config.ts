@@ -1,0 +1,85 @@
+import { readFile as fsReadFile } from 'node:fs/promises';
+import { type ConfigFileSource, type ResolvedConfig, resolveConfig, type Section } from '@lab/config';
+import { type EventSink, ValidationError, withContext } from '@lab/core';
+import { parse } from 'yaml';
+
+export interface ExperimentConfigOptions {
+  /**
+   * Infrastructure and cluster files (`--config`, repeatable), applied in order. A file's
+   * section comes from a `infrastructure:` / `cluster:` prefix, else from its top-level keys.
+   */
+  configFiles?: readonly string[];
+  /** The test plan file (`--test-plan`). */
+  testPlan?: string | undefined;
+  /** `--set path=value`. */
+  set?: readonly string[];
+  /** `--tag Key=Value`. */
+  tags?: readonly string[];
+  /** `--region`: the same as `--set infrastructure.region=…`, applied after the other `--set`s. */
+  region?: string | undefined;
+  readFile?: (file: string) => Promise<string>;
+  events?: EventSink;
+}
+
+// Keys only a cluster file has; an infrastructure file has none of them.
+const CLUSTER_KEYS = new Set(['clusterName', 'zookeeper', 'bookkeeper', 'broker', 'client', 'managedLedger']);
+const PREFIX = /^(infrastructure|cluster):(.+)$/;
+
+/**
+ * Resolves an experiment's configuration through `@lab/config`'s one documented order
+ * (defaults → files → `--set` → `--tag`). Every problem of every layer is one ValidationError.
+ */
+export async function loadExperimentConfig(options: ExperimentConfigOptions): Promise<ResolvedConfig> {
+  const read = options.readFile ?? ((file: string) => fsReadFile(file, 'utf8'));
+  const files: ConfigFileSource[] = [];
+  for (const argument of options.configFiles ?? []) {
+    const match = PREFIX.exec(argument);
+    const file = match?.[2] ?? argument;
+    let text: string;
+    try {
+      text = await read(file);
+    } catch (error) {
+      throw withContext(error, `Reading config file ${file}`, {
+        hint: 'Config files are given relative to the current directory',
+      });
+    }
+    const section = (match?.[1] as Section | undefined) ?? sectionOf(text, file);
+    files.push({ section, file, text });
+  }
+  if (options.testPlan !== undefined) {
+    try {
+      files.push({ section: 'testPlan', file: options.testPlan, text: await read(options.testPlan) });
+    } catch (error) {
+      throw withContext(error, `Reading test plan ${options.testPlan}`, {
+        hint: 'Test plans live in configs/test-plans/; give the path relative to the current directory',
+      });
+    }
+  }
+  return resolveConfig({
+    files,
+    set: [
+      ...(options.set ?? []),
+      ...(options.region === undefined ? [] : [`infrastructure.region=${options.region}`]),
+    ],
+    tags: options.tags ?? [],
+    ...(options.events === undefined ? {} : { events: options.events }),
+  });
+}
+
+function sectionOf(text: string, file: string): Section {
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch {
+    // Not YAML: let @lab/config report the syntax error with its line and column.
+    return 'infrastructure';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'infrastructure';
+  const keys = Object.keys(value);
+  if (keys.includes('runs')) {
+    throw new ValidationError(`${file} is a test plan`, [
+      { path: '', file, message: 'a test plan is given with --test-plan, not --config', received: file },
+    ]);
+  }
+  return keys.length > 0 && keys.every((key) => CLUSTER_KEYS.has(key)) ? 'cluster' : 'infrastructure';
+}

@@ -1,0 +1,70 @@
+import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { type Clock, type EventSink, realSleep, type Sleep, systemClock } from '@lab/core';
+import type { ExperimentStore } from '@lab/experiment-store';
+import type { fetchFile, putFile, runCommand } from '@lab/ssm-runner';
+import type { CleanupByTags } from './cleanup-port.js';
+import type { ProcessRunner } from './process.js';
+
+/** The AWS clients of one region, created on first use (the SDK is imported only then). */
+export interface RegionClients {
+  ec2(): Promise<EC2Client>;
+  ssm(): Promise<SSMClient>;
+  /** Cost Explorer (its endpoint is global; the client's region is ignored by AWS). */
+  costExplorer(): Promise<CostExplorerClient>;
+}
+
+/** Gives the clients of a region; tests pass aws-sdk-client-mock'ed clients. */
+export type AwsClientsFactory = (region: string) => RegionClients;
+
+/** The remote operations of `@lab/ssm-runner`; injectable so tests can simulate the instances. */
+export interface RemoteOps {
+  runCommand: typeof runCommand;
+  putFile: typeof putFile;
+  fetchFile: typeof fetchFile;
+}
+
+export interface TerraformSettings {
+  /** The lab's root module (`terraform/`). */
+  moduleDir: string;
+  /** The terraform executable (default `terraform` on PATH). */
+  binary?: string;
+  /** Shared provider cache (default `<home>/.terraform-plugins`). */
+  pluginCacheDir?: string;
+  runner?: ProcessRunner;
+  /** Extra environment for every terraform command (AWS_PROFILE …). */
+  env?: Record<string, string>;
+}
+
+/** Everything the lifecycle needs from the outside world; every part is injectable. */
+export interface OrchestratorDeps {
+  store: ExperimentStore;
+  aws: AwsClientsFactory;
+  terraform: TerraformSettings;
+  /** Tag-based verification and cleanup (`@lab/tag-cleanup` through an adapter). */
+  cleanupByTags: CleanupByTags;
+  /** Default: `@lab/ssm-runner`, loaded on first use. */
+  remote?: RemoteOps;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** The caller's sink (a CLI's renderer); the experiment's own logs get every event too. */
+  events?: EventSink;
+  /** Ctrl-C: the lifecycle stops, cleans up what it created, and rejects with AbortedError. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedDeps extends OrchestratorDeps {
+  clock: Clock;
+  sleep: Sleep;
+}
+
+export function withDefaults(deps: OrchestratorDeps): ResolvedDeps {
+  return { ...deps, clock: deps.clock ?? systemClock, sleep: deps.sleep ?? realSleep };
+}
+
+export async function remoteOps(deps: OrchestratorDeps): Promise<RemoteOps> {
+  if (deps.remote !== undefined) return deps.remote;
+  const runner = await import('@lab/ssm-runner');
+  return { runCommand: runner.runCommand, putFile: runner.putFile, fetchFile: runner.fetchFile };
+}

@@ -1,0 +1,262 @@
+import type { LabConfig } from '@lab/config';
+import { PROJECT, TAG_KEYS } from '@lab/core';
+import { type CostEstimate, estimateCost, type FleetGroup, formatUsd, needsConfirmation } from '@lab/cost';
+import type { TerraformVariables } from '@lab/infra';
+import { expandTestPlan, type PlannedRun, ombWorkloadYaml, pulsarDriverYaml } from '@lab/omb';
+import { labCleanupCommand } from './cleanup-port.js';
+import type { PlanConfig } from './common.js';
+import { type RemoteRun, remoteRun } from './remote.js';
+import { createTerraform } from './terraform.js';
+import { AMI_PLACEHOLDER, terraformVariablesFor } from './variables.js';
+
+/** Per-stage timeouts of the health cascade (minutes); setup passes the same to the cascade. */
+export const CASCADE_TIMEOUTS_MINUTES = {
+  instancesRunning: 10,
+  ssmOnline: 10,
+  servicesActive: 10,
+  endpointsHealthy: 15,
+} as const;
+
+/** Minutes the cost estimate adds around the runs: apply + cascade, and destroy. */
+export const SETUP_MINUTES = 20;
+export const TEARDOWN_MINUTES = 10;
+/** Per run: uploads, start, result transfer. */
+export const RUN_OVERHEAD_MINUTES = 1;
+/** Setup asks before spending more than this (US$) unless `--yes`. */
+export const DEFAULT_COST_THRESHOLD_USD = 5;
+/** Without a test plan, the estimate assumes the cluster lives this long. */
+const DEFAULT_CLUSTER_HOURS = 1;
+
+/** Host names standing in for the brokers and clients in a dry run (`.invalid` never resolves). */
+export const PLACEHOLDER_HOSTS = {
+  broker: (index: number) => `broker-${index + 1}.lab.invalid`,
+  client: (index: number) => `client-${index + 1}.lab.invalid`,
+};
+
+export interface PlanExperimentOptions {
+  resolved: PlanConfig;
+  experimentId: string;
+  /** Creation time (ms) for `created_at`. */
+  createdAtMs: number;
+  /** The AMI when known (setup after resolving it); otherwise the plan describes the lookup. */
+  amiId?: string | undefined;
+  /** Broker and client private IPs (after apply); placeholders otherwise. */
+  hosts?: { brokers: readonly string[]; clients: readonly string[] } | undefined;
+  terraform: { moduleDir: string; workDir: string; binary?: string | undefined };
+  costThresholdUsd?: number | undefined;
+}
+
+export interface PlannedRemoteRun {
+  run: PlannedRun;
+  remote: RemoteRun;
+  /** Relative path of the workload file in the plan's files. */
+  workloadPath: string;
+}
+
+export interface CascadeStagePlan {
+  name: string;
+  timeoutMinutes: number;
+  checks: string;
+}
+
+/** Everything an experiment will do, computed without any AWS call. */
+export interface ExperimentPlan {
+  experimentId: string;
+  name: string;
+  region: string;
+  config: LabConfig;
+  configDigest: string;
+  /** The provenance table (`config --explain`). */
+  explain: string;
+  terraform: { variables: TerraformVariables; commands: string[]; workDir: string; moduleDir: string };
+  ami:
+    | { source: 'config'; amiId: string }
+    | { source: 'resolved'; amiId: string; pulsarVersion: string }
+    | {
+        source: 'lookup';
+        pulsarVersion: string;
+        filter: { owners: string[]; name: string; tags: Record<string, string>; state: string };
+        hint: string;
+      };
+  cascade: CascadeStagePlan[];
+  /** Placeholders unless the plan was made after apply. */
+  hosts: { brokers: string[]; clients: string[]; placeholders: boolean };
+  distributed: boolean;
+  runs: PlannedRemoteRun[];
+  /** Generated files by relative path: the driver and one workload per run. */
+  files: Record<string, string>;
+  cleanup: { terraformDestroy: string; tagFilters: Record<string, string>; labCleanup: string };
+  cost: {
+    estimate: CostEstimate;
+    durationHours: number;
+    thresholdUsd: number;
+    needsConfirmation: boolean;
+  };
+  expectedMinutes: number;
+}
+
+/**
+ * Plans an experiment: validates the Terraform variables, expands the test plan, generates the
+ * OMB driver and workload files and the remote commands, describes the cascade and the cleanup,
+ * and estimates the cost. No AWS call: this is the dry run, and `setup` starts with it so that
+ * bad input fails before anything is created.
+ */
+export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
+  const { config } = options.resolved;
+  const infra = config.infrastructure;
+  const variables = terraformVariablesFor({
+    experimentId: options.experimentId,
+    amiId: options.amiId ?? AMI_PLACEHOLDER,
+    createdAtMs: options.createdAtMs,
+    infrastructure: infra,
+    cluster: config.cluster,
+  });
+  const terraform = createTerraform({
+    moduleDir: options.terraform.moduleDir,
+    workDir: options.terraform.workDir,
+    ...(options.terraform.binary === undefined ? {} : { binary: options.terraform.binary }),
+  });
+
+  const placeholders = options.hosts === undefined;
+  const brokers = options.hosts?.brokers ?? range(infra.roles.broker.count).map(PLACEHOLDER_HOSTS.broker);
+  const clients = options.hosts?.clients ?? range(infra.roles.client.count).map(PLACEHOLDER_HOSTS.client);
+  const distributed = clients.length >= 2;
+
+  const files: Record<string, string> = {};
+  const runs: PlannedRemoteRun[] = [];
+  const plan = config.testPlan;
+  if (plan !== undefined) {
+    files['omb/driver.yaml'] = pulsarDriverYaml({ brokers, cluster: config.cluster, driver: plan.driver });
+    for (const run of expandTestPlan(plan)) {
+      const workloadPath = `omb/workloads/${run.id}.yaml`;
+      files[workloadPath] = ombWorkloadYaml(run.workload);
+      runs.push({
+        run,
+        workloadPath,
+        remote: remoteRun({ experimentId: options.experimentId, runId: run.id, distributed }),
+      });
+    }
+  }
+
+  const runMinutes = runs.reduce((sum, entry) => sum + entry.run.expectedDurationMinutes + RUN_OVERHEAD_MINUTES, 0);
+  const durationHours =
+    plan === undefined ? DEFAULT_CLUSTER_HOURS : (SETUP_MINUTES + runMinutes + TEARDOWN_MINUTES) / 60;
+  const estimate = estimateCost({ region: infra.region, fleet: fleetOf(config), durationHours });
+  const thresholdUsd = options.costThresholdUsd ?? DEFAULT_COST_THRESHOLD_USD;
+
+  const ami: ExperimentPlan['ami'] =
+    infra.amiId !== undefined
+      ? { source: 'config', amiId: infra.amiId }
+      : options.amiId !== undefined
+        ? { source: 'resolved', amiId: options.amiId, pulsarVersion: infra.pulsarVersion }
+        : {
+            source: 'lookup',
+            pulsarVersion: infra.pulsarVersion,
+            filter: {
+              owners: ['self'],
+              name: 'pulsar-base-*',
+              tags: { PulsarVersion: infra.pulsarVersion },
+              state: 'available',
+            },
+            hint: `the newest available image; build one with \`lab-ami build --pulsar-version ${infra.pulsarVersion} --region ${infra.region}\``,
+          };
+
+  return {
+    experimentId: options.experimentId,
+    name: infra.name,
+    region: infra.region,
+    config,
+    configDigest: options.resolved.digest,
+    explain: options.resolved.explain(),
+    terraform: {
+      variables,
+      commands: terraform.describe().filter((line) => !line.includes(' destroy ')),
+      workDir: options.terraform.workDir,
+      moduleDir: options.terraform.moduleDir,
+    },
+    ami,
+    cascade: [
+      {
+        name: 'instances running',
+        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.instancesRunning,
+        checks: 'EC2 DescribeInstances: every instance running',
+      },
+      {
+        name: 'SSM online',
+        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.ssmOnline,
+        checks: 'SSM DescribeInstanceInformation: PingStatus Online',
+      },
+      {
+        name: 'services active',
+        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.servicesActive,
+        checks: '/opt/lab/bin/lab-health-probe --check services (one SSM command for all instances)',
+      },
+      {
+        name: 'endpoints healthy',
+        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.endpointsHealthy,
+        checks: `/opt/lab/bin/lab-health-probe --check endpoints --zk-ensemble-size ${infra.roles.zookeeper.count}`,
+      },
+    ],
+    hosts: { brokers: [...brokers], clients: [...clients], placeholders },
+    distributed,
+    runs,
+    files,
+    cleanup: {
+      terraformDestroy: terraform.describe().find((line) => line.includes(' destroy ')) ?? '',
+      tagFilters: { [TAG_KEYS.project]: PROJECT, [TAG_KEYS.experimentId]: options.experimentId },
+      labCleanup: labCleanupCommand(options.experimentId, [infra.region]),
+    },
+    cost: {
+      estimate,
+      durationHours,
+      thresholdUsd,
+      needsConfirmation: needsConfirmation(estimate, thresholdUsd),
+    },
+    expectedMinutes: runMinutes,
+  };
+}
+
+/** The fleet of a configuration, as `@lab/cost` prices it. */
+export function fleetOf(config: LabConfig): FleetGroup[] {
+  const { roles, spot } = config.infrastructure;
+  const volume = (spec: { sizeGb: number; iops: number; throughputMBps: number }) => ({
+    sizeGb: spec.sizeGb,
+    iops: spec.iops,
+    throughputMBps: spec.throughputMBps,
+  });
+  return [
+    { name: 'zookeeper', ...roles.zookeeper, spot },
+    {
+      name: 'bookkeeper',
+      count: roles.bookkeeper.count,
+      instanceType: roles.bookkeeper.instanceType,
+      rootVolumeGb: roles.bookkeeper.rootVolumeGb,
+      volumes: [volume(roles.bookkeeper.journal), volume(roles.bookkeeper.ledgers)],
+      spot,
+    },
+    { name: 'broker', ...roles.broker, spot },
+    { name: 'client', ...roles.client, spot },
+  ];
+}
+
+/** US$ per hour of the whole fleet, from an estimate. */
+export function hourlyCost(plan: Pick<ExperimentPlan, 'cost'>): number {
+  return plan.cost.durationHours > 0 ? plan.cost.estimate.total / plan.cost.durationHours : 0;
+}
+
+export function formatCost(plan: Pick<ExperimentPlan, 'cost'>): string {
+  const { estimate, durationHours, thresholdUsd } = plan.cost;
+  const lines = [
+    `Estimated ${formatUsd(estimate.total)} for ${Number(durationHours.toFixed(2))} h in ${estimate.region} (on-demand prices as of ${estimate.priceTableDate}; ${formatUsd(hourlyCost(plan))}/h)`,
+    ...estimate.lines.map((line) => `  ${line.group.padEnd(11)} ${line.item.padEnd(10)} ${formatUsd(line.cost, 4).padStart(10)}  ${line.description}`),
+    ...estimate.notes.map((note) => `  note: ${note}`),
+    plan.cost.needsConfirmation
+      ? `  setup asks for confirmation: above the ${formatUsd(thresholdUsd)} threshold${estimate.complete ? '' : ' or incomplete'} (--yes skips the question)`
+      : `  below the ${formatUsd(thresholdUsd)} confirmation threshold`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, index) => index);
+}

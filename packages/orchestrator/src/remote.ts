@@ -1,0 +1,104 @@
+import { OMB_WORKERS_PATH } from '@lab/infra';
+import { benchmarkArgs } from '@lab/omb';
+import { shellJoin, shellQuote } from '@lab/ssm-runner';
+
+/** The OMB checkout on every instance (baked into the AMI). */
+export const OMB_HOME = '/opt/omb';
+/** Where the lab keeps an experiment's OMB files on the client that drives the benchmark. */
+export const REMOTE_ROOT = '/var/lib/lab/omb';
+
+/** The remote files and commands of one OMB run. */
+export interface RemoteRun {
+  /** The run's directory on the client. */
+  dir: string;
+  driverFile: string;
+  workloadFile: string;
+  resultFile: string;
+  logFile: string;
+  /** Starts OMB detached (its own session), so a short SSM command returns at once. */
+  startScript: string;
+  /** Prints `running`, `exited <code>` or `vanished`, then the latest `Pub rate` line. */
+  pollScript: string;
+  /** Stops OMB (SIGINT to its process group, SIGKILL after 10 s). */
+  stopScript: string;
+  /** The `bin/benchmark` command line. */
+  benchmark: string[];
+}
+
+export function remoteExperimentDir(experimentId: string): string {
+  return `${REMOTE_ROOT}/${experimentId}`;
+}
+
+/**
+ * The files and scripts of a run. Every path goes through `shellQuote`; OMB's own arguments are
+ * checked by `benchmarkArgs` (no character that needs quoting).
+ */
+export function remoteRun(options: { experimentId: string; runId: string; distributed: boolean }): RemoteRun {
+  const base = remoteExperimentDir(options.experimentId);
+  const dir = `${base}/${options.runId}`;
+  const driverFile = `${base}/driver.yaml`;
+  const workloadFile = `${dir}/workload.yaml`;
+  const resultFile = `${dir}/result.json`;
+  const logFile = `${dir}/omb.log`;
+  const benchmark = benchmarkArgs({
+    driverFile,
+    workloadFiles: [workloadFile],
+    outputFile: resultFile,
+    ...(options.distributed ? { workersFile: OMB_WORKERS_PATH } : {}),
+  });
+  const q = shellQuote;
+  // The inner script gets the run directory as $1, so nothing is quoted twice.
+  const inner = `cd ${q(OMB_HOME)} && ${shellJoin(benchmark)} >"$1/omb.log" 2>&1; echo $? >"$1/exit-code"`;
+  const startScript = [
+    'set -euo pipefail',
+    `dir=${q(dir)}`,
+    'rm -f "$dir/exit-code" "$dir/result.json" "$dir/omb.log" "$dir/pid"',
+    `setsid nohup bash -c ${q(inner)} lab-omb "$dir" </dev/null >/dev/null 2>&1 &`,
+    'echo $! >"$dir/pid"',
+    'echo "started $(cat "$dir/pid")"',
+  ].join('\n');
+  const pollScript = [
+    'set -uo pipefail',
+    `dir=${q(dir)}`,
+    'if [ -f "$dir/exit-code" ]; then echo "exited $(cat "$dir/exit-code")"',
+    'elif kill -0 "$(cat "$dir/pid" 2>/dev/null || echo 0)" 2>/dev/null; then echo running',
+    'else echo vanished; fi',
+    'grep -a "Pub rate" "$dir/omb.log" 2>/dev/null | tail -n 1 || true',
+  ].join('\n');
+  const stopScript = [
+    'set -uo pipefail',
+    `dir=${q(dir)}`,
+    'pid=$(cat "$dir/pid" 2>/dev/null) || { echo "not started"; exit 0; }',
+    'kill -INT -- "-$pid" 2>/dev/null || { echo "not running"; exit 0; }',
+    'for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || { echo stopped; exit 0; }; sleep 0.5; done',
+    'kill -KILL -- "-$pid" 2>/dev/null || true',
+    'echo killed',
+  ].join('\n');
+  return { dir, driverFile, workloadFile, resultFile, logFile, startScript, pollScript, stopScript, benchmark };
+}
+
+export interface PollState {
+  state: 'running' | 'exited' | 'vanished' | 'unknown';
+  exitCode?: number;
+  publishRate?: number;
+  consumeRate?: number;
+}
+
+const RATE = /Pub rate\s+([\d.,]+)\s*msg\/s.*?Cons rate\s+([\d.,]+)\s*msg\/s/;
+
+/** Reads what `pollScript` printed. */
+export function parsePollOutput(stdout: string): PollState {
+  const [first = '', ...rest] = stdout.trim().split('\n');
+  const exited = /^exited (-?\d+)$/.exec(first.trim());
+  const state: PollState = exited
+    ? { state: 'exited', exitCode: Number(exited[1]) }
+    : first.trim() === 'running' || first.trim() === 'vanished'
+      ? { state: first.trim() as 'running' | 'vanished' }
+      : { state: 'unknown' };
+  const rate = RATE.exec(rest.join('\n'));
+  if (rate) {
+    state.publishRate = Number(rate[1]!.replaceAll(',', ''));
+    state.consumeRate = Number(rate[2]!.replaceAll(',', ''));
+  }
+  return state;
+}

@@ -1,0 +1,419 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { isTransientAwsError, PollTimeoutError, pollUntil } from '@lab/backoff';
+import {
+  AbortedError,
+  type Emitter,
+  type EventSink,
+  errorMessage,
+  isLabError,
+  LabError,
+  withContext,
+} from '@lab/core';
+import type { Experiment } from '@lab/experiment-store';
+import { detectPlateau, parseOmbResult, type RampStep, summarizeRun } from '@lab/omb';
+import {
+  errorCode,
+  experimentEmitter,
+  experimentSink,
+  type PlanConfig,
+  storedConfig,
+  storedOutputs,
+} from './common.js';
+import { type OrchestratorDeps, type RemoteOps, type ResolvedDeps, remoteOps, withDefaults } from './deps.js';
+import { type ExperimentPlan, type PlannedRemoteRun, planExperiment } from './plan.js';
+import { parsePollOutput } from './remote.js';
+import { step } from './setup.js';
+
+/** How often a running benchmark is looked at (OMB prints a sample every 10 s). */
+export const RUN_POLL_MS = 10_000;
+/** Bound of each short SSM command (start, poll, stop). */
+const SHORT_COMMAND_MS = 90_000;
+/** Bound of each file transfer. */
+const TRANSFER_MS = 5 * 60_000;
+
+export type RunStatus = 'succeeded' | 'failed' | 'skipped';
+
+/** What happened to one planned run; kept in the manifest (`details.runs`). */
+export interface RunRecord {
+  id: string;
+  type: string;
+  status: RunStatus;
+  targetRate?: number;
+  /** Mean publish rate OMB achieved (msg/s). */
+  achievedRate?: number;
+  /** Relative path of the stored result (`benchmark_results/<id>.json`). */
+  resultFile?: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** Why it failed or was skipped. */
+  reason?: string;
+  error?: { code: string; message: string };
+}
+
+export interface RunPhaseResult {
+  experimentId: string;
+  runs: RunRecord[];
+  failed: number;
+}
+
+/** One or more runs failed (each is recorded; the others ran unless fail-fast). */
+export class RunsFailedError extends LabError {
+  readonly runs: readonly RunRecord[];
+  constructor(experimentId: string, runs: readonly RunRecord[]) {
+    const failed = runs.filter((run) => run.status === 'failed');
+    super(
+      'RUN_FAILED',
+      `${failed.length} of ${runs.length} run(s) of ${experimentId} failed: ${failed
+        .map((run) => `${run.id} (${run.reason ?? run.error?.message ?? 'failed'})`)
+        .join('; ')}`,
+      {
+        hint: `The OMB logs are in the experiment's benchmark_results/ directory; \`lab-orchestrate status --experiment-id ${experimentId}\` lists every run`,
+        details: { failed: failed.map((run) => run.id) },
+      },
+    );
+    this.runs = runs;
+  }
+}
+
+export interface RunOptions {
+  /** Use this test plan instead of the one stored at setup. */
+  resolved?: PlanConfig | undefined;
+  /** Stop at the first failed run (the rest are recorded as skipped). */
+  failFast?: boolean | undefined;
+}
+
+/**
+ * The run phase on a locked, set-up experiment: for each planned run, upload its workload and
+ * the driver with `putFile`, start OMB detached on the first client (distributed over every
+ * client's worker when there are two or more), poll its log for the achieved rate, stop it at
+ * its timeout, fetch the result with `fetchFile` and check that it parses (OMB's exit code does
+ * not say whether a workload failed), store it under `benchmark_results/`. A failed run is
+ * recorded and the plan continues unless `failFast`; a ramp stops at its plateau.
+ */
+export async function runExperiment(
+  deps: ResolvedDeps,
+  experiment: Experiment,
+  options: RunOptions = {},
+): Promise<RunPhaseResult> {
+  const resolved = options.resolved ?? (await storedConfig(experiment));
+  const outputs = await storedOutputs(experiment);
+  const manifest = await experiment.readManifest();
+  const plan = planExperiment({
+    resolved,
+    experimentId: experiment.id,
+    createdAtMs: Date.parse(manifest.createdAt),
+    amiId: typeof manifest.details.amiId === 'string' ? manifest.details.amiId : undefined,
+    hosts: { brokers: outputs.roles.broker.privateIps, clients: outputs.roles.client.privateIps },
+    terraform: { moduleDir: deps.terraform.moduleDir, workDir: experiment.paths.terraformDir, binary: deps.terraform.binary },
+  });
+  if (plan.runs.length === 0) {
+    throw new LabError('NO_TEST_PLAN', `${experiment.id} has no test plan to run`, {
+      hint: 'Pass --test-plan configs/test-plans/<plan>.yaml',
+    });
+  }
+  const events = experimentEmitter(deps, experiment).child('run');
+  const sink = experimentSink(deps, experiment);
+  const remote = await remoteOps(deps);
+  const ssm = await deps.aws(plan.region).ssm();
+  const client = outputs.roles.client.instanceIds[0];
+  if (client === undefined) {
+    throw new LabError('NO_CLIENT', `${experiment.id} has no client instance to run OMB on`);
+  }
+  const context: RunContext = { deps, experiment, plan, remote, ssm, client, events, sink };
+
+  await experiment.startPhase('run');
+  const records: RunRecord[] = plan.runs.map(({ run }) => ({
+    id: run.id,
+    type: run.type,
+    status: 'skipped',
+    ...(run.targetRate === undefined ? {} : { targetRate: run.targetRate }),
+    reason: 'not run',
+  }));
+  try {
+    step(events, 'run', 'upload driver');
+    await remote.putFile({
+      ...callOptions(context, TRANSFER_MS),
+      instanceId: client,
+      remotePath: plan.runs[0]!.remote.driverFile,
+      content: plan.files['omb/driver.yaml'] ?? '',
+      createDirectories: true,
+    });
+    const rampSteps = new Map<string, RampStep[]>();
+    const plateaued = new Map<string, string>();
+    let stopAfterFailure = false;
+    for (const [index, entry] of plan.runs.entries()) {
+      const record = records[index]!;
+      const group = entry.run.ramp?.group;
+      if (group !== undefined && plateaued.has(group)) {
+        record.reason = `ramp reached its plateau: ${plateaued.get(group)}`;
+        events.emit('skipped', `${entry.run.id} skipped: ${record.reason}`, { run: entry.run.id });
+        await recordRuns(experiment, records);
+        continue;
+      }
+      if (stopAfterFailure) {
+        record.reason = 'an earlier run failed (--fail-fast)';
+        await recordRuns(experiment, records);
+        continue;
+      }
+      step(events, 'run', `${entry.run.id} (${index + 1}/${plan.runs.length})`);
+      Object.assign(record, await runOne(context, entry));
+      await recordRuns(experiment, records);
+      if (record.status === 'failed' && options.failFast === true) stopAfterFailure = true;
+      if (group !== undefined && entry.run.ramp !== undefined) {
+        const steps = rampSteps.get(group) ?? [];
+        steps.push({
+          targetRate: entry.run.targetRate ?? 0,
+          achievedRate: record.achievedRate ?? Number.NaN,
+        });
+        rampSteps.set(group, steps);
+        const verdict = detectPlateau(steps, {
+          allowedDeviation: entry.run.ramp.allowedDeviation,
+          consecutiveSteps: entry.run.ramp.consecutiveSteps,
+        });
+        if (verdict.plateaued) {
+          plateaued.set(group, verdict.verdict);
+          events.emit('ramp.plateau', `Ramp ${group}: ${verdict.verdict}`, { group, ...verdict });
+        }
+      }
+    }
+  } catch (error) {
+    await recordRuns(experiment, records).catch(() => undefined);
+    await experiment.endPhase('run', 'failed', error);
+    throw withContext(error, `Run phase of ${experiment.id} stopped`);
+  }
+  const failed = records.filter((record) => record.status === 'failed').length;
+  if (failed > 0) {
+    const error = new RunsFailedError(experiment.id, records);
+    await experiment.endPhase('run', 'failed', error);
+    throw error;
+  }
+  await experiment.endPhase('run', 'succeeded');
+  events.emit('finished', `All ${records.filter((record) => record.status === 'succeeded').length} run(s) of ${experiment.id} stored`);
+  return { experimentId: experiment.id, runs: records, failed };
+}
+
+/** `lab-orchestrate run`: locks the experiment, runs its plan, releases it. */
+export async function run(
+  input: OrchestratorDeps,
+  options: RunOptions & { experiment: string },
+): Promise<RunPhaseResult> {
+  const deps = withDefaults(input);
+  const experiment = await deps.store.open(options.experiment, { lock: true, purpose: 'lab-orchestrate run' });
+  try {
+    return await runExperiment(deps, experiment, options);
+  } finally {
+    await experiment.release();
+  }
+}
+
+interface RunContext {
+  deps: ResolvedDeps;
+  experiment: Experiment;
+  plan: ExperimentPlan;
+  remote: RemoteOps;
+  ssm: SSMClient;
+  client: string;
+  events: Emitter;
+  sink: EventSink;
+}
+
+function callOptions(context: RunContext, timeoutMs: number, signal = context.deps.signal) {
+  return {
+    ssm: context.ssm,
+    timeoutMs,
+    events: context.sink,
+    clock: context.deps.clock,
+    sleep: context.deps.sleep,
+    ...(signal === undefined ? {} : { signal }),
+  };
+}
+
+async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Partial<RunRecord>> {
+  const { deps, experiment, remote, client, events, plan } = context;
+  const { run } = entry;
+  const now = () => new Date(deps.clock.now()).toISOString();
+  const startedAt = now();
+  const failed = (reason: string, error?: unknown): Partial<RunRecord> => {
+    events.emit('failed', `${run.id} failed: ${reason}`, { run: run.id }, 'error');
+    return {
+      status: 'failed',
+      startedAt,
+      endedAt: now(),
+      reason,
+      ...(error === undefined ? {} : { error: { code: errorCode(error), message: errorMessage(error) } }),
+    };
+  };
+
+  try {
+    await remote.putFile({
+      ...callOptions(context, TRANSFER_MS),
+      instanceId: client,
+      remotePath: entry.remote.workloadFile,
+      content: plan.files[entry.workloadPath] ?? '',
+      createDirectories: true,
+    });
+    const started = await remote.runCommand({
+      ...callOptions(context, SHORT_COMMAND_MS),
+      instanceIds: [client],
+      script: entry.remote.startScript,
+      description: `start OMB for ${run.id}`,
+    });
+    const result = started.results[0];
+    if (result === undefined || !result.ok) {
+      return failed(`OMB did not start: ${result?.message ?? 'no result'} ${result?.stderr.trim() ?? ''}`.trim());
+    }
+  } catch (error) {
+    if (isAbort(error, deps.signal)) throw error;
+    return failed(`could not start: ${errorMessage(error)}`, error);
+  }
+  events.emit('started', `${run.id} started on ${client}: ${run.type}${run.targetRate === undefined ? '' : ` at ${run.targetRate} msg/s`}, timeout ${run.timeoutMinutes} min`, {
+    run: run.id,
+    progress: { done: 0, total: run.expectedDurationMinutes, label: `${run.id} min` },
+  });
+
+  const startedMs = deps.clock.now();
+  let exitCode: number | undefined;
+  try {
+    const state = await pollUntil(
+      async () => {
+        const polled = await remote.runCommand({
+          ...callOptions(context, SHORT_COMMAND_MS),
+          instanceIds: [client],
+          script: entry.remote.pollScript,
+          description: `poll OMB ${run.id}`,
+          output: 'full',
+        });
+        const observed = parsePollOutput(polled.results[0]?.stdout ?? '');
+        const elapsedMinutes = Math.floor((deps.clock.now() - startedMs) / 60_000);
+        events.emit(
+          'progress',
+          observed.publishRate === undefined
+            ? `${run.id}: ${observed.state}, ${elapsedMinutes}/${run.expectedDurationMinutes} min`
+            : `${run.id}: publishing ${Math.round(observed.publishRate)} msg/s, consuming ${Math.round(observed.consumeRate ?? 0)} msg/s${run.targetRate === undefined ? '' : ` (target ${run.targetRate})`}`,
+          {
+            run: run.id,
+            state: observed.state,
+            ...(observed.publishRate === undefined ? {} : { publishRate: observed.publishRate }),
+            progress: {
+              done: Math.min(elapsedMinutes, run.expectedDurationMinutes),
+              total: run.expectedDurationMinutes,
+              label: `${run.id} min`,
+            },
+          },
+          'debug',
+        );
+        return observed;
+      },
+      {
+        until: (observed) => observed.state === 'exited' || observed.state === 'vanished',
+        timeoutMs: run.timeoutMinutes * 60_000,
+        initialDelayMs: RUN_POLL_MS,
+        factor: 1,
+        maxDelayMs: RUN_POLL_MS,
+        isTransientError: (error) =>
+          isTransientAwsError(error) || (isLabError(error) && error.code.endsWith('DEADLINE_EXCEEDED')),
+        description: `OMB run ${run.id}`,
+        clock: deps.clock,
+        sleep: deps.sleep,
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+      },
+    );
+    if (state.state === 'vanished') {
+      await storeLog(context, entry);
+      return failed('the OMB process disappeared without an exit code (instance rebooted or process killed)');
+    }
+    exitCode = state.exitCode;
+  } catch (error) {
+    await stopOmb(context, entry);
+    if (isAbort(error, deps.signal)) throw error;
+    await storeLog(context, entry);
+    if (error instanceof PollTimeoutError) {
+      return failed(`timed out after ${run.timeoutMinutes} min (warm-up + duration + margin); OMB was stopped`, error);
+    }
+    return failed(`lost track of OMB: ${errorMessage(error)}`, error);
+  }
+
+  await storeLog(context, entry);
+  let content: Buffer;
+  try {
+    content = (
+      await remote.fetchFile({ ...callOptions(context, TRANSFER_MS), instanceId: client, remotePath: entry.remote.resultFile })
+    ).content;
+  } catch (error) {
+    if (isAbort(error, deps.signal)) throw error;
+    const missing = isLabError(error) && error.code === 'REMOTE_FILE_NOT_FOUND';
+    return failed(
+      missing
+        ? `OMB wrote no result (exit code ${exitCode ?? '?'}): the workload failed — see benchmark_results/${run.id}.log`
+        : `could not fetch the result: ${errorMessage(error)}`,
+      error,
+    );
+  }
+  const relative = `benchmark_results/${run.id}.json`;
+  let achievedRate: number | undefined;
+  try {
+    const parsed = parseOmbResult(content.toString('utf8'), { file: relative });
+    const summary = summarizeRun(parsed, { targetRate: run.targetRate, messageSize: run.messageSize });
+    achievedRate = summary.publish.msgPerSec;
+  } catch (error) {
+    await experiment.writeFileAtomic(`benchmark_results/${run.id}.invalid`, content);
+    return failed(`the result is not a valid OMB result: ${errorMessage(error)}`, error);
+  }
+  await experiment.writeFileAtomic(relative, content);
+  events.emit(
+    'succeeded',
+    `${run.id} done: ${achievedRate === undefined ? 'no rate' : `${Math.round(achievedRate)} msg/s`}${run.targetRate === undefined ? '' : ` (target ${run.targetRate})`}; stored ${relative}`,
+    { run: run.id, achievedRate, resultFile: relative },
+  );
+  return {
+    status: 'succeeded',
+    startedAt,
+    endedAt: now(),
+    resultFile: relative,
+    ...(achievedRate === undefined ? {} : { achievedRate }),
+    reason: undefined,
+  };
+}
+
+/** Stops OMB on the client; never throws (it is called while something else already failed). */
+async function stopOmb(context: RunContext, entry: PlannedRemoteRun): Promise<void> {
+  try {
+    // Not the caller's signal: on Ctrl-C the benchmark must still be stopped.
+    await context.remote.runCommand({
+      ...callOptions(context, SHORT_COMMAND_MS, undefined),
+      instanceIds: [context.client],
+      script: entry.remote.stopScript,
+      description: `stop OMB ${entry.run.id}`,
+    });
+    context.events.emit('stopped', `Stopped OMB for ${entry.run.id}`, { run: entry.run.id });
+  } catch (error) {
+    context.events.emit('stop-failed', `Could not stop OMB for ${entry.run.id}: ${errorMessage(error)}`, {}, 'warn');
+  }
+}
+
+/** Keeps OMB's log next to the result; a missing log is only a warning. */
+async function storeLog(context: RunContext, entry: PlannedRemoteRun): Promise<void> {
+  try {
+    const log = await context.remote.fetchFile({
+      ...callOptions(context, TRANSFER_MS, undefined),
+      instanceId: context.client,
+      remotePath: entry.remote.logFile,
+    });
+    await context.experiment.writeFileAtomic(`benchmark_results/${entry.run.id}.log`, log.content);
+  } catch (error) {
+    context.events.emit('log-missing', `No OMB log for ${entry.run.id}: ${errorMessage(error)}`, {}, 'warn');
+  }
+}
+
+async function recordRuns(experiment: Experiment, records: readonly RunRecord[]): Promise<void> {
+  await experiment.updateManifest((draft) => {
+    draft.details.runs = records.map((record) =>
+      Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)),
+    );
+  });
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return error instanceof AbortedError || (isLabError(error) && error.code === 'ABORTED') || signal?.aborted === true;
+}
+
