@@ -115,13 +115,17 @@ describe('terraform/ versions, provider and state', () => {
     expect(labTags).toMatch(/ExpiresAt\s+= timeadd\(var\.created_at, "\$\{var\.ttl_hours\}h"\)/);
   });
 
-  it('keeps state local to the experiment: no backend, no remote state', () => {
+  it('keeps state local to the experiment: only the local backend (path given per experiment), no remote state', () => {
+    const backends: string[] = [];
     for (const file of files) {
       for (const settings of (file.hcl.terraform ?? []) as Hcl[]) {
-        expect(settings.backend, file.path).toBeUndefined();
+        if (settings.backend !== undefined) backends.push(...Object.keys(settings.backend as Hcl));
         expect(settings.cloud, file.path).toBeUndefined();
       }
     }
+    // Without an explicit local backend, `init -backend-config=path=…` is ignored (a warning)
+    // and every experiment would share terraform.tfstate next to the module.
+    expect(backends).toEqual(['local']);
     expect(resources(files, 'data').map((data) => data.type)).not.toContain('terraform_remote_state');
   });
 });
