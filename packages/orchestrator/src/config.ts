@@ -1,7 +1,8 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
-import { type ConfigFileSource, type ResolvedConfig, resolveConfig, type Section } from '@lab/config';
+import { type ConfigFileSource, configDigest, type ResolvedConfig, resolveConfig, type Section } from '@lab/config';
 import { type EventSink, ValidationError, withContext } from '@lab/core';
 import { parse } from 'yaml';
+import type { PlanConfig } from './common.js';
 
 export interface ExperimentConfigOptions {
   /**
@@ -82,4 +83,22 @@ function sectionOf(text: string, file: string): Section {
     ]);
   }
   return keys.length > 0 && keys.every((key) => CLUSTER_KEYS.has(key)) ? 'cluster' : 'infrastructure';
+}
+
+/**
+ * An experiment's stored configuration with its test plan replaced (`run --test-plan`): the
+ * infrastructure and cluster stay what the cluster was built with.
+ */
+export async function withTestPlan(
+  stored: PlanConfig,
+  testPlan: string,
+  readFile?: (file: string) => Promise<string>,
+): Promise<PlanConfig> {
+  const resolved = await loadExperimentConfig({ testPlan, ...(readFile === undefined ? {} : { readFile }) });
+  const config = { ...stored.config, ...(resolved.config.testPlan === undefined ? {} : { testPlan: resolved.config.testPlan }) };
+  return {
+    config,
+    digest: configDigest(config),
+    explain: () => `${stored.explain().trimEnd()}\n${resolved.explain({ section: 'testPlan' })}`,
+  };
 }

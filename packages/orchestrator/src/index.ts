@@ -7,7 +7,7 @@ export {
   type RemainingResource,
 } from './cleanup-port.js';
 export { EXPERIMENT_FILES, type PlanConfig, storedConfig, storedOutputs } from './common.js';
-export { type ExperimentConfigOptions, loadExperimentConfig } from './config.js';
+export { type ExperimentConfigOptions, loadExperimentConfig, withTestPlan } from './config.js';
 export type { AwsClientsFactory, OrchestratorDeps, RegionClients, RemoteOps, TerraformSettings } from './deps.js';
 export { type DryRunScope, dryRunFiles, formatPlan, writeDryRun } from './dry-run.js';
 export {

@@ -25,6 +25,8 @@ export interface SetupOptions {
    * throw to stop. Without it such a setup is refused (`CONFIRMATION_REQUIRED`).
    */
   confirmCost?: ((plan: ExperimentPlan) => Promise<void>) | undefined;
+  /** Called with the plan (and its cost estimate) before anything is created. */
+  onPlan?: ((plan: ExperimentPlan) => void) | undefined;
   /** Called as soon as the experiment exists (a CLI puts its id into the Ctrl-C message). */
   onCreated?: ((experimentId: string) => void) | undefined;
 }
@@ -48,6 +50,7 @@ export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): P
     terraform: { moduleDir: deps.terraform.moduleDir, workDir: '(experiment)/terraform', binary: deps.terraform.binary },
     costThresholdUsd: options.costThresholdUsd,
   });
+  options.onPlan?.(plan);
   if (plan.cost.needsConfirmation) {
     if (options.confirmCost === undefined) {
       throw new LabError(

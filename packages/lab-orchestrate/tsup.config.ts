@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  // main: the programmatic entry (tests, other tools); cli: the `lab-orchestrate` executable.
+  entry: ['src/main.ts', 'src/cli.ts'],
+  format: ['esm'],
+  dts: { entry: 'src/main.ts' },
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+});
