@@ -155,13 +155,16 @@ function createApp(deps: LabOrchestrateDeps) {
 
   const loadConfig = async (session: Session, args: CommonValues & ConfigValues) => {
     const { loadExperimentConfig } = await import('@lab/orchestrator');
+    const { readFile } = await import('node:fs/promises');
+    // Paths stay as typed (errors and provenance show them); they are read relative to cwd.
     return loadExperimentConfig({
-      configFiles: args.config.map((file) => resolveArgPath(cwd, file)),
-      testPlan: args.testPlan === undefined ? undefined : resolveArgPath(cwd, args.testPlan),
+      configFiles: args.config,
+      testPlan: args.testPlan,
       set: args.set,
       tags: args.tag,
       region: args.region,
       events: session.sink,
+      readFile: (file) => readFile(resolve(cwd, file), 'utf8'),
     });
   };
 
@@ -273,9 +276,8 @@ function createApp(deps: LabOrchestrateDeps) {
         const override =
           args.testPlan === undefined
             ? undefined
-            : await orchestrator.withTestPlan(
-                await orchestrator.storedConfig(experiment),
-                resolveArgPath(cwd, args.testPlan),
+            : await orchestrator.withTestPlan(await orchestrator.storedConfig(experiment), args.testPlan, async (file) =>
+                (await import('node:fs/promises')).readFile(resolve(cwd, file), 'utf8'),
               );
         context.setForceExitMessage(
           `OMB may still be running on ${experiment.id}; tear down with: lab-orchestrate teardown --experiment-id ${experiment.id}`,
@@ -617,11 +619,6 @@ function missingTerraformDir(cwd: string): never {
       received: cwd,
     },
   ]);
-}
-
-/** A relative path as given, so provenance and errors show what the user typed; absolute stays absolute. */
-function resolveArgPath(cwd: string, path: string): string {
-  return resolve(cwd, path) === resolve(path) ? path : resolve(cwd, path);
 }
 
 function usage(message: string): LabError {

@@ -182,7 +182,7 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
         checks: 'EC2 DescribeInstances: every instance running',
       },
       {
-        name: 'SSM online',
+        name: 'SSM agent online',
         timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.ssmOnline,
         checks: 'SSM DescribeInstanceInformation: PingStatus Online',
       },

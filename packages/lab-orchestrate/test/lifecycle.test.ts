@@ -1,0 +1,251 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createHarness } from './support/harness.js';
+
+const POC = 'configs/test-plans/poc.yaml';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the fixture terraform', () => {
+  it('sets up, runs every run, reports, tears down and records it all', async () => {
+    const lab = await createHarness();
+    const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
+    expect(lab.out.stderr).not.toMatch(/Error|ERROR/);
+    expect(code).toBe(0);
+
+    expect(await lab.terraformCalls()).toEqual(['init', 'plan', 'apply', 'output', 'init', 'destroy']);
+    expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
+    // Driver once, one workload per run, through putFile; OMB started and polled by short commands.
+    expect(lab.remoteCalls.filter((call) => call.op === 'putFile').map((call) => call.path)).toEqual([
+      expect.stringMatching(/\/var\/lib\/lab\/omb\/exp-20260101-120000\/driver\.yaml$/),
+      expect.stringMatching(/001-fixed-1k\/workload\.yaml$/),
+      expect.stringMatching(/002-latency-100\/workload\.yaml$/),
+    ]);
+    const driver = [...lab.uploaded.entries()].find(([path]) => path.endsWith('driver.yaml'))?.[1] ?? '';
+    expect(driver).toContain('serviceUrl: pulsar://10.42.1.90:6650,10.42.1.91:6650');
+    const start = lab.remoteCalls.find((call) => call.script?.includes('setsid nohup'));
+    expect(start?.instanceIds).toEqual(['i-0cl00000000000001']);
+    expect(start?.script).toContain('--workers-file /etc/lab/omb/workers.yaml');
+    expect(lab.cleanupCalls).toEqual([
+      expect.objectContaining({ experimentId: 'exp-20260101-120000', regions: ['us-east-1'], execute: true }),
+    ]);
+
+    const manifest = await lab.manifest();
+    expect(Object.fromEntries(Object.entries(manifest.phases).map(([name, phase]) => [name, phase.status]))).toEqual({
+      setup: 'succeeded',
+      run: 'succeeded',
+      report: 'succeeded',
+      teardown: 'succeeded',
+    });
+    expect(manifest.outcome?.result).toBe('succeeded');
+    expect(manifest.resourcesGone?.by).toBe('lab-orchestrate teardown');
+    expect(manifest.details.amiId).toBe('ami-0123456789abcdef0');
+    expect(manifest.details.runs).toEqual([
+      expect.objectContaining({ id: '001-fixed-1k', status: 'succeeded', resultFile: 'benchmark_results/001-fixed-1k.json' }),
+      expect.objectContaining({ id: '002-latency-100', status: 'succeeded' }),
+    ]);
+    expect(manifest.details.actualCost).toMatchObject({ status: 'available', total: 0.42 });
+
+    const dir = await lab.experimentDir();
+    expect(existsSync(join(dir, 'benchmark_results/001-fixed-1k.json'))).toBe(true);
+    expect(existsSync(join(dir, 'benchmark_results/001-fixed-1k.log'))).toBe(true);
+    const summary = JSON.parse(await readFile(join(dir, 'report/summary.json'), 'utf8')) as { runs: unknown[] };
+    expect(summary.runs).toHaveLength(2);
+    expect(JSON.stringify(summary)).toMatch(/costPerMillionMessages/);
+    const log = await readFile(join(dir, 'log.txt'), 'utf8');
+    expect(log).toContain('Apply complete! Resources: 42 added');
+    expect(log).toContain('publishing 998 msg/s');
+    expect(lab.out.stdout).toContain(`${dir}/report/index.html`);
+  });
+
+  it('AMI missing: stops before Terraform, says how to build one, records that nothing was created', async () => {
+    const lab = await createHarness({ noAmi: true });
+    const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
+    expect(code).toBe(1);
+    expect(lab.out.stderr).toContain('No available lab AMI of Pulsar 4.0.4 in us-east-1');
+    expect(lab.out.stderr).toContain('lab-ami build --pulsar-version 4.0.4 --region us-east-1');
+    expect(await lab.terraformCalls()).toEqual([]);
+    expect(lab.cleanupCalls).toEqual([]);
+    const manifest = await lab.manifest();
+    expect(manifest.phases.setup).toMatchObject({ status: 'failed', error: { code: 'AMI_NOT_FOUND' } });
+    expect(manifest.resourcesGone?.by).toMatch(/failed before terraform apply/);
+    expect(manifest.outcome?.result).toBe('failed');
+  });
+
+  it('apply fails: destroys, verifies by tag, then reports the original error with context', async () => {
+    const lab = await createHarness({ terraformFails: 'apply' });
+    const code = await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
+    expect(code).toBe(1);
+    expect(lab.out.stderr).toMatch(/Setup of exp-20260101-120000 failed; cleaned up: terraform destroy succeeded/);
+    expect(lab.out.stderr).toContain('terraform apply failed (exit 1)');
+    expect(lab.out.stderr).toContain('InsufficientInstanceCapacity');
+    expect(await lab.terraformCalls()).toEqual(['init', 'plan', 'apply', 'init', 'destroy']);
+    expect(lab.cleanupCalls).toHaveLength(1);
+    const manifest = await lab.manifest();
+    expect(manifest.phases.setup).toMatchObject({ status: 'failed', error: { code: 'TERRAFORM_FAILED' } });
+    expect(manifest.phases.teardown?.status).toBe('succeeded');
+    expect(manifest.resourcesGone).not.toBeNull();
+    expect(manifest.outcome).toMatchObject({ result: 'failed', message: 'setup failed; cleaned up' });
+  });
+
+  it('cascade times out: names the stage and the instances, cleans up', async () => {
+    const lab = await createHarness({ ssmOffline: true });
+    const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
+    expect(code).toBe(1);
+    expect(lab.out.stderr).toMatch(/Stage "SSM agent online" timed out after 10 min; 10 of 10 target\(s\) not ready/);
+    expect(lab.out.stderr).toContain('PingStatus ConnectionLost');
+    expect(await lab.terraformCalls()).toEqual(['init', 'plan', 'apply', 'output', 'init', 'destroy']);
+    const manifest = await lab.manifest();
+    expect(manifest.phases.setup).toMatchObject({ status: 'failed', error: { code: 'CASCADE_STAGE_FAILED' } });
+    expect(manifest.phases.run?.status).toBe('pending');
+    expect(manifest.phases.teardown?.status).toBe('succeeded');
+    expect(lab.time.clock.now() - Date.UTC(2026, 0, 1, 12)).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
+  it('a run fails: recorded, the plan continues, the report and teardown still happen, exit 1', async () => {
+    const lab = await createHarness({ missingResults: ['001-fixed-1k'] });
+    const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
+    expect(code).toBe(1);
+    expect(lab.out.stderr).toContain('1 of 2 run(s) of exp-20260101-120000 failed: 001-fixed-1k (OMB wrote no result (exit code 0)');
+    const manifest = await lab.manifest();
+    expect(manifest.phases.run?.status).toBe('failed');
+    expect(manifest.phases.report?.status).toBe('succeeded');
+    expect(manifest.phases.teardown?.status).toBe('succeeded');
+    expect(manifest.details.runs).toEqual([
+      expect.objectContaining({ id: '001-fixed-1k', status: 'failed' }),
+      expect.objectContaining({ id: '002-latency-100', status: 'succeeded' }),
+    ]);
+    expect(manifest.outcome?.result).toBe('failed');
+    expect(await lab.terraformCalls()).toContain('destroy');
+  });
+
+  it('--fail-fast skips the rest after the first failed run', async () => {
+    const lab = await createHarness({ missingResults: ['001-fixed-1k'] });
+    const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes', '--fail-fast']);
+    expect(code).toBe(1);
+    const manifest = await lab.manifest();
+    expect(manifest.details.runs).toEqual([
+      expect.objectContaining({ id: '001-fixed-1k', status: 'failed' }),
+      expect.objectContaining({ id: '002-latency-100', status: 'skipped', reason: 'an earlier run failed (--fail-fast)' }),
+    ]);
+  });
+
+  it('teardown fails: says so loudly, prints the lab-cleanup command, exit 3', async () => {
+    const lab = await createHarness({ remaining: [{ region: 'us-east-1', type: 'instance', id: 'i-0br000000000000001' }] });
+    const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
+    expect(code).toBe(3);
+    expect(lab.out.stderr).toContain('TEARDOWN INCOMPLETE for exp-20260101-120000');
+    expect(lab.out.stderr).toContain('instance i-0br000000000000001 (us-east-1)');
+    expect(lab.out.stderr).toContain('lab-cleanup exp-20260101-120000 --region us-east-1 --execute');
+    const manifest = await lab.manifest();
+    expect(manifest.phases.teardown?.status).toBe('failed');
+    expect(manifest.resourcesGone).toBeNull();
+    expect(manifest.outcome?.message).toBe('TEARDOWN INCOMPLETE');
+  });
+
+  it('Ctrl-C mid-setup: terraform gets SIGINT, cleanup runs, exit 130, the manifest says aborted', async () => {
+    const lab = await createHarness({
+      slowApply: true,
+      onStderr: (text, interrupt) => {
+        if (text.includes('setup: terraform apply')) setTimeout(interrupt, 300);
+      },
+    });
+    const code = await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
+    expect(code).toBe(130);
+    expect(lab.out.stderr).toContain('SIGINT: stopping and cleaning up');
+    expect(lab.out.stderr).toMatch(/Setup of exp-20260101-120000 interrupted; cleaned up/);
+    expect(await lab.terraformCalls()).toEqual(['init', 'plan', 'apply', 'interrupted', 'init', 'destroy']);
+    expect(lab.cleanupCalls).toHaveLength(1);
+    const manifest = await lab.manifest();
+    expect(manifest.phases.setup).toMatchObject({ status: 'failed', error: { code: 'ABORTED' } });
+    expect(manifest.phases.teardown?.status).toBe('succeeded');
+    expect(manifest.outcome?.result).toBe('aborted');
+  });
+});
+
+describe('lab-orchestrate phases one by one', () => {
+  it('setup, status, run, report, teardown, list; teardown works from tags when the state is gone', async () => {
+    const lab = await createHarness();
+    expect(await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
+    expect(lab.out.stdout).toContain('exp-20260101-120000');
+    expect(lab.out.stderr).toContain('Estimated $');
+
+    lab.out.stdout = '';
+    expect(await lab.run(['status', '--no-check', '--experiment-id', 'exp-2026'])).toBe(0);
+    expect(lab.out.stdout).toMatch(/setup\s+succeeded/);
+
+    expect(await lab.run(['run', '--experiment-id', 'latest', ...lab.terraformArgs])).toBe(0);
+    expect(await lab.run(['report', ...lab.terraformArgs, '--no-actual-cost'])).toBe(0);
+    const dir = await lab.experimentDir();
+    expect(existsSync(join(dir, 'report/index.html'))).toBe(true);
+
+    // The local state is lost: teardown finds the resources by tag alone.
+    const { rm } = await import('node:fs/promises');
+    await rm(join(dir, 'terraform/terraform.tfstate'));
+    expect(await lab.run(['teardown', ...lab.terraformArgs])).toBe(0);
+    expect((await lab.terraformCalls()).filter((call) => call === 'destroy')).toEqual([]);
+    expect(lab.out.stderr).toContain('No local Terraform state');
+    const manifest = await lab.manifest();
+    expect(manifest.details.teardown).toMatchObject({ destroy: { status: 'skipped' }, complete: true });
+
+    lab.out.stdout = '';
+    expect(await lab.run(['list'])).toBe(0);
+    expect(lab.out.stdout).toMatch(/exp-20260101-120000\s+pulsar-lab\s+succeeded/);
+    expect(lab.out.stdout).toContain('gone');
+  });
+
+  it('status checks by tag which resources are alive (exit 3 when something is)', async () => {
+    const lab = await createHarness({ remaining: [{ region: 'us-east-1', type: 'vpc', id: 'vpc-0abc' }] });
+    expect(await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
+    lab.out.stdout = '';
+    expect(await lab.run(['status'])).toBe(3);
+    expect(lab.out.stdout).toContain('Resources still alive (by tag): 1');
+    expect(lab.out.stdout).toContain('us-east-1  vpc  vpc-0abc');
+    expect(lab.cleanupCalls.at(-1)).toMatchObject({ execute: false });
+  });
+
+  it('asks before spending above the threshold and refuses without a terminal (exit 4, nothing created)', async () => {
+    const lab = await createHarness();
+    const code = await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--cost-threshold', '0.01']);
+    expect(code).toBe(4);
+    expect(lab.out.stderr).toContain('pass --yes to confirm');
+    expect(await lab.terraformCalls()).toEqual([]);
+    expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 0);
+  });
+
+  it('bad configuration fails before any AWS call with file, line and field (exit 2)', async () => {
+    const lab = await createHarness();
+    const code = await lab.run(['setup', '--test-plan', POC, '--set', 'infrastructure.roles.zookeeper.count=2', ...lab.terraformArgs]);
+    expect(code).toBe(2);
+    expect(lab.out.stderr).toContain('infrastructure.roles.zookeeper.count');
+    expect(lab.out.stderr).toContain('odd number');
+    expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 0);
+  });
+
+  it('global flags stand anywhere; config --explain prints provenance; --json emits NDJSON', async () => {
+    const lab = await createHarness();
+    expect(await lab.run(['--region', 'eu-west-1', 'config', '--explain', '--test-plan', POC])).toBe(0);
+    expect(lab.out.stdout).toMatch(/infrastructure\.region\s+eu-west-1\s+flag:--set/);
+    expect(lab.out.stdout).toMatch(/testPlan\.runs\.0\.producerRate\s+1000\s+file:configs\/test-plans\/poc\.yaml:21/);
+    lab.out.stdout = '';
+    expect(await lab.run(['--json', 'full', '--dry-run', '--test-plan', POC])).toBe(0);
+    const lines = lab.out.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    expect(lines.at(-1)).toMatchObject({ type: 'result', data: { dryRun: true, scope: 'full' } });
+  });
+
+  it('report --results takes any OMB result files', async () => {
+    const lab = await createHarness();
+    const out = join(lab.home, 'r');
+    expect(
+      await lab.run(['report', '--results', 'packages/lab-orchestrate/test/fixtures/omb-result.json', '--out', out]),
+    ).toBe(0);
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+    expect(existsSync(join(out, 'summary.csv'))).toBe(true);
+  });
+});

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  CostExplorerClient,
+  GetCostAndUsageCommand,
+  ListCostAllocationTagsCommand,
+} from '@aws-sdk/client-cost-explorer';
+import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SignalSource } from '@lab/cli-kit';
+import { createVirtualTime, LabError } from '@lab/core';
+import { type Manifest, openStore } from '@lab/experiment-store';
+import type { CleanupByTagsRequest, RemainingResource, RemoteOps } from '@lab/orchestrator';
+import { mockClient } from 'aws-sdk-client-mock';
+import { vi } from 'vitest';
+import { main } from '../../src/main.js';
+
+export const REPO = resolve(import.meta.dirname, '../../../..');
+export const TERRAFORM_FIXTURE = resolve(REPO, 'packages/orchestrator/test/fixtures/terraform');
+const OMB_RESULT = readFileSync(resolve(import.meta.dirname, '../fixtures/omb-result.json'), 'utf8');
+
+const ROLE_OF: Record<string, string> = { zk: 'zookeeper', bk: 'bookkeeper', br: 'broker', cl: 'client' };
+const roleOf = (instanceId: string) => ROLE_OF[instanceId.slice(3, 5)] ?? 'unknown';
+
+export interface HarnessOptions {
+  /** DescribeImages finds no lab AMI. */
+  noAmi?: boolean;
+  /** The terraform subcommand that fails (TF_FIXTURE_FAIL). */
+  terraformFails?: string;
+  /** terraform apply takes 30 s and handles SIGINT. */
+  slowApply?: boolean;
+  /** SSM agents never come online. */
+  ssmOffline?: boolean;
+  /** Runs whose result file OMB never writes. */
+  missingResults?: string[];
+  /** What the tag-based cleanup still finds after deleting. */
+  remaining?: RemainingResource[];
+  /** Called with each stderr chunk (to press Ctrl-C at the right moment). */
+  onStderr?: (text: string, interrupt: () => void) => void;
+}
+
+/** Everything around `main`: mocked AWS, a simulated cluster behind the SSM runner, the fixture terraform. */
+export async function createHarness(options: HarnessOptions = {}) {
+  const home = await mkdtemp(join(tmpdir(), 'lab-orchestrate-'));
+  const tfLog = join(home, 'terraform-calls.log');
+  vi.stubEnv('TF_FIXTURE_LOG', tfLog);
+  vi.stubEnv('TF_FIXTURE_OUTPUT', '');
+  vi.stubEnv('TF_FIXTURE_FAIL', options.terraformFails ?? '');
+  vi.stubEnv('TF_FIXTURE_SLOW', options.slowApply === true ? '1' : '');
+  const time = createVirtualTime(Date.UTC(2026, 0, 1, 12, 0, 0));
+
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const ec2 = new EC2Client({ region: 'us-east-1', credentials });
+  const ssm = new SSMClient({ region: 'us-east-1', credentials });
+  const ce = new CostExplorerClient({ region: 'us-east-1', credentials });
+  const ec2Mock = mockClient(ec2);
+  const ssmMock = mockClient(ssm);
+  const ceMock = mockClient(ce);
+  ec2Mock.on(DescribeImagesCommand).resolves({
+    Images: options.noAmi
+      ? []
+      : [
+          {
+            ImageId: 'ami-0123456789abcdef0',
+            Name: 'pulsar-base-4.0.4-20251120',
+            State: 'available',
+            CreationDate: '2025-11-20T10:00:00.000Z',
+            Tags: [
+              { Key: 'PulsarVersion', Value: '4.0.4' },
+              { Key: 'Project', Value: 'pulsar-aws-lab' },
+            ],
+          },
+        ],
+  });
+  ec2Mock.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => ({
+    Reservations: [
+      {
+        Instances: (input.InstanceIds ?? []).map((id) => ({ InstanceId: id, State: { Name: 'running' } })),
+      },
+    ],
+  }));
+  ssmMock.on(DescribeInstanceInformationCommand).callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => ({
+    InstanceInformationList: (input.Filters?.[0]?.Values ?? []).map((id) => ({
+      InstanceId: id,
+      PingStatus: options.ssmOffline ? 'ConnectionLost' : 'Online',
+      LastPingDateTime: new Date(time.clock.now()),
+    })),
+  }));
+  ceMock.on(ListCostAllocationTagsCommand).resolves({
+    CostAllocationTags: [{ TagKey: 'ExperimentID', Type: 'UserDefined', Status: 'Active' }],
+  });
+  ceMock.on(GetCostAndUsageCommand).resolves({
+    ResultsByTime: [
+      {
+        TimePeriod: { Start: '2026-01-01', End: '2026-01-02' },
+        Groups: [{ Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '0.42', Unit: 'USD' } } }],
+      },
+    ],
+  });
+
+  // The cluster behind the SSM runner: the probe answers healthy, OMB starts, runs one poll, exits.
+  const remoteCalls: Array<{ op: string; instanceIds?: readonly string[]; path?: string; script?: string }> = [];
+  const polls = new Map<string, number>();
+  const uploaded = new Map<string, string>();
+  const result = (instanceId: string, stdout: string, ok = true) => ({
+    instanceId,
+    commandId: `cmd-${remoteCalls.length}`,
+    status: ok ? 'Success' : 'Failed',
+    statusDetails: ok ? 'Success' : 'Failed',
+    outcome: ok ? 'success' : 'failed',
+    message: ok ? 'succeeded' : 'exited with code 1',
+    responseCode: ok ? 0 : 1,
+    stdout,
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    startedAt: undefined,
+    endedAt: undefined,
+    ok,
+  });
+  const remote: RemoteOps = {
+    runCommand: (async (request: { instanceIds?: readonly string[]; script?: string; signal?: AbortSignal }) => {
+      request.signal?.throwIfAborted();
+      const script = request.script ?? '';
+      const ids = request.instanceIds ?? [];
+      remoteCalls.push({ op: 'runCommand', instanceIds: ids, script });
+      const stdoutFor = (id: string): string => {
+        if (script.includes('lab-health-probe')) {
+          const check = script.includes('endpoints') ? 'endpoints' : 'services';
+          return JSON.stringify({
+            probe: 'lab-health-probe',
+            version: 1,
+            role: roleOf(id),
+            check,
+            ok: true,
+            checks: [{ name: `${roleOf(id)} ${check}`, kind: check === 'services' ? 'service' : 'endpoint', ok: true, detail: 'ok' }],
+          });
+        }
+        const dir = /dir=(\S+)/.exec(script)?.[1] ?? '';
+        if (script.includes('setsid nohup')) return 'started 4242';
+        if (script.includes('Pub rate')) {
+          const count = (polls.get(dir) ?? 0) + 1;
+          polls.set(dir, count);
+          return count === 1
+            ? 'running\n12:00:10.000 [main] INFO WorkloadGenerator - Pub rate   998.3 msg/s /  1.0 MB/s | Pub err     0.0 err/s | Cons rate   998.1 msg/s /  1.0 MB/s | Backlog:  0.0 K'
+            : 'exited 0\n';
+        }
+        if (script.includes('kill -INT')) return 'stopped';
+        return '';
+      };
+      const results = ids.map((id) => result(id, stdoutFor(id)));
+      return { description: 'fake', commandIds: ['cmd'], results, ok: true, elapsedMs: 1, apiCalls: {} };
+    }) as unknown as RemoteOps['runCommand'],
+    putFile: (async (request: { instanceId: string; remotePath: string; content: string | Uint8Array }) => {
+      remoteCalls.push({ op: 'putFile', instanceIds: [request.instanceId], path: request.remotePath });
+      uploaded.set(request.remotePath, String(request.content));
+      return { instanceId: request.instanceId, remotePath: request.remotePath, size: 1, sha256: '', compressedSize: 1, chunks: 1, commands: 1, elapsedMs: 1 };
+    }) as unknown as RemoteOps['putFile'],
+    fetchFile: (async (request: { instanceId: string; remotePath: string }) => {
+      remoteCalls.push({ op: 'fetchFile', instanceIds: [request.instanceId], path: request.remotePath });
+      const run = /\/([^/]+)\/(result\.json|omb\.log)$/.exec(request.remotePath);
+      if (run?.[2] === 'result.json' && options.missingResults?.includes(run[1] ?? '')) {
+        throw new LabError('REMOTE_FILE_NOT_FOUND', `${request.remotePath} does not exist on ${request.instanceId}`);
+      }
+      const content = Buffer.from(run?.[2] === 'omb.log' ? 'INFO Pub rate 998.3 msg/s\n' : OMB_RESULT);
+      return { instanceId: request.instanceId, remotePath: request.remotePath, content, size: content.length, sha256: '', compressedSize: 1, chunks: 1, commands: 1, elapsedMs: 1 };
+    }) as unknown as RemoteOps['fetchFile'],
+  };
+
+  const cleanupCalls: CleanupByTagsRequest[] = [];
+  const cleanupByTags = async (request: CleanupByTagsRequest) => {
+    cleanupCalls.push(request);
+    return { remaining: request.execute ? (options.remaining ?? []) : (options.remaining ?? []) };
+  };
+
+  const out = { stdout: '', stderr: '' };
+  const listeners = new Map<string, (signal: NodeJS.Signals) => void>();
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    listeners.get('SIGINT')?.('SIGINT');
+  };
+  const signals: SignalSource = {
+    on: (event, listener) => listeners.set(event, listener),
+    off: (event) => listeners.delete(event),
+    exit: (code) => {
+      throw new Error(`process.exit(${code})`);
+    },
+  };
+
+  const run = (argv: readonly string[]) =>
+    main(argv, {
+      stdout: { write: (chunk: string) => (out.stdout += chunk) },
+      stderr: {
+        write: (chunk: string) => {
+          out.stderr += chunk;
+          options.onStderr?.(chunk, interrupt);
+          return true;
+        },
+      },
+      env: { PULSAR_AWS_LAB_HOME: home, NO_COLOR: '1', CI: '1' },
+      process: signals,
+      cwd: REPO,
+      clock: time.clock,
+      sleep: time.sleep,
+      aws: () => ({ ec2: async () => ec2, ssm: async () => ssm, costExplorer: async () => ce }),
+      remote,
+      cleanupByTags,
+    });
+
+  const store = openStore({ home });
+  return {
+    home,
+    out,
+    run,
+    time,
+    ec2Mock,
+    ssmMock,
+    ceMock,
+    remoteCalls,
+    uploaded,
+    cleanupCalls,
+    terraformCalls: async () =>
+      (await readFile(tfLog, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.split(' ').find((word) => !word.startsWith('-chdir=')) ?? line),
+    manifest: async (): Promise<Manifest> => (await store.open('latest')).readManifest(),
+    experimentDir: async () => (await store.open('latest')).paths.root,
+    terraformArgs: ['--terraform-bin', TERRAFORM_FIXTURE, '--terraform-dir', join(REPO, 'terraform')],
+  };
+}
