@@ -67,6 +67,7 @@ export const RESERVED_SETTINGS: Readonly<Record<'zookeeper' | 'bookkeeper' | 'br
     'configurationStoreServers',
     'clusterName',
     'advertisedAddress',
+    'bindAddress',
     'brokerServicePort',
     'webServicePort',
     'managedLedgerDefaultEnsembleSize',
