@@ -67,7 +67,6 @@ export const RESERVED_SETTINGS: Readonly<Record<'zookeeper' | 'bookkeeper' | 'br
     'configurationStoreServers',
     'clusterName',
     'advertisedAddress',
-    'bindAddress',
     'brokerServicePort',
     'webServicePort',
     'managedLedgerDefaultEnsembleSize',
