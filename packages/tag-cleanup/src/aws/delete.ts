@@ -494,7 +494,12 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
   'key-pair': each((context, resource, run) =>
     context.call(
       'DeleteKeyPair',
-      (abortSignal) => ec2For(context, resource).send(new DeleteKeyPairCommand({ KeyPairId: resource.id }), { abortSignal }),
+      (abortSignal) => {
+        // By name when known: every EC2 implementation accepts it (moto ignores KeyPairId).
+        const keyName = resource.details?.keyName as string | undefined;
+        const input = keyName === undefined ? { KeyPairId: resource.id } : { KeyName: keyName };
+        return ec2For(context, resource).send(new DeleteKeyPairCommand(input), { abortSignal });
+      },
       run.signal,
     ),
   ),

@@ -364,6 +364,7 @@ const EC2_LISTERS: Partial<Record<ResourceType, Lister>> = {
       describe('key-pair', pair.KeyPairId!, region, fromAwsTags(pair.Tags), {
         name: pair.KeyName,
         createdAt: date(pair.CreateTime),
+        details: { keyName: pair.KeyName },
       }),
     );
   },
