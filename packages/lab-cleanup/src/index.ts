@@ -1,1 +1,2 @@
-export {};
+export { labHome, resolveLatest } from './latest.js';
+export { cleanupCommand, type MainOptions, main } from './main.js';
