@@ -34,6 +34,7 @@ import {
   runSafely,
   string,
 } from 'cmd-ts';
+import type { AwsClients } from '@lab/tag-cleanup/aws';
 import { labHome, resolveLatest } from './latest.js';
 
 const DESCRIPTION = `Deletes every AWS resource of one pulsar-aws-lab experiment, found by its tags alone
@@ -90,6 +91,8 @@ export interface MainOptions {
   /** Confirmation input (a TTY); defaults to stdin. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   process?: SignalSource;
+  /** Called with each region's clients as they are created: tests add fault injection here. */
+  instrument?: (clients: AwsClients, region: string) => void;
 }
 
 /** Runs `lab-cleanup` with `argv` (without node and script); resolves with the exit code. */
@@ -119,7 +122,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       const selector = await selectorFrom(args, env);
       const excludeTypes = excludedTypes(args);
       renderer.phase('discover');
-      const clients = await loadClients(args, env);
+      const clients = await loadClients(args, env, options.instrument);
       const regions = await regionsFrom(args, clients, signal);
       const { createAwsProvider } = await import('@lab/tag-cleanup/aws');
       const provider = createAwsProvider({
@@ -234,12 +237,16 @@ function excludedTypes(args: Args): ResourceType[] {
 }
 
 interface LoadedClients {
-  factory: (region: string) => import('@lab/tag-cleanup/aws').AwsClients;
+  factory: (region: string) => AwsClients;
   configuredRegion: () => Promise<string | undefined>;
 }
 
 /** Loads the SDK only now (it costs ~0.7 s), so `--help` and bad input stay fast. */
-async function loadClients(args: Args, env: NodeJS.ProcessEnv): Promise<LoadedClients> {
+async function loadClients(
+  args: Args,
+  env: NodeJS.ProcessEnv,
+  instrument: MainOptions['instrument'],
+): Promise<LoadedClients> {
   const [{ EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { createAwsClient }] = await Promise.all([
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-iam'),
@@ -252,12 +259,16 @@ async function loadClients(args: Args, env: NodeJS.ProcessEnv): Promise<LoadedCl
     ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
   };
   return {
-    factory: (region) => ({
-      ec2: createAwsClient(EC2Client, { ...connection, region }),
-      iam: createAwsClient(IAMClient, { ...connection, region }),
-      s3: createAwsClient(S3Client, { ...connection, region }),
-      sts: createAwsClient(STSClient, { ...connection, region }),
-    }),
+    factory: (region) => {
+      const clients = {
+        ec2: createAwsClient(EC2Client, { ...connection, region }),
+        iam: createAwsClient(IAMClient, { ...connection, region }),
+        s3: createAwsClient(S3Client, { ...connection, region }),
+        sts: createAwsClient(STSClient, { ...connection, region }),
+      };
+      instrument?.(clients, region);
+      return clients;
+    },
     configuredRegion: async () => {
       if (env.AWS_REGION !== undefined && env.AWS_REGION !== '') return env.AWS_REGION;
       try {

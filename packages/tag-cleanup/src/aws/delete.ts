@@ -36,6 +36,7 @@ import {
   DetachGroupPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
+  GetInstanceProfileCommand,
   ListAttachedRolePoliciesCommand,
   ListEntitiesForPolicyCommand,
   ListInstanceProfilesForRoleCommand,
@@ -538,14 +539,21 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
   ),
   'instance-profile': each(async (context, resource, run) => {
     const iam = iamOf(context);
-    for (const roleName of resource.related ?? []) {
+    // The roles as they are now: an earlier round may have removed some already.
+    const current = await context.call(
+      'GetInstanceProfile',
+      (abortSignal) => iam.send(new GetInstanceProfileCommand({ InstanceProfileName: resource.id }), { abortSignal }),
+      run.signal,
+    );
+    for (const role of current.InstanceProfile?.Roles ?? []) {
       await context
         .call(
           'RemoveRoleFromInstanceProfile',
           (abortSignal) =>
-            iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: resource.id, RoleName: roleName }), {
-              abortSignal,
-            }),
+            iam.send(
+              new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: resource.id, RoleName: role.RoleName }),
+              { abortSignal },
+            ),
           run.signal,
         )
         .catch(ignoreNotFound);
