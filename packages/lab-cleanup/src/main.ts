@@ -23,18 +23,8 @@ import {
   type ResourceType,
   type Selector,
 } from '@lab/tag-cleanup';
-import {
-  array,
-  command,
-  flag,
-  multioption,
-  option,
-  optional,
-  positional,
-  runSafely,
-  string,
-} from 'cmd-ts';
 import type { AwsClients } from '@lab/tag-cleanup/aws';
+import { array, command, flag, multioption, option, optional, positional, runSafely, string } from 'cmd-ts';
 import { labHome, resolveLatest } from './latest.js';
 
 const DESCRIPTION = `Deletes every AWS resource of one pulsar-aws-lab experiment, found by its tags alone
@@ -59,8 +49,15 @@ export const cleanupCommand = command({
     allRegions: flag({ long: 'all-regions', description: 'every region enabled for the account' }),
     execute: flag({ long: 'execute', description: 'delete (default: dry run, print the plan)' }),
     sweep: flag({ long: 'sweep', description: `every ${PROJECT} experiment past --older-than` }),
-    olderThan: option({ long: 'older-than', type: optional(string), description: 'age limit for --sweep, e.g. 6h' }),
-    includeAmis: flag({ long: 'include-amis', description: 'also deregister tagged AMIs and delete their snapshots' }),
+    olderThan: option({
+      long: 'older-than',
+      type: optional(string),
+      description: 'age limit for --sweep, e.g. 6h',
+    }),
+    includeAmis: flag({
+      long: 'include-amis',
+      description: 'also deregister tagged AMIs and delete their snapshots',
+    }),
     allowedAccount: multioption({
       long: 'allowed-account',
       type: array(string),
@@ -178,7 +175,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         );
       } else if (result.complete) {
         renderer.line(
-          palette.green(`Deleted ${result.execution?.deleted.length ?? 0} resource(s); verified that nothing remains.`),
+          palette.green(
+            `Deleted ${result.execution?.deleted.length ?? 0} resource(s); verified that nothing remains.`,
+          ),
         );
       } else if (result.remaining.length > 0) {
         renderer.line(
@@ -202,10 +201,18 @@ async function selectorFrom(args: Args, env: NodeJS.ProcessEnv): Promise<Selecto
     issues.push({ path: 'experiment', message: '--sweep selects by age; do not name an experiment too' });
   }
   if (!args.sweep && args.experiment === undefined) {
-    issues.push({ path: 'experiment', message: 'name the experiment to delete (or use --sweep --older-than)', expected: 'an experiment id or latest' });
+    issues.push({
+      path: 'experiment',
+      message: 'name the experiment to delete (or use --sweep --older-than)',
+      expected: 'an experiment id or latest',
+    });
   }
   if (args.sweep && args.olderThan === undefined) {
-    issues.push({ path: 'older-than', message: '--sweep needs --older-than', expected: 'a duration such as 6h' });
+    issues.push({
+      path: 'older-than',
+      message: '--sweep needs --older-than',
+      expected: 'a duration such as 6h',
+    });
   }
   if (!args.sweep && args.olderThan !== undefined) {
     issues.push({ path: 'older-than', message: '--older-than only applies to --sweep' });
@@ -213,8 +220,10 @@ async function selectorFrom(args: Args, env: NodeJS.ProcessEnv): Promise<Selecto
   if (args.allRegions && args.region.length > 0) {
     issues.push({ path: 'region', message: '--all-regions and --region exclude each other' });
   }
-  if (issues.length > 0) throw new ValidationError('Invalid arguments', issues, { hint: 'See lab-cleanup --help.' });
-  if (args.sweep) return assertSelector({ kind: 'sweep', olderThanMs: parseDuration(args.olderThan!, 'older-than') });
+  if (issues.length > 0)
+    throw new ValidationError('Invalid arguments', issues, { hint: 'See lab-cleanup --help.' });
+  if (args.sweep)
+    return assertSelector({ kind: 'sweep', olderThanMs: parseDuration(args.olderThan!, 'older-than') });
   const experimentId = args.experiment === 'latest' ? await resolveLatest(labHome(env)) : args.experiment!;
   return assertSelector({ kind: 'experiment', experimentId });
 }
@@ -290,7 +299,11 @@ async function regionsFrom(args: Args, clients: LoadedClients, signal: AbortSign
   }
   if (configured === undefined) {
     throw new ValidationError('No region', [
-      { path: 'region', message: 'no region given and none configured', expected: '--region, --all-regions, AWS_REGION or a profile region' },
+      {
+        path: 'region',
+        message: 'no region given and none configured',
+        expected: '--region, --all-regions, AWS_REGION or a profile region',
+      },
     ]);
   }
   return [configured];
@@ -316,7 +329,11 @@ function summary(result: CleanupResult): Record<string, unknown> {
       region: entry.resource.region,
       lastError: entry.message,
     })),
-    problems: result.problems.map((problem) => ({ type: problem.type, region: problem.region, message: problem.message })),
+    problems: result.problems.map((problem) => ({
+      type: problem.type,
+      region: problem.region,
+      message: problem.message,
+    })),
     complete: result.complete,
   };
 }

@@ -12,15 +12,21 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   CreateVpcCommand,
+  DescribeImagesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   RunInstancesCommand,
-  DescribeImagesCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { describeWithMoto, type FaultInjector, injectFaults, type MotoAccount, motoAccount } from '@lab/test-support';
+import {
+  describeWithMoto,
+  type FaultInjector,
+  injectFaults,
+  type MotoAccount,
+  motoAccount,
+} from '@lab/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTopology,
@@ -37,7 +43,13 @@ const NEAR_MISS = 'exp-20260101-000001-2';
 const capture = () => {
   let text = '';
   return {
-    stream: { write: (chunk: string) => ((text += chunk), true), isTTY: false },
+    stream: {
+      write: (chunk: string) => {
+        text += chunk;
+        return true;
+      },
+      isTTY: false,
+    },
     text: () => text,
   };
 };
@@ -60,13 +72,20 @@ async function buildWorld(): Promise<World> {
     tags: { Project: 'other-project', ExperimentID: A },
     ami: false,
   });
-  const nearMiss = await buildTopology(account, NEAR_MISS, { cidr: '10.3.0.0/16', ami: false, extras: false });
+  const nearMiss = await buildTopology(account, NEAR_MISS, {
+    cidr: '10.3.0.0/16',
+    ami: false,
+    extras: false,
+  });
   const { ec2, iam, s3 } = account;
   const untaggedVpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.4.0.0/16' }))).Vpc!.VpcId!;
   const untaggedGroup = (
-    await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'untagged', Description: 'x', VpcId: untaggedVpc }))
+    await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'untagged', Description: 'x', VpcId: untaggedVpc }),
+    )
   ).GroupId!;
-  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!;
+  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 })))
+    .Images![0]!;
   const untaggedInstance = (
     await ec2.send(new RunInstancesCommand({ ImageId: image.ImageId, MinCount: 1, MaxCount: 1 }))
   ).Instances![0]!.InstanceId!;
@@ -82,8 +101,9 @@ async function buildWorld(): Promise<World> {
     roles: ['untagged-role'],
   };
   // The default VPC, its default group and A's main route table carry A's tags: never deleted.
-  const defaultVpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] })))
-    .Vpcs![0]!.VpcId!;
+  const defaultVpc = (
+    await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))
+  ).Vpcs![0]!.VpcId!;
   const defaultGroup = (
     await ec2.send(
       new DescribeSecurityGroupsCommand({
@@ -251,14 +271,16 @@ describeWithMoto('lab-cleanup against moto', () => {
             {
               command: 'DeleteVpcCommand',
               code: 'DependencyViolation',
-              message: "The vpc has dependencies and cannot be deleted.",
+              message: 'The vpc has dependencies and cannot be deleted.',
               times: 1000,
             },
           ]);
         },
       });
       expect(code).toBe(3);
-      expect(err.text()).toMatch(new RegExp(`vpc\\s+${world.a.vpcs[0]}\\s+us-east-1\\s+The vpc has dependencies`));
+      expect(err.text()).toMatch(
+        new RegExp(`vpc\\s+${world.a.vpcs[0]}\\s+us-east-1\\s+The vpc has dependencies`),
+      );
       expect(err.text()).toContain('Cleanup incomplete: 1 resource(s) remain');
       expect(await survivors(world.account, world.a)).toEqual(world.a.vpcs);
       await expectUntouched(world);

@@ -27,7 +27,16 @@ const sts = mockClient(STSClient);
 
 const capture = () => {
   let text = '';
-  return { stream: { write: (chunk: string) => ((text += chunk), true), isTTY: false }, text: () => text };
+  return {
+    stream: {
+      write: (chunk: string) => {
+        text += chunk;
+        return true;
+      },
+      isTTY: false,
+    },
+    text: () => text,
+  };
 };
 const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', NO_COLOR: '1' };
 const run = async (argv: string[], extra: Record<string, string> = {}) => {
@@ -38,13 +47,17 @@ const run = async (argv: string[], extra: Record<string, string> = {}) => {
 };
 
 beforeEach(() => {
-  for (const mock of [ec2, iam, s3, sts]) {
-    mock.reset();
-    mock.onAnyCommand().resolves({});
-  }
-  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: [...tags, { Key: 'Name', Value: 'lab-vpc' }] }] });
+  ec2.reset().onAnyCommand().resolves({});
+  iam.reset().onAnyCommand().resolves({});
+  s3.reset().onAnyCommand().resolves({});
+  sts.reset().onAnyCommand().resolves({});
+  ec2
+    .on(DescribeVpcsCommand)
+    .resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: [...tags, { Key: 'Name', Value: 'lab-vpc' }] }] });
   ec2.on(DescribeInstancesCommand).resolves({
-    Reservations: [{ Instances: [{ InstanceId: 'i-1', VpcId: 'vpc-1', Tags: tags, State: { Name: 'running' } }] }],
+    Reservations: [
+      { Instances: [{ InstanceId: 'i-1', VpcId: 'vpc-1', Tags: tags, State: { Name: 'running' } }] },
+    ],
   });
 });
 
@@ -52,7 +65,16 @@ describe('lab-cleanup', () => {
   it('--help documents the flags and the exit codes', async () => {
     const { code, out } = await run(['--help']);
     expect(code).toBe(0);
-    for (const text of ['--execute', '--sweep', '--older-than', '--include-amis', '--allowed-account', '--deadline', 'Exit codes:', '3    finished, but something is left over']) {
+    for (const text of [
+      '--execute',
+      '--sweep',
+      '--older-than',
+      '--include-amis',
+      '--allowed-account',
+      '--deadline',
+      'Exit codes:',
+      '3    finished, but something is left over',
+    ]) {
       expect(out).toContain(text);
     }
   });

@@ -1,3 +1,4 @@
+import type { BackoffSchedule } from '@lab/backoff';
 import {
   type Clock,
   createEmitter,
@@ -8,8 +9,13 @@ import {
   TAG_KEYS,
   ValidationError,
 } from '@lab/core';
-import type { BackoffSchedule } from '@lab/backoff';
-import { type Deleter, type ExecutionResult, executePlan, type RemainingResource, SOURCE } from './execute.js';
+import {
+  type Deleter,
+  type ExecutionResult,
+  executePlan,
+  type RemainingResource,
+  SOURCE,
+} from './execute.js';
 import {
   type DiscoveryProblem,
   type DiscoveryResult,
@@ -148,7 +154,9 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
   let sweepIds: Set<string> | undefined;
   if (selector.kind === 'sweep') {
     sweep = decideSweep(resources, { olderThanMs: selector.olderThanMs, clock });
-    sweepIds = new Set(sweep.filter((decision) => decision.selected).map((decision) => decision.experimentId));
+    sweepIds = new Set(
+      sweep.filter((decision) => decision.selected).map((decision) => decision.experimentId),
+    );
     for (const decision of sweep) {
       emitter.emit(
         'sweep.decision',
@@ -161,10 +169,15 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
   }
   const plan = buildPlan(resources, options.planOptions);
   for (const problem of initial.problems) {
-    emitter.emit('discover.problem', `Could not list ${problem.type} in ${problem.region}: ${problem.message}`, {
-      type: problem.type,
-      region: problem.region,
-    }, 'warn');
+    emitter.emit(
+      'discover.problem',
+      `Could not list ${problem.type} in ${problem.region}: ${problem.message}`,
+      {
+        type: problem.type,
+        region: problem.region,
+      },
+      'warn',
+    );
   }
   emitter.emit('plan.ready', `Found ${plan.steps.length} resource(s) in ${plan.levels} level(s)`, {
     resources: plan.steps.length,
@@ -240,18 +253,30 @@ async function checkAccount(options: CleanupOptions): Promise<string | undefined
   if (bad.length > 0) {
     throw new ValidationError(
       'Invalid allowed account id(s)',
-      bad.map((id) => ({ path: 'allowedAccounts', message: 'not an AWS account id', expected: '12 digits', received: id })),
+      bad.map((id) => ({
+        path: 'allowedAccounts',
+        message: 'not an AWS account id',
+        expected: '12 digits',
+        received: id,
+      })),
     );
   }
   if (options.provider.accountId === undefined) {
-    throw new LabError('ACCOUNT_UNKNOWN', 'An account allow-list was given but the provider cannot tell the account');
+    throw new LabError(
+      'ACCOUNT_UNKNOWN',
+      'An account allow-list was given but the provider cannot tell the account',
+    );
   }
   const accountId = await options.provider.accountId(options.signal);
   if (!allowed.includes(accountId)) {
-    throw new LabError('ACCOUNT_NOT_ALLOWED', `Refusing to run in account ${accountId}: not in the allow-list`, {
-      hint: `Allowed: ${allowed.join(', ')}. Check --profile / AWS_PROFILE.`,
-      details: { accountId, allowed },
-    });
+    throw new LabError(
+      'ACCOUNT_NOT_ALLOWED',
+      `Refusing to run in account ${accountId}: not in the allow-list`,
+      {
+        hint: `Allowed: ${allowed.join(', ')}. Check --profile / AWS_PROFILE.`,
+        details: { accountId, allowed },
+      },
+    );
   }
   return accountId;
 }

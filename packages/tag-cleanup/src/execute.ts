@@ -1,3 +1,4 @@
+import { type BackoffSchedule, delayFor, resolveSchedule } from '@lab/backoff';
 import {
   abortReason,
   type Clock,
@@ -9,7 +10,6 @@ import {
   type Sleep,
   systemClock,
 } from '@lab/core';
-import { type BackoffSchedule, delayFor, resolveSchedule } from '@lab/backoff';
 import type { Resource } from './model.js';
 import type { Plan, PlanStep } from './plan.js';
 

@@ -137,9 +137,7 @@ export function decideSweep(resources: readonly Resource[], options: SweepOption
       decisions.push({
         ...base,
         selected: expired,
-        reason: expired
-          ? `expired at ${expiresAt.toISOString()}`
-          : `expires at ${expiresAt.toISOString()}`,
+        reason: expired ? `expired at ${expiresAt.toISOString()}` : `expires at ${expiresAt.toISOString()}`,
       });
     } else if (createdAt !== undefined) {
       const age = now - createdAt.getTime();

@@ -12,7 +12,12 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
-import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketLocationCommand,
+  GetBucketTaggingCommand,
+  ListBucketsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createVirtualTime, type VirtualTime } from '@lab/core';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -24,7 +29,8 @@ import { EXP, labTags } from './fixtures.js';
 
 const awsError = (code: string, status = 400) =>
   Object.assign(new Error(code), { name: code, $metadata: { httpStatusCode: status } });
-const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const tagList = (tags: Record<string, string>) =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 const ec2 = mockClient(EC2Client);
 const iam = mockClient(IAMClient);
@@ -51,13 +57,15 @@ const provider = () =>
     retry: { jitter: 0 },
   });
 
-const EC2_ONLY = RESOURCE_TYPES.filter((type) => !['role', 'instance-profile', 'policy', 'bucket'].includes(type));
+const EC2_ONLY = RESOURCE_TYPES.filter(
+  (type) => !['role', 'instance-profile', 'policy', 'bucket'].includes(type),
+);
 
 beforeEach(() => {
-  for (const mock of [ec2, iam, s3, sts]) {
-    mock.reset();
-    mock.onAnyCommand().resolves({});
-  }
+  ec2.reset().onAnyCommand().resolves({});
+  iam.reset().onAnyCommand().resolves({});
+  s3.reset().onAnyCommand().resolves({});
+  sts.reset().onAnyCommand().resolves({});
   s3Regions.length = 0;
   time = createVirtualTime();
 });
@@ -83,8 +91,18 @@ describe('discovery', () => {
     });
     ec2.on(DescribeRouteTablesCommand).resolves({
       RouteTables: [
-        { RouteTableId: 'rtb-main', VpcId: 'vpc-1', Associations: [{ Main: true }], Tags: tagList(labTags()) },
-        { RouteTableId: 'rtb-1', VpcId: 'vpc-1', Associations: [{ Main: false, RouteTableAssociationId: 'a-1' }], Tags: tagList(labTags()) },
+        {
+          RouteTableId: 'rtb-main',
+          VpcId: 'vpc-1',
+          Associations: [{ Main: true }],
+          Tags: tagList(labTags()),
+        },
+        {
+          RouteTableId: 'rtb-1',
+          VpcId: 'vpc-1',
+          Associations: [{ Main: false, RouteTableAssociationId: 'a-1' }],
+          Tags: tagList(labTags()),
+        },
       ],
     });
     ec2.on(DescribeSubnetsCommand).resolves({
@@ -112,13 +130,23 @@ describe('discovery', () => {
       Roles: [
         { RoleName: 'lab-role', Path: '/', Arn: 'a', RoleId: 'r', CreateDate: new Date() },
         { RoleName: 'someone-else', Path: '/', Arn: 'b', RoleId: 's', CreateDate: new Date() },
-        { RoleName: 'AWSServiceRoleForX', Path: '/aws-service-role/x/', Arn: 'c', RoleId: 't', CreateDate: new Date() },
+        {
+          RoleName: 'AWSServiceRoleForX',
+          Path: '/aws-service-role/x/',
+          Arn: 'c',
+          RoleId: 't',
+          CreateDate: new Date(),
+        },
       ],
     });
     iam.on(ListRoleTagsCommand, { RoleName: 'lab-role' }).resolves({ Tags: tagList(labTags()) });
     iam.on(ListRoleTagsCommand, { RoleName: 'someone-else' }).resolves({ Tags: tagList({ Project: 'x' }) });
     s3.on(ListBucketsCommand).resolves({
-      Buckets: [{ Name: 'lab-results' }, { Name: 'untagged' }, { Name: 'eu-bucket', BucketRegion: 'eu-west-1' }],
+      Buckets: [
+        { Name: 'lab-results' },
+        { Name: 'untagged' },
+        { Name: 'eu-bucket', BucketRegion: 'eu-west-1' },
+      ],
     });
     s3.on(GetBucketLocationCommand).resolves({});
     s3.on(GetBucketTaggingCommand, { Bucket: 'lab-results' }).resolves({ TagSet: tagList(labTags()) });
@@ -146,7 +174,9 @@ describe('discovery', () => {
       regions: ['us-east-1'],
       types: ['vpc'],
     });
-    expect(result.problems).toMatchObject([{ type: 'vpc', region: 'us-east-1', message: 'UnauthorizedOperation' }]);
+    expect(result.problems).toMatchObject([
+      { type: 'vpc', region: 'us-east-1', message: 'UnauthorizedOperation' },
+    ]);
   });
 });
 
@@ -164,8 +194,16 @@ describe('deleters', () => {
     const ids = Array.from({ length: 250 }, (_, index) => `i-${String(index).padStart(4, '0')}`);
     ec2
       .on(DescribeInstancesCommand)
-      .resolvesOnce({ Reservations: [{ Instances: ids.map((InstanceId) => ({ InstanceId, State: { Name: 'shutting-down' } })) }] })
-      .resolves({ Reservations: [{ Instances: ids.map((InstanceId) => ({ InstanceId, State: { Name: 'terminated' } })) }] });
+      .resolvesOnce({
+        Reservations: [
+          { Instances: ids.map((InstanceId) => ({ InstanceId, State: { Name: 'shutting-down' } })) },
+        ],
+      })
+      .resolves({
+        Reservations: [
+          { Instances: ids.map((InstanceId) => ({ InstanceId, State: { Name: 'terminated' } })) },
+        ],
+      });
     const outcomes = await provider().deleter.deleteBatch(ids.map(instance), {
       deadline: time.clock.now() + 600_000,
       round: 1,
@@ -179,9 +217,15 @@ describe('deleters', () => {
   });
 
   it('isolates an unknown id when it fails the whole batch: that one is already gone', async () => {
-    ec2.on(TerminateInstancesCommand, { InstanceIds: ['i-1', 'i-gone'] }).rejects(awsError('InvalidInstanceID.NotFound'));
-    ec2.on(TerminateInstancesCommand, { InstanceIds: ['i-gone'] }).rejects(awsError('InvalidInstanceID.NotFound'));
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'terminated' } }] }] });
+    ec2
+      .on(TerminateInstancesCommand, { InstanceIds: ['i-1', 'i-gone'] })
+      .rejects(awsError('InvalidInstanceID.NotFound'));
+    ec2
+      .on(TerminateInstancesCommand, { InstanceIds: ['i-gone'] })
+      .rejects(awsError('InvalidInstanceID.NotFound'));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'terminated' } }] }] });
     const outcomes = await provider().deleter.deleteBatch([instance('i-1'), instance('i-gone')], {
       deadline: time.clock.now() + 60_000,
       round: 1,
@@ -217,7 +261,10 @@ describe('deleters', () => {
       region: 'us-east-1',
       tags: labTags(),
       state: 'present',
-      details: { ingress: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 2, UserIdGroupPairs: [{ GroupId: other }] }], egress: [] },
+      details: {
+        ingress: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 2, UserIdGroupPairs: [{ GroupId: other }] }],
+        egress: [],
+      },
     });
     ec2.on(DeleteSecurityGroupCommand, { GroupId: 'sg-b' }).rejects(awsError('InvalidGroup.NotFound'));
     const outcomes = await provider().deleter.deleteBatch([group('sg-a', 'sg-b'), group('sg-b', 'sg-a')], {
@@ -243,7 +290,14 @@ describe('cleanup with a mocked AWS', () => {
     ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => ({
       Reservations: [
         {
-          Instances: [{ InstanceId: 'i-1', VpcId: 'vpc-1', Tags: vpcTags, State: { Name: deleted.has('i-1') ? 'terminated' : 'running' } }],
+          Instances: [
+            {
+              InstanceId: 'i-1',
+              VpcId: 'vpc-1',
+              Tags: vpcTags,
+              State: { Name: deleted.has('i-1') ? 'terminated' : 'running' },
+            },
+          ],
         },
       ].filter(() => input.InstanceIds === undefined || input.InstanceIds.includes('i-1')),
     }));
@@ -252,7 +306,9 @@ describe('cleanup with a mocked AWS', () => {
       return {};
     });
     ec2.on(DescribeSecurityGroupsCommand).callsFake(() => ({
-      SecurityGroups: deleted.has('sg-1') ? [] : [{ GroupId: 'sg-1', GroupName: 'lab', VpcId: 'vpc-1', Tags: vpcTags }],
+      SecurityGroups: deleted.has('sg-1')
+        ? []
+        : [{ GroupId: 'sg-1', GroupName: 'lab', VpcId: 'vpc-1', Tags: vpcTags }],
     }));
     ec2.on(DeleteSecurityGroupCommand).callsFake(() => {
       deleted.add('sg-1');
@@ -307,7 +363,12 @@ describe('cleanup with a mocked AWS', () => {
       .calls()
       .map((call) => call.args[0].constructor.name)
       .filter((name) => /^(Terminate|Delete)/.test(name));
-    expect(order).toEqual(['TerminateInstancesCommand', 'DeleteSecurityGroupCommand', 'DeleteVpcCommand', 'DeleteVpcCommand']);
+    expect(order).toEqual([
+      'TerminateInstancesCommand',
+      'DeleteSecurityGroupCommand',
+      'DeleteVpcCommand',
+      'DeleteVpcCommand',
+    ]);
   });
 
   it('refuses to run in an account outside the allow-list before any discovery', async () => {

@@ -4,8 +4,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { describeWithMoto, type MotoAccount, motoAccount } from '@lab/test-support';
 import { expect, it } from 'vitest';
-import { cleanup } from '../src/index.js';
 import { createAwsProvider } from '../src/aws/index.js';
+import { cleanup } from '../src/index.js';
 import { buildTopology, countResources, labTagsFor, survivors } from './support/topology.js';
 
 const providerFor = (account: MotoAccount) =>

@@ -1,9 +1,17 @@
 import { collectEvents, createVirtualTime } from '@lab/core';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, type DeleteOutcome, type Deleter, executePlan, type Resource, resourceKey } from '../src/index.js';
+import {
+  buildPlan,
+  type DeleteOutcome,
+  type Deleter,
+  executePlan,
+  type Resource,
+  resourceKey,
+} from '../src/index.js';
 import { resource } from './fixtures.js';
 
-const dependencyViolation = () => Object.assign(new Error('has dependencies'), { name: 'DependencyViolation' });
+const dependencyViolation = () =>
+  Object.assign(new Error('has dependencies'), { name: 'DependencyViolation' });
 
 /** A deleter that fails each id the given number of times, then succeeds; records every call. */
 function scriptedDeleter(failures: Record<string, number>): Deleter & { calls: string[][] } {
@@ -36,7 +44,10 @@ describe('executePlan', () => {
   it('deletes level by level, a batch per type and region', async () => {
     const time = createVirtualTime();
     const deleter = scriptedDeleter({});
-    const result = await executePlan(buildPlan(vpcTopology), deleter, { deadline: time.clock.now() + 60_000, ...time });
+    const result = await executePlan(buildPlan(vpcTopology), deleter, {
+      deadline: time.clock.now() + 60_000,
+      ...time,
+    });
     expect(deleter.calls).toEqual([['i-1', 'i-2'], ['sg-1'], ['subnet-1'], ['vpc-1']]);
     expect(result).toMatchObject({ stoppedBy: 'done', rounds: 1, remaining: [] });
   });
@@ -44,7 +55,10 @@ describe('executePlan', () => {
   it('retries DependencyViolation in later rounds until everything is gone', async () => {
     const time = createVirtualTime();
     const deleter = scriptedDeleter({ 'sg-1': 2, 'vpc-1': 1 });
-    const result = await executePlan(buildPlan(vpcTopology), deleter, { deadline: time.clock.now() + 600_000, ...time });
+    const result = await executePlan(buildPlan(vpcTopology), deleter, {
+      deadline: time.clock.now() + 600_000,
+      ...time,
+    });
     expect(result.stoppedBy).toBe('done');
     expect(result.deleted.map((r) => r.id).sort()).toEqual(['i-1', 'i-2', 'sg-1', 'subnet-1', 'vpc-1']);
     // The VPC was not even tried while its security group remained.
@@ -97,10 +111,14 @@ describe('executePlan', () => {
         return resources.map((r) => ({ key: resourceKey(r), status: 'gone' as const }));
       },
     };
-    const result = await executePlan(buildPlan([resource('bucket', 'b1'), resource('bucket', 'b2')]), deleter, {
-      deadline: time.clock.now() + 60_000,
-      ...time,
-    });
+    const result = await executePlan(
+      buildPlan([resource('bucket', 'b1'), resource('bucket', 'b2')]),
+      deleter,
+      {
+        deadline: time.clock.now() + 60_000,
+        ...time,
+      },
+    );
     expect(result).toMatchObject({ stoppedBy: 'done', rounds: 2 });
     expect(result.deleted).toHaveLength(2);
   });

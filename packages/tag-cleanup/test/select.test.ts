@@ -25,7 +25,9 @@ describe('selection safety', () => {
     expect(matchesSelector(labTags(`${EXP}-2`), selector)).toBe(false);
     expect(matchesSelector(labTags(EXP.toUpperCase()), selector)).toBe(false);
     expect(matchesSelector({ Project: 'pulsar-aws-lab' }, { kind: 'sweep', olderThanMs: 1 })).toBe(false);
-    expect(matchesSelector({ Project: 'pulsar-aws-lab', ExperimentID: '' }, { kind: 'sweep', olderThanMs: 1 })).toBe(false);
+    expect(
+      matchesSelector({ Project: 'pulsar-aws-lab', ExperimentID: '' }, { kind: 'sweep', olderThanMs: 1 }),
+    ).toBe(false);
   });
 });
 
@@ -41,10 +43,15 @@ describe('decideSweep', () => {
           tags: { ...labTags('exp-b'), ExpiresAt: '2026-01-02T13:00:00Z', CreatedAt: '2025-01-01T00:00:00Z' },
         }),
         resource('vpc', 'vpc-old', { tags: { ...labTags('exp-c'), CreatedAt: '2026-01-02T00:00:00Z' } }),
-        resource('instance', 'i-young', { tags: labTags('exp-d'), createdAt: new Date('2026-01-02T10:00:00Z') }),
+        resource('instance', 'i-young', {
+          tags: labTags('exp-d'),
+          createdAt: new Date('2026-01-02T10:00:00Z'),
+        }),
         resource('vpc', 'vpc-from-id', { tags: labTags('exp-20260101-120000') }),
         resource('vpc', 'vpc-unknown', { tags: labTags('my-experiment') }),
-        resource('vpc', 'vpc-other-project', { tags: { Project: 'x', ExperimentID: 'exp-z', CreatedAt: '2020-01-01T00:00:00Z' } }),
+        resource('vpc', 'vpc-other-project', {
+          tags: { Project: 'x', ExperimentID: 'exp-z', CreatedAt: '2020-01-01T00:00:00Z' },
+        }),
       ],
       { olderThanMs: 6 * hour, clock: time.clock },
     );

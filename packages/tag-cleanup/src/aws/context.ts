@@ -28,7 +28,11 @@ export interface AwsContext {
   /** The region whose clients serve account-wide APIs (IAM, S3 ListBuckets, STS). */
   homeRegion: string;
   /** Runs one API call with throttling/5xx retries, counting attempts. */
-  call<T>(operation: string, send: (abortSignal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  call<T>(
+    operation: string,
+    send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T>;
   /** Runs `work` over `items` with at most `concurrency` in flight, keeping order. */
   map<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]>;
   concurrency: number;

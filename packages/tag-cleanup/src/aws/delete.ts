@@ -57,7 +57,11 @@ import type { DeleteContext, DeleteOutcome, Deleter } from '../execute.js';
 import { type Resource, type ResourceType, resourceKey } from '../model.js';
 import { type AwsContext, allPages, ignoreNotFound, isNotFound } from './context.js';
 
-type TypeDeleter = (context: AwsContext, resources: readonly Resource[], run: DeleteContext) => Promise<DeleteOutcome[]>;
+type TypeDeleter = (
+  context: AwsContext,
+  resources: readonly Resource[],
+  run: DeleteContext,
+) => Promise<DeleteOutcome[]>;
 
 const TERMINATE_BATCH = 1000;
 const DESCRIBE_BATCH = 200;
@@ -117,9 +121,14 @@ async function waitGone(
         ...(run.signal === undefined ? {} : { signal: run.signal }),
         onAttempt: (info) => {
           if (!info.done && info.nextDelayMs !== undefined) {
-            context.emitter.emit('wait', `Waiting for ${description}: ${stillThere.size} left`, {
-              left: stillThere.size,
-            }, 'debug');
+            context.emitter.emit(
+              'wait',
+              `Waiting for ${description}: ${stillThere.size} left`,
+              {
+                left: stillThere.size,
+              },
+              'debug',
+            );
           }
         },
       },
@@ -163,14 +172,17 @@ const terminateInstances: TypeDeleter = async (context, resources, run) => {
         (ids) =>
           context.call(
             'TerminateInstances',
-            (abortSignal) => regionClients.send(new TerminateInstancesCommand({ InstanceIds: ids }), { abortSignal }),
+            (abortSignal) =>
+              regionClients.send(new TerminateInstancesCommand({ InstanceIds: ids }), { abortSignal }),
             run.signal,
           ),
         (resource) =>
           context.call(
             'TerminateInstances',
             (abortSignal) =>
-              regionClients.send(new TerminateInstancesCommand({ InstanceIds: [resource.id] }), { abortSignal }),
+              regionClients.send(new TerminateInstancesCommand({ InstanceIds: [resource.id] }), {
+                abortSignal,
+              }),
             run.signal,
           ),
         context.map,
@@ -178,7 +190,9 @@ const terminateInstances: TypeDeleter = async (context, resources, run) => {
     );
   }
   // Terminated (or already gone) is the end state; shutting-down ones are waited for.
-  const terminating = outcomes.filter((outcome) => outcome.status === 'deleted').map((outcome) => outcome.key);
+  const terminating = outcomes
+    .filter((outcome) => outcome.status === 'deleted')
+    .map((outcome) => outcome.key);
   const idOf = new Map(resources.map((resource) => [resourceKey(resource), resource.id]));
   const { stillThere, error } = await waitGone(
     context,
@@ -188,16 +202,21 @@ const terminateInstances: TypeDeleter = async (context, resources, run) => {
     async (ids) => {
       const left = new Set<string>();
       for (const part of chunk(ids, DESCRIBE_BATCH)) {
-        const answer = await context.call(
-          'DescribeInstances',
-          (abortSignal) => regionClients.send(new DescribeInstancesCommand({ InstanceIds: part }), { abortSignal }),
-          run.signal,
-        ).catch((failure: unknown) => {
-          // One unknown id fails the call; an instance that vanished is terminated.
-          if (isNotFound(failure)) return { Reservations: [] };
-          throw failure;
-        });
-        for (const instance of (answer.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? [])) {
+        const answer = await context
+          .call(
+            'DescribeInstances',
+            (abortSignal) =>
+              regionClients.send(new DescribeInstancesCommand({ InstanceIds: part }), { abortSignal }),
+            run.signal,
+          )
+          .catch((failure: unknown) => {
+            // One unknown id fails the call; an instance that vanished is terminated.
+            if (isNotFound(failure)) return { Reservations: [] };
+            throw failure;
+          });
+        for (const instance of (answer.Reservations ?? []).flatMap(
+          (reservation) => reservation.Instances ?? [],
+        )) {
           if (instance.State?.Name !== 'terminated') left.add(instance.InstanceId!);
         }
       }
@@ -224,7 +243,9 @@ const cancelSpotRequests: TypeDeleter = async (context, resources, run) => {
           context.call(
             'CancelSpotInstanceRequests',
             (abortSignal) =>
-              ec2.send(new CancelSpotInstanceRequestsCommand({ SpotInstanceRequestIds: ids }), { abortSignal }),
+              ec2.send(new CancelSpotInstanceRequestsCommand({ SpotInstanceRequestIds: ids }), {
+                abortSignal,
+              }),
             run.signal,
           ),
         (resource) =>
@@ -251,25 +272,37 @@ const deleteNatGateways: TypeDeleter = async (context, resources, run) => {
       : outcomeOf(resource, () =>
           context.call(
             'DeleteNatGateway',
-            (abortSignal) => ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: resource.id }), { abortSignal }),
+            (abortSignal) =>
+              ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: resource.id }), { abortSignal }),
             run.signal,
           ),
         ),
   );
   const pending = resources.filter((_, index) => outcomes[index]!.status === 'deleted').map((r) => r.id);
-  const { stillThere, error } = await waitGone(context, run, `${pending.length} NAT gateway(s) to be deleted`, pending, async (ids) => {
-    const answer = await context.call(
-      'DescribeNatGateways',
-      (abortSignal) => ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [...ids] }), { abortSignal }),
-      run.signal,
-    ).catch((failure: unknown) => {
-      if (isNotFound(failure)) return { NatGateways: [] };
-      throw failure;
-    });
-    return new Set(
-      (answer.NatGateways ?? []).filter((gateway) => gateway.State !== 'deleted').map((gateway) => gateway.NatGatewayId!),
-    );
-  });
+  const { stillThere, error } = await waitGone(
+    context,
+    run,
+    `${pending.length} NAT gateway(s) to be deleted`,
+    pending,
+    async (ids) => {
+      const answer = await context
+        .call(
+          'DescribeNatGateways',
+          (abortSignal) =>
+            ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [...ids] }), { abortSignal }),
+          run.signal,
+        )
+        .catch((failure: unknown) => {
+          if (isNotFound(failure)) return { NatGateways: [] };
+          throw failure;
+        });
+      return new Set(
+        (answer.NatGateways ?? [])
+          .filter((gateway) => gateway.State !== 'deleted')
+          .map((gateway) => gateway.NatGatewayId!),
+      );
+    },
+  );
   return outcomes.map((outcome, index) =>
     outcome.status === 'deleted' && stillThere.has(resources[index]!.id)
       ? { key: outcome.key, status: 'failed', error: error ?? new Error('still deleting') }
@@ -282,7 +315,8 @@ const deleteVpcEndpoints: TypeDeleter = async (context, resources, run) => {
   const outcomes = new Map<string, DeleteOutcome>();
   const toDelete = resources.filter((resource) => resource.state !== 'deleting');
   for (const resource of resources) {
-    if (resource.state === 'deleting') outcomes.set(resource.id, { key: resourceKey(resource), status: 'deleted' });
+    if (resource.state === 'deleting')
+      outcomes.set(resource.id, { key: resourceKey(resource), status: 'deleted' });
   }
   for (const part of chunk(toDelete, VPC_ENDPOINT_BATCH)) {
     try {
@@ -313,21 +347,30 @@ const deleteVpcEndpoints: TypeDeleter = async (context, resources, run) => {
     }
   }
   const pending = resources.filter((r) => outcomes.get(r.id)?.status === 'deleted').map((r) => r.id);
-  const { stillThere, error } = await waitGone(context, run, `${pending.length} VPC endpoint(s) to be deleted`, pending, async (ids) => {
-    const answer = await context.call(
-      'DescribeVpcEndpoints',
-      (abortSignal) => ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [...ids] }), { abortSignal }),
-      run.signal,
-    ).catch((failure: unknown) => {
-      if (isNotFound(failure)) return { VpcEndpoints: [] };
-      throw failure;
-    });
-    return new Set(
-      (answer.VpcEndpoints ?? [])
-        .filter((endpoint) => endpoint.State?.toLowerCase() !== 'deleted')
-        .map((endpoint) => endpoint.VpcEndpointId!),
-    );
-  });
+  const { stillThere, error } = await waitGone(
+    context,
+    run,
+    `${pending.length} VPC endpoint(s) to be deleted`,
+    pending,
+    async (ids) => {
+      const answer = await context
+        .call(
+          'DescribeVpcEndpoints',
+          (abortSignal) =>
+            ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [...ids] }), { abortSignal }),
+          run.signal,
+        )
+        .catch((failure: unknown) => {
+          if (isNotFound(failure)) return { VpcEndpoints: [] };
+          throw failure;
+        });
+      return new Set(
+        (answer.VpcEndpoints ?? [])
+          .filter((endpoint) => endpoint.State?.toLowerCase() !== 'deleted')
+          .map((endpoint) => endpoint.VpcEndpointId!),
+      );
+    },
+  );
   return resources.map((resource) => {
     const outcome = outcomes.get(resource.id)!;
     return outcome.status === 'deleted' && stillThere.has(resource.id)
@@ -380,7 +423,10 @@ const deleteSecurityGroups: TypeDeleter = async (context, resources, run) => {
     outcomeOf(resource, () =>
       context.call(
         'DeleteSecurityGroup',
-        (abortSignal) => ec2For(context, resource).send(new DeleteSecurityGroupCommand({ GroupId: resource.id }), { abortSignal }),
+        (abortSignal) =>
+          ec2For(context, resource).send(new DeleteSecurityGroupCommand({ GroupId: resource.id }), {
+            abortSignal,
+          }),
         run.signal,
       ),
     ),
@@ -397,7 +443,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
   volume: each((context, resource, run) =>
     context.call(
       'DeleteVolume',
-      (abortSignal) => ec2For(context, resource).send(new DeleteVolumeCommand({ VolumeId: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        ec2For(context, resource).send(new DeleteVolumeCommand({ VolumeId: resource.id }), { abortSignal }),
       run.signal,
     ),
   ),
@@ -408,7 +455,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
       await context
         .call(
           'DisassociateAddress',
-          (abortSignal) => ec2.send(new DisassociateAddressCommand({ AssociationId: associationId }), { abortSignal }),
+          (abortSignal) =>
+            ec2.send(new DisassociateAddressCommand({ AssociationId: associationId }), { abortSignal }),
           run.signal,
         )
         .catch(ignoreNotFound);
@@ -428,14 +476,17 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
         .call(
           'DetachNetworkInterface',
           (abortSignal) =>
-            ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId, Force: true }), { abortSignal }),
+            ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId, Force: true }), {
+              abortSignal,
+            }),
           run.signal,
         )
         .catch(ignoreNotFound);
     }
     return context.call(
       'DeleteNetworkInterface',
-      (abortSignal) => ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: resource.id }), { abortSignal }),
       run.signal,
     );
   }),
@@ -446,7 +497,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
       await context
         .call(
           'DisassociateRouteTable',
-          (abortSignal) => ec2.send(new DisassociateRouteTableCommand({ AssociationId: associationId }), { abortSignal }),
+          (abortSignal) =>
+            ec2.send(new DisassociateRouteTableCommand({ AssociationId: associationId }), { abortSignal }),
           run.signal,
         )
         .catch(ignoreNotFound);
@@ -460,7 +512,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
   subnet: each((context, resource, run) =>
     context.call(
       'DeleteSubnet',
-      (abortSignal) => ec2For(context, resource).send(new DeleteSubnetCommand({ SubnetId: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        ec2For(context, resource).send(new DeleteSubnetCommand({ SubnetId: resource.id }), { abortSignal }),
       run.signal,
     ),
   ),
@@ -471,7 +524,9 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
         .call(
           'DetachInternetGateway',
           (abortSignal) =>
-            ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: resource.id, VpcId: vpcId }), { abortSignal }),
+            ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: resource.id, VpcId: vpcId }), {
+              abortSignal,
+            }),
           run.signal,
         )
         .catch((error: unknown) => {
@@ -481,14 +536,16 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     }
     return context.call(
       'DeleteInternetGateway',
-      (abortSignal) => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: resource.id }), { abortSignal }),
       run.signal,
     );
   }),
   vpc: each((context, resource, run) =>
     context.call(
       'DeleteVpc',
-      (abortSignal) => ec2For(context, resource).send(new DeleteVpcCommand({ VpcId: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        ec2For(context, resource).send(new DeleteVpcCommand({ VpcId: resource.id }), { abortSignal }),
       run.signal,
     ),
   ),
@@ -508,7 +565,9 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     context.call(
       'DeletePlacementGroup',
       (abortSignal) =>
-        ec2For(context, resource).send(new DeletePlacementGroupCommand({ GroupName: resource.id }), { abortSignal }),
+        ec2For(context, resource).send(new DeletePlacementGroupCommand({ GroupName: resource.id }), {
+          abortSignal,
+        }),
       run.signal,
     ),
   ),
@@ -525,7 +584,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
   image: each((context, resource, run) =>
     context.call(
       'DeregisterImage',
-      (abortSignal) => ec2For(context, resource).send(new DeregisterImageCommand({ ImageId: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        ec2For(context, resource).send(new DeregisterImageCommand({ ImageId: resource.id }), { abortSignal }),
       run.signal,
     ),
   ),
@@ -533,7 +593,9 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     context.call(
       'DeleteSnapshot',
       (abortSignal) =>
-        ec2For(context, resource).send(new DeleteSnapshotCommand({ SnapshotId: resource.id }), { abortSignal }),
+        ec2For(context, resource).send(new DeleteSnapshotCommand({ SnapshotId: resource.id }), {
+          abortSignal,
+        }),
       run.signal,
     ),
   ),
@@ -542,7 +604,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     // The roles as they are now: an earlier round may have removed some already.
     const current = await context.call(
       'GetInstanceProfile',
-      (abortSignal) => iam.send(new GetInstanceProfileCommand({ InstanceProfileName: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        iam.send(new GetInstanceProfileCommand({ InstanceProfileName: resource.id }), { abortSignal }),
       run.signal,
     );
     for (const role of current.InstanceProfile?.Roles ?? []) {
@@ -551,7 +614,10 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
           'RemoveRoleFromInstanceProfile',
           (abortSignal) =>
             iam.send(
-              new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: resource.id, RoleName: role.RoleName }),
+              new RemoveRoleFromInstanceProfileCommand({
+                InstanceProfileName: resource.id,
+                RoleName: role.RoleName,
+              }),
               { abortSignal },
             ),
           run.signal,
@@ -560,7 +626,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     }
     return context.call(
       'DeleteInstanceProfile',
-      (abortSignal) => iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: resource.id }), { abortSignal }),
+      (abortSignal) =>
+        iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: resource.id }), { abortSignal }),
       run.signal,
     );
   }),
@@ -570,7 +637,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     const profiles = await allPages(async (Marker) => {
       const page = await context.call(
         'ListInstanceProfilesForRole',
-        (abortSignal) => iam.send(new ListInstanceProfilesForRoleCommand({ RoleName, Marker }), { abortSignal }),
+        (abortSignal) =>
+          iam.send(new ListInstanceProfilesForRoleCommand({ RoleName, Marker }), { abortSignal }),
         run.signal,
       );
       return { items: page.InstanceProfiles, next: page.IsTruncated ? page.Marker : undefined };
@@ -581,7 +649,10 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
           'RemoveRoleFromInstanceProfile',
           (abortSignal) =>
             iam.send(
-              new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profile.InstanceProfileName, RoleName }),
+              new RemoveRoleFromInstanceProfileCommand({
+                InstanceProfileName: profile.InstanceProfileName,
+                RoleName,
+              }),
               { abortSignal },
             ),
           run.signal,
@@ -600,7 +671,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
       await context
         .call(
           'DetachRolePolicy',
-          (abortSignal) => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: policy.PolicyArn }), { abortSignal }),
+          (abortSignal) =>
+            iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: policy.PolicyArn }), { abortSignal }),
           run.signal,
         )
         .catch(ignoreNotFound);
@@ -638,17 +710,34 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     );
     for (const role of entities.PolicyRoles ?? []) {
       await context
-        .call('DetachRolePolicy', (abortSignal) => iam.send(new DetachRolePolicyCommand({ PolicyArn, RoleName: role.RoleName }), { abortSignal }), run.signal)
+        .call(
+          'DetachRolePolicy',
+          (abortSignal) =>
+            iam.send(new DetachRolePolicyCommand({ PolicyArn, RoleName: role.RoleName }), { abortSignal }),
+          run.signal,
+        )
         .catch(ignoreNotFound);
     }
     for (const user of entities.PolicyUsers ?? []) {
       await context
-        .call('DetachUserPolicy', (abortSignal) => iam.send(new DetachUserPolicyCommand({ PolicyArn, UserName: user.UserName }), { abortSignal }), run.signal)
+        .call(
+          'DetachUserPolicy',
+          (abortSignal) =>
+            iam.send(new DetachUserPolicyCommand({ PolicyArn, UserName: user.UserName }), { abortSignal }),
+          run.signal,
+        )
         .catch(ignoreNotFound);
     }
     for (const group of entities.PolicyGroups ?? []) {
       await context
-        .call('DetachGroupPolicy', (abortSignal) => iam.send(new DetachGroupPolicyCommand({ PolicyArn, GroupName: group.GroupName }), { abortSignal }), run.signal)
+        .call(
+          'DetachGroupPolicy',
+          (abortSignal) =>
+            iam.send(new DetachGroupPolicyCommand({ PolicyArn, GroupName: group.GroupName }), {
+              abortSignal,
+            }),
+          run.signal,
+        )
         .catch(ignoreNotFound);
     }
     const versions = await context.call(
@@ -658,7 +747,14 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     );
     for (const version of (versions.Versions ?? []).filter((v) => v.IsDefaultVersion !== true)) {
       await context
-        .call('DeletePolicyVersion', (abortSignal) => iam.send(new DeletePolicyVersionCommand({ PolicyArn, VersionId: version.VersionId }), { abortSignal }), run.signal)
+        .call(
+          'DeletePolicyVersion',
+          (abortSignal) =>
+            iam.send(new DeletePolicyVersionCommand({ PolicyArn, VersionId: version.VersionId }), {
+              abortSignal,
+            }),
+          run.signal,
+        )
         .catch(ignoreNotFound);
     }
     return context.call(
@@ -676,7 +772,8 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     do {
       const page = await context.call(
         'ListObjectVersions',
-        (abortSignal) => s3.send(new ListObjectVersionsCommand({ Bucket, KeyMarker, VersionIdMarker }), { abortSignal }),
+        (abortSignal) =>
+          s3.send(new ListObjectVersionsCommand({ Bucket, KeyMarker, VersionIdMarker }), { abortSignal }),
         run.signal,
       );
       const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((item) => ({
@@ -686,12 +783,18 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
       for (const part of chunk(objects, S3_DELETE_BATCH)) {
         const answer = await context.call(
           'DeleteObjects',
-          (abortSignal) => s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: part, Quiet: true } }), { abortSignal }),
+          (abortSignal) =>
+            s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: part, Quiet: true } }), {
+              abortSignal,
+            }),
           run.signal,
         );
         const failed = answer.Errors ?? [];
         if (failed.length > 0) {
-          throw new LabError(failed[0]!.Code ?? 'S3_DELETE_FAILED', `${failed.length} object(s) could not be deleted from ${Bucket}: ${failed[0]!.Message ?? ''}`);
+          throw new LabError(
+            failed[0]!.Code ?? 'S3_DELETE_FAILED',
+            `${failed.length} object(s) could not be deleted from ${Bucket}: ${failed[0]!.Message ?? ''}`,
+          );
         }
       }
       KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
@@ -704,10 +807,21 @@ const TYPE_DELETERS: Record<ResourceType, TypeDeleter> = {
     );
     for (const upload of uploads.Uploads ?? []) {
       await context
-        .call('AbortMultipartUpload', (abortSignal) => s3.send(new AbortMultipartUploadCommand({ Bucket, Key: upload.Key, UploadId: upload.UploadId }), { abortSignal }), run.signal)
+        .call(
+          'AbortMultipartUpload',
+          (abortSignal) =>
+            s3.send(new AbortMultipartUploadCommand({ Bucket, Key: upload.Key, UploadId: upload.UploadId }), {
+              abortSignal,
+            }),
+          run.signal,
+        )
         .catch(ignoreNotFound);
     }
-    return context.call('DeleteBucket', (abortSignal) => s3.send(new DeleteBucketCommand({ Bucket }), { abortSignal }), run.signal);
+    return context.call(
+      'DeleteBucket',
+      (abortSignal) => s3.send(new DeleteBucketCommand({ Bucket }), { abortSignal }),
+      run.signal,
+    );
   }),
 };
 

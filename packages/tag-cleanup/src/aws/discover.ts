@@ -21,12 +21,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   GetInstanceProfileCommand,
+  type Tag as IamTag,
   ListInstanceProfilesCommand,
   ListPoliciesCommand,
   ListPolicyTagsCommand,
   ListRolesCommand,
   ListRoleTagsCommand,
-  type Tag as IamTag,
 } from '@aws-sdk/client-iam';
 import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { awsErrorCode, errorMessage, fromAwsTags, TAG_KEYS, type TagMap } from '@lab/core';
@@ -74,10 +74,18 @@ function describe(
   };
 }
 
-type Lister = (context: AwsContext, region: string, selector: Selector, signal?: AbortSignal) => Promise<Resource[]>;
+type Lister = (
+  context: AwsContext,
+  region: string,
+  selector: Selector,
+  signal?: AbortSignal,
+) => Promise<Resource[]>;
 
 const tagFilters = (selector: Selector): Filter[] =>
-  Object.entries(selectorTagFilters(selector)).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
+  Object.entries(selectorTagFilters(selector)).map(([key, value]) => ({
+    Name: `tag:${key}`,
+    Values: [value],
+  }));
 
 /** Only what AWS still holds: gone states are left out, in-progress deletions are `deleting`. */
 const EC2_LISTERS: Partial<Record<ResourceType, Lister>> = {
@@ -144,7 +152,9 @@ const EC2_LISTERS: Partial<Record<ResourceType, Lister>> = {
       const page = await context.call(
         'DescribeNatGateways',
         (abortSignal) =>
-          ec2.send(new DescribeNatGatewaysCommand({ Filter: tagFilters(selector), NextToken }), { abortSignal }),
+          ec2.send(new DescribeNatGatewaysCommand({ Filter: tagFilters(selector), NextToken }), {
+            abortSignal,
+          }),
         signal,
       );
       return { items: page.NatGateways, next: page.NextToken };
@@ -165,7 +175,9 @@ const EC2_LISTERS: Partial<Record<ResourceType, Lister>> = {
       const page = await context.call(
         'DescribeVpcEndpoints',
         (abortSignal) =>
-          ec2.send(new DescribeVpcEndpointsCommand({ Filters: tagFilters(selector), NextToken }), { abortSignal }),
+          ec2.send(new DescribeVpcEndpointsCommand({ Filters: tagFilters(selector), NextToken }), {
+            abortSignal,
+          }),
         signal,
       );
       return { items: page.VpcEndpoints, next: page.NextToken };
@@ -205,7 +217,8 @@ const EC2_LISTERS: Partial<Record<ResourceType, Lister>> = {
     const { ec2 } = context.clientsFor(region);
     const page = await context.call(
       'DescribeAddresses',
-      (abortSignal) => ec2.send(new DescribeAddressesCommand({ Filters: tagFilters(selector) }), { abortSignal }),
+      (abortSignal) =>
+        ec2.send(new DescribeAddressesCommand({ Filters: tagFilters(selector) }), { abortSignal }),
       signal,
     );
     return (page.Addresses ?? [])
@@ -279,7 +292,9 @@ const EC2_LISTERS: Partial<Record<ResourceType, Lister>> = {
       const page = await context.call(
         'DescribeRouteTables',
         (abortSignal) =>
-          ec2.send(new DescribeRouteTablesCommand({ Filters: tagFilters(selector), NextToken }), { abortSignal }),
+          ec2.send(new DescribeRouteTablesCommand({ Filters: tagFilters(selector), NextToken }), {
+            abortSignal,
+          }),
         signal,
       );
       return { items: page.RouteTables, next: page.NextToken };
@@ -357,7 +372,8 @@ const EC2_LISTERS: Partial<Record<ResourceType, Lister>> = {
     const { ec2 } = context.clientsFor(region);
     const page = await context.call(
       'DescribeKeyPairs',
-      (abortSignal) => ec2.send(new DescribeKeyPairsCommand({ Filters: tagFilters(selector) }), { abortSignal }),
+      (abortSignal) =>
+        ec2.send(new DescribeKeyPairsCommand({ Filters: tagFilters(selector) }), { abortSignal }),
       signal,
     );
     return (page.KeyPairs ?? []).map((pair) =>
@@ -443,9 +459,12 @@ async function listImagesAndSnapshots(
     const page = await context.call(
       'DescribeSnapshots',
       (abortSignal) =>
-        ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(selector), NextToken }), {
-          abortSignal,
-        }),
+        ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(selector), NextToken }),
+          {
+            abortSignal,
+          },
+        ),
       signal,
     );
     return { items: page.Snapshots, next: page.NextToken };
@@ -533,14 +552,17 @@ async function listIam(
       const candidates = roles.filter((role) => !(role.Path ?? '/').startsWith('/aws-service-role/'));
       const tagged = await context.map(candidates, async (role) => {
         const tags = await allPages<IamTag>(async (Marker) => {
-          const page = await context.call(
-            'ListRoleTags',
-            (abortSignal) => iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName, Marker }), { abortSignal }),
-            signal,
-          ).catch((error: unknown) => {
-            if (isNotFound(error)) return { Tags: [] as IamTag[], IsTruncated: false, Marker: undefined };
-            throw error;
-          });
+          const page = await context
+            .call(
+              'ListRoleTags',
+              (abortSignal) =>
+                iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName, Marker }), { abortSignal }),
+              signal,
+            )
+            .catch((error: unknown) => {
+              if (isNotFound(error)) return { Tags: [] as IamTag[], IsTruncated: false, Marker: undefined };
+              throw error;
+            });
           return { items: page.Tags, next: page.IsTruncated ? page.Marker : undefined };
         });
         return describe('role', role.RoleName!, GLOBAL_REGION, fromAwsTags(tags), {
@@ -576,14 +598,21 @@ async function listIam(
           });
         const current = full?.InstanceProfile;
         if (current === undefined) return undefined;
-        return describe('instance-profile', current.InstanceProfileName!, GLOBAL_REGION, fromAwsTags(current.Tags), {
-          name: current.InstanceProfileName,
-          createdAt: date(current.CreateDate),
-          related: (current.Roles ?? []).map((role) => role.RoleName!).filter((name) => name !== undefined),
-        });
+        return describe(
+          'instance-profile',
+          current.InstanceProfileName!,
+          GLOBAL_REGION,
+          fromAwsTags(current.Tags),
+          {
+            name: current.InstanceProfileName,
+            createdAt: date(current.CreateDate),
+            related: (current.Roles ?? []).map((role) => role.RoleName!).filter((name) => name !== undefined),
+          },
+        );
       });
       return described.filter(
-        (resource): resource is Resource => resource !== undefined && matchesSelector(resource.tags, selector),
+        (resource): resource is Resource =>
+          resource !== undefined && matchesSelector(resource.tags, selector),
       );
     }),
     attempt('policy', async () => {
@@ -600,7 +629,8 @@ async function listIam(
           const page = await context
             .call(
               'ListPolicyTags',
-              (abortSignal) => iam.send(new ListPolicyTagsCommand({ PolicyArn: policy.Arn, Marker }), { abortSignal }),
+              (abortSignal) =>
+                iam.send(new ListPolicyTagsCommand({ PolicyArn: policy.Arn, Marker }), { abortSignal }),
               signal,
             )
             .catch((error: unknown) => {
@@ -627,7 +657,11 @@ export function bucketRegion(constraint: string | undefined | null): string {
   return constraint;
 }
 
-async function listBuckets(context: AwsContext, selector: Selector, signal?: AbortSignal): Promise<Resource[]> {
+async function listBuckets(
+  context: AwsContext,
+  selector: Selector,
+  signal?: AbortSignal,
+): Promise<Resource[]> {
   const { s3 } = context.clientsFor(context.homeRegion);
   const buckets = await allPages(async (ContinuationToken) => {
     const page = await context.call(
@@ -698,7 +732,8 @@ export async function discoverAws(context: AwsContext, request: DiscoverRequest)
   const tasks: Array<Promise<void>> = [];
   for (const region of regions) {
     for (const [type, lister] of Object.entries(EC2_LISTERS) as Array<[ResourceType, Lister]>) {
-      if (types.includes(type)) tasks.push(run(type, region, () => lister(context, region, selector, signal)));
+      if (types.includes(type))
+        tasks.push(run(type, region, () => lister(context, region, selector, signal)));
     }
     if (types.includes('image') || types.includes('snapshot')) {
       tasks.push(
@@ -716,11 +751,11 @@ export async function discoverAws(context: AwsContext, request: DiscoverRequest)
       }),
     );
   }
-  if (types.includes('bucket')) tasks.push(run('bucket', GLOBAL_REGION, () => listBuckets(context, selector, signal)));
+  if (types.includes('bucket'))
+    tasks.push(run('bucket', GLOBAL_REGION, () => listBuckets(context, selector, signal)));
   await Promise.all(tasks);
   return {
     resources: resources.filter((resource) => matchesSelector(resource.tags, selector)),
     problems,
   };
 }
-

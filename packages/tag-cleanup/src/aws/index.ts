@@ -1,7 +1,15 @@
 import { DescribeRegionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { BackoffSchedule, RetryOptions } from '@lab/backoff';
-import { type Clock, createEmitter, type EventSink, LabError, realSleep, type Sleep, systemClock } from '@lab/core';
+import {
+  type Clock,
+  createEmitter,
+  type EventSink,
+  LabError,
+  realSleep,
+  type Sleep,
+  systemClock,
+} from '@lab/core';
 import type { CleanupProvider } from '../cleanup.js';
 import { SOURCE } from '../execute.js';
 import { type CallStats, type ClientFactory, createContext } from './context.js';

@@ -162,7 +162,8 @@ export async function buildTopology(
   const cidr = options.cidr ?? '10.0.0.0/16';
   const prefix = cidr.split('.').slice(0, 2).join('.');
 
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: spec('vpc') }))).Vpc!;
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: spec('vpc') })))
+    .Vpc!;
   t.vpcs.push(vpc.VpcId!);
   for (let index = 0; index < (options.subnets ?? 2); index += 1) {
     const subnet = await ec2.send(
@@ -174,12 +175,16 @@ export async function buildTopology(
     );
     t.subnets.push(subnet.Subnet!.SubnetId!);
   }
-  const igw = (await ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: spec('internet-gateway') })))
-    .InternetGateway!;
+  const igw = (
+    await ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: spec('internet-gateway') }))
+  ).InternetGateway!;
   t.internetGateways.push(igw.InternetGatewayId!);
-  await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId, VpcId: vpc.VpcId }));
-  const table = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpc.VpcId, TagSpecifications: spec('route-table') })))
-    .RouteTable!;
+  await ec2.send(
+    new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId, VpcId: vpc.VpcId }),
+  );
+  const table = (
+    await ec2.send(new CreateRouteTableCommand({ VpcId: vpc.VpcId, TagSpecifications: spec('route-table') }))
+  ).RouteTable!;
   t.routeTables.push(table.RouteTableId!);
   await ec2.send(
     new CreateRouteCommand({
@@ -209,11 +214,14 @@ export async function buildTopology(
     await ec2.send(
       new AuthorizeSecurityGroupIngressCommand({
         GroupId: groupId,
-        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6650, ToPort: 6650, UserIdGroupPairs: [{ GroupId: other }] }],
+        IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 6650, ToPort: 6650, UserIdGroupPairs: [{ GroupId: other }] },
+        ],
       }),
     );
   }
-  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!;
+  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 })))
+    .Images![0]!;
   const count = options.instances ?? 2;
   let launched = 0;
   while (launched < count) {
@@ -226,7 +234,9 @@ export async function buildTopology(
         MaxCount: batch,
         SubnetId: t.subnets[launched % t.subnets.length],
         SecurityGroupIds: [t.securityGroups[0]!],
-        BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 10, DeleteOnTermination: false } }],
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 10, DeleteOnTermination: false } },
+        ],
         TagSpecifications: [...spec('instance', { Component: 'bookkeeper' }), ...spec('volume')],
       }),
     );
@@ -262,9 +272,13 @@ export async function buildTopology(
     }
   }
   if (t.instances.length > 0) {
-    const address = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: spec('elastic-ip') }));
+    const address = await ec2.send(
+      new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: spec('elastic-ip') }),
+    );
     t.elasticIps.push(address.AllocationId!);
-    await ec2.send(new AssociateAddressCommand({ AllocationId: address.AllocationId, InstanceId: t.instances[0] }));
+    await ec2.send(
+      new AssociateAddressCommand({ AllocationId: address.AllocationId, InstanceId: t.instances[0] }),
+    );
   }
   const key = await ec2.send(
     new CreateKeyPairCommand({ KeyName: `${name}-key-${suffix()}`, TagSpecifications: spec('key-pair') }),
@@ -306,7 +320,11 @@ export async function buildTopology(
   if (options.ami !== false && t.instances.length > 0) {
     // moto can't tag an AMI's snapshots at creation: its snapshot is found through the AMI.
     const ami = await ec2.send(
-      new CreateImageCommand({ InstanceId: t.instances[0], Name: `${name}-ami-${suffix()}`, TagSpecifications: spec('image') }),
+      new CreateImageCommand({
+        InstanceId: t.instances[0],
+        Name: `${name}-ami-${suffix()}`,
+        TagSpecifications: spec('image'),
+      }),
     );
     t.images.push(ami.ImageId!);
     const described = await ec2.send(new DescribeImagesCommand({ ImageIds: [ami.ImageId!] }));
@@ -328,7 +346,9 @@ export async function buildTopology(
       RoleName: roleName,
       AssumeRolePolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
       }),
       Tags: tags,
     }),
@@ -358,12 +378,16 @@ export async function buildTopology(
   await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policy.Policy!.Arn }));
   const profileName = `${name}-profile-${suffix()}`;
   await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: profileName, Tags: tags }));
-  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
+  await iam.send(
+    new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }),
+  );
   t.instanceProfiles.push(profileName);
   // moto's bucket names are global across its accounts: make them unique.
   const bucket = `${name}-results-${suffix()}`.toLowerCase().slice(0, 63);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
   await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tags } }));
   for (let index = 0; index < (options.objects ?? 3); index += 1) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `results/${index}.json`, Body: '{}' }));
@@ -377,7 +401,10 @@ const exists = async (probe: () => Promise<boolean>): Promise<boolean> => {
     return await probe();
   } catch (error) {
     const code = (error as { name?: string }).name ?? '';
-    if (/NotFound|NoSuch|Unavailable/.test(code) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+    if (
+      /NotFound|NoSuch|Unavailable/.test(code) ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+    ) {
       return false;
     }
     throw error;
@@ -391,28 +418,57 @@ export async function survivors(clients: TopologyClients, topology: Topology): P
   const check = async (ids: string[], probe: (id: string) => Promise<boolean>) => {
     for (const id of ids) if (await exists(() => probe(id))) alive.push(id);
   };
-  await check(topology.vpcs, async (id) => ((await ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs ?? []).length > 0);
-  await check(topology.subnets, async (id) => ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets ?? []).length > 0);
-  await check(topology.internetGateways, async (id) =>
-    ((await ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [id] }))).InternetGateways ?? []).length > 0,
+  await check(
+    topology.vpcs,
+    async (id) => ((await ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs ?? []).length > 0,
   );
-  await check(topology.routeTables, async (id) =>
-    ((await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables ?? []).length > 0,
+  await check(
+    topology.subnets,
+    async (id) =>
+      ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets ?? []).length > 0,
   );
-  await check(topology.securityGroups, async (id) =>
-    ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups ?? []).length > 0,
+  await check(
+    topology.internetGateways,
+    async (id) =>
+      (
+        (await ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [id] })))
+          .InternetGateways ?? []
+      ).length > 0,
+  );
+  await check(
+    topology.routeTables,
+    async (id) =>
+      ((await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables ?? []).length >
+      0,
+  );
+  await check(
+    topology.securityGroups,
+    async (id) =>
+      ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups ?? []).length >
+      0,
   );
   await check(topology.instances, async (id) => {
     const answer = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
     const instance = answer.Reservations?.[0]?.Instances?.[0];
     return instance !== undefined && instance.State?.Name !== 'terminated';
   });
-  await check(topology.volumes, async (id) => ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes ?? []).length > 0);
-  await check(topology.networkInterfaces, async (id) =>
-    ((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] }))).NetworkInterfaces ?? []).length > 0,
+  await check(
+    topology.volumes,
+    async (id) =>
+      ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes ?? []).length > 0,
   );
-  await check(topology.elasticIps, async (id) =>
-    ((await ec2.send(new DescribeAddressesCommand({ AllocationIds: [id] }))).Addresses ?? []).length > 0,
+  await check(
+    topology.networkInterfaces,
+    async (id) =>
+      (
+        (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] })))
+          .NetworkInterfaces ?? []
+      ).length > 0,
+  );
+  await check(
+    topology.elasticIps,
+    async (id) =>
+      ((await ec2.send(new DescribeAddressesCommand({ AllocationIds: [id] }))).Addresses ?? []).length > 0,
   );
   await check(topology.natGateways, async (id) => {
     const answer = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }));
@@ -426,18 +482,37 @@ export async function survivors(clients: TopologyClients, topology: Topology): P
   await check(topology.keyPairs, async (id) =>
     ((await ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? []).some((pair) => pair.KeyPairId === id),
   );
-  await check(topology.launchTemplates, async (id) =>
-    ((await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates ?? []).length > 0,
+  await check(
+    topology.launchTemplates,
+    async (id) =>
+      (
+        (await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates ??
+        []
+      ).length > 0,
   );
-  await check(topology.images, async (id) => ((await ec2.send(new DescribeImagesCommand({ ImageIds: [id] }))).Images ?? []).length > 0);
-  await check(topology.snapshots, async (id) =>
-    ((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots ?? []).length > 0,
+  await check(
+    topology.images,
+    async (id) => ((await ec2.send(new DescribeImagesCommand({ ImageIds: [id] }))).Images ?? []).length > 0,
   );
-  await check(topology.roles, async (id) => (await iam.send(new GetRoleCommand({ RoleName: id }))).Role !== undefined);
-  await check(topology.instanceProfiles, async (id) =>
-    (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id }))).InstanceProfile !== undefined,
+  await check(
+    topology.snapshots,
+    async (id) =>
+      ((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots ?? []).length > 0,
   );
-  await check(topology.policies, async (id) => (await iam.send(new GetPolicyCommand({ PolicyArn: id }))).Policy !== undefined);
+  await check(
+    topology.roles,
+    async (id) => (await iam.send(new GetRoleCommand({ RoleName: id }))).Role !== undefined,
+  );
+  await check(
+    topology.instanceProfiles,
+    async (id) =>
+      (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id }))).InstanceProfile !==
+      undefined,
+  );
+  await check(
+    topology.policies,
+    async (id) => (await iam.send(new GetPolicyCommand({ PolicyArn: id }))).Policy !== undefined,
+  );
   await check(topology.buckets, async (id) => {
     await s3.send(new HeadBucketCommand({ Bucket: id }));
     return true;
