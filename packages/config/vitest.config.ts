@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['test/**/*.test.ts'] },
+  // Property-based suites generate hundreds of documents; give them room on a busy machine.
+  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000 },
 });

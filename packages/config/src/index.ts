@@ -24,7 +24,6 @@ export {
   type ClusterConfig,
   type ClusterConfigInput,
   clusterSchema,
-  MANAGED_SETTINGS,
   type ManagedLedgerQuorum,
   managedLedgerSchema,
 } from './schema/cluster.js';

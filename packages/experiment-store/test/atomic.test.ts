@@ -67,10 +67,12 @@ describe('writeFileAtomic', () => {
     let killedMidWrite = 0;
     let completedRounds = 0;
     // Kill a process that rewrites a 2 MB manifest in a loop at varying moments, until it has
-    // been caught between creating its temporary file and renaming it twice (at least once).
-    for (let attempt = 0; attempt < 60 && killedMidWrite < 2; attempt++) {
+    // been caught between creating its temporary file and renaming it twice (at least once),
+    // and after a completed rewrite at least once. Every other attempt first waits for a round
+    // to complete, so a slow, loaded machine still sees both kinds of moments.
+    for (let attempt = 0; attempt < 60 && (killedMidWrite < 2 || completedRounds === 0); attempt++) {
       const child = startChild(['update-loop', home, experiment.id]);
-      await child.waitFor((message) => 'looping' in message);
+      await child.waitFor((message) => (attempt % 2 === 1 ? 'completed' in message : 'looping' in message));
       await new Promise((resolve) => setTimeout(resolve, 20 + ((attempt * 37) % 120)));
       await kill(child);
       const leftovers = (await readdir(experiment.paths.root)).filter((name) =>

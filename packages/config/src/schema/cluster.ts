@@ -1,41 +1,12 @@
+import { isReservedSetting } from '@lab/infra';
 import { z } from 'zod';
 import { slug } from './common.js';
 
-/**
- * Settings the lab writes itself from the infrastructure and this file's typed fields. Setting
- * them again in a pass-through map would give two sources for one value, so it is an error.
- */
-export const MANAGED_SETTINGS = {
-  broker: [
-    'clusterName',
-    'metadataStoreUrl',
-    'configurationMetadataStoreUrl',
-    'zookeeperServers',
-    'configurationStoreServers',
-    'advertisedAddress',
-    'bindAddress',
-    'brokerServicePort',
-    'webServicePort',
-    'managedLedgerDefaultEnsembleSize',
-    'managedLedgerDefaultWriteQuorum',
-    'managedLedgerDefaultAckQuorum',
-  ],
-  bookkeeper: [
-    'metadataServiceUri',
-    'zkServers',
-    'advertisedAddress',
-    'bookiePort',
-    'journalDirectories',
-    'journalDirectory',
-    'ledgerDirectories',
-    'httpServerEnabled',
-    'httpServerPort',
-  ],
-} as const;
-
 const settingValue = z.union([z.string(), z.number(), z.boolean()]);
 
-const settingsSchema = (role: keyof typeof MANAGED_SETTINGS) =>
+// The bootstrap sets some keys itself (see RESERVED_SETTINGS); a pass-through map may not
+// set them again, or one value would have two sources.
+const settingsSchema = (role: 'broker' | 'bookkeeper') =>
   z
     .record(
       z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, { message: 'a configuration key such as numIOThreads' }),
@@ -43,9 +14,8 @@ const settingsSchema = (role: keyof typeof MANAGED_SETTINGS) =>
     )
     .default({})
     .superRefine((settings, ctx) => {
-      const managed: readonly string[] = MANAGED_SETTINGS[role];
       for (const key of Object.keys(settings)) {
-        if (managed.includes(key)) {
+        if (isReservedSetting(role, key)) {
           ctx.addIssue({
             code: 'custom',
             path: [key],

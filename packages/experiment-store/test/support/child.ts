@@ -86,6 +86,7 @@ async function main(): Promise<void> {
           draft.details.round = round;
           draft.details.padding = 'x'.repeat(2_000_000 + (round % 7));
         });
+        say({ completed: round });
       }
     }
     default:

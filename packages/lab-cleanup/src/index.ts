@@ -1,0 +1,2 @@
+export { labHome, resolveLatest } from './latest.js';
+export { cleanupCommand, type MainOptions, main } from './main.js';

@@ -1,0 +1,339 @@
+import {
+  applyColorPreference,
+  confirm,
+  duration,
+  EXIT_CODES,
+  EXIT_CODES_HELP,
+  formatTable,
+  globalArgs,
+  type OutputStream,
+  parseDuration,
+  runCli,
+  type SignalSource,
+} from '@lab/cli-kit';
+import { PROJECT, ValidationError, type ValidationIssue } from '@lab/core';
+import {
+  assertComplete,
+  assertSelector,
+  type CleanupResult,
+  cleanup,
+  type Plan,
+  planRows,
+  RESOURCE_TYPES,
+  type ResourceType,
+  type Selector,
+} from '@lab/tag-cleanup';
+import type { AwsClients } from '@lab/tag-cleanup/aws';
+import { array, command, flag, multioption, option, optional, positional, runSafely, string } from 'cmd-ts';
+import { labHome, resolveLatest } from './latest.js';
+
+const DESCRIPTION = `Deletes every AWS resource of one pulsar-aws-lab experiment, found by its tags alone
+(Project=${PROJECT} and the exact ExperimentID). A dry run (the plan) is the default;
+--execute deletes, in dependency order, after confirmation, then verifies nothing remains.`;
+
+export const cleanupCommand = command({
+  name: 'lab-cleanup',
+  description: DESCRIPTION,
+  args: {
+    experiment: positional({
+      type: optional(string),
+      displayName: 'experiment-id|latest',
+      description: 'the experiment to delete (omit with --sweep)',
+    }),
+    ...globalArgs,
+    region: multioption({
+      long: 'region',
+      type: array(string),
+      description: 'region to clean (repeatable; default: the SDK chain)',
+    }),
+    allRegions: flag({ long: 'all-regions', description: 'every region enabled for the account' }),
+    execute: flag({ long: 'execute', description: 'delete (default: dry run, print the plan)' }),
+    sweep: flag({ long: 'sweep', description: `every ${PROJECT} experiment past --older-than` }),
+    olderThan: option({
+      long: 'older-than',
+      type: optional(string),
+      description: 'age limit for --sweep, e.g. 6h',
+    }),
+    includeAmis: flag({
+      long: 'include-amis',
+      description: 'also deregister tagged AMIs and delete their snapshots',
+    }),
+    allowedAccount: multioption({
+      long: 'allowed-account',
+      type: array(string),
+      description: 'refuse to run unless the credentials are in this account (repeatable)',
+    }),
+    excludeType: multioption({
+      long: 'exclude-type',
+      type: array(string),
+      description: `leave a resource type alone, e.g. where an API is unavailable (repeatable): ${RESOURCE_TYPES.join(', ')}`,
+    }),
+    deadline: option({
+      long: 'deadline',
+      type: duration,
+      defaultValue: () => 30 * 60_000,
+      defaultValueIsSerializable: false,
+      description: 'give up deleting after this long (default 30m)',
+    }),
+  },
+  handler: (values) => values,
+});
+
+type Args = Awaited<ReturnType<typeof cleanupCommand.handler>>;
+
+export interface MainOptions {
+  stdout?: OutputStream;
+  stderr?: OutputStream;
+  env?: NodeJS.ProcessEnv;
+  /** Confirmation input (a TTY); defaults to stdin. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  process?: SignalSource;
+  /** Called with each region's clients as they are created: tests add fault injection here. */
+  instrument?: (clients: AwsClients, region: string) => void;
+}
+
+/** Runs `lab-cleanup` with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  applyColorPreference(env);
+  const parsed = await runSafely(cleanupCommand, [...argv]);
+  if (parsed._tag === 'error') {
+    const { exitCode, message, into } = parsed.error.config;
+    const help = exitCode === 0;
+    (into === 'stdout' ? stdout : stderr).write(`${message}\n${help ? `\n${EXIT_CODES_HELP}\n` : ''}`);
+    return help ? EXIT_CODES.ok : EXIT_CODES.usage;
+  }
+  const args = parsed.value;
+  return runCli(
+    {
+      json: args.json,
+      verbose: args.verbose,
+      stdout,
+      stderr,
+      env,
+      ...(options.process === undefined ? {} : { process: options.process }),
+    },
+    async ({ renderer, signal, palette, setForceExitMessage }) => {
+      const selector = await selectorFrom(args, env);
+      const excludeTypes = excludedTypes(args);
+      renderer.phase('discover');
+      const clients = await loadClients(args, env, options.instrument);
+      const regions = await regionsFrom(args, clients, signal);
+      const { createAwsProvider } = await import('@lab/tag-cleanup/aws');
+      const provider = createAwsProvider({
+        clients: clients.factory,
+        homeRegion: regions[0]!,
+        events: renderer.sink,
+      });
+      const again = `lab-cleanup ${selector.kind === 'experiment' ? selector.experimentId : `--sweep --older-than ${args.olderThan}`} ${regions.map((region) => `--region ${region}`).join(' ')} --execute`;
+      setForceExitMessage(`Resources may remain; finish with: ${again}`);
+      const printPlan = (plan: Plan) => {
+        if (plan.steps.length === 0) return;
+        renderer.line(
+          formatTable(planRows(plan), [
+            { header: 'type', value: (row) => row.type },
+            { header: 'id', value: (row) => row.id },
+            { header: 'region', value: (row) => row.region },
+            { header: 'name', value: (row) => row.name },
+            { header: 'waits for', value: (row) => row.waitsFor },
+          ]),
+        );
+      };
+      const result = await cleanup({
+        provider,
+        selector,
+        regions,
+        execute: args.execute,
+        excludeTypes,
+        allowedAccounts: args.allowedAccount,
+        timeoutMs: args.deadline,
+        signal,
+        events: renderer.sink,
+        confirm: async (plan) => {
+          printPlan(plan);
+          await confirm({
+            question: `Delete these ${plan.steps.length} resource(s)?`,
+            yes: args.yes,
+            ...(options.stdin === undefined ? {} : { input: options.stdin }),
+            output: stderr as NodeJS.WritableStream,
+          });
+          renderer.phase('delete');
+        },
+      });
+      if (result.mode === 'dry-run') printPlan(result.plan);
+      renderer.result(summary(result));
+      if (result.excludedTypes.length > 0) {
+        renderer.line(palette.dim(`Not looked at: ${result.excludedTypes.join(', ')}`));
+      }
+      if (result.plan.steps.length === 0) {
+        renderer.line('Nothing to delete: no resource carries these tags.');
+      } else if (result.mode === 'dry-run') {
+        renderer.line(
+          `Dry run: nothing was deleted. ${result.plan.steps.length} resource(s) would be deleted; add --execute to delete them.`,
+        );
+      } else if (result.complete) {
+        renderer.line(
+          palette.green(
+            `Deleted ${result.execution?.deleted.length ?? 0} resource(s); verified that nothing remains.`,
+          ),
+        );
+      } else if (result.remaining.length > 0) {
+        renderer.line(
+          formatTable(result.remaining, [
+            { header: 'type', value: (entry) => entry.resource.type },
+            { header: 'id', value: (entry) => entry.resource.id },
+            { header: 'region', value: (entry) => entry.resource.region },
+            { header: 'last error', value: (entry) => entry.message },
+          ]),
+        );
+      }
+      assertComplete(result);
+      return EXIT_CODES.ok;
+    },
+  );
+}
+
+async function selectorFrom(args: Args, env: NodeJS.ProcessEnv): Promise<Selector> {
+  const issues: ValidationIssue[] = [];
+  if (args.sweep && args.experiment !== undefined) {
+    issues.push({ path: 'experiment', message: '--sweep selects by age; do not name an experiment too' });
+  }
+  if (!args.sweep && args.experiment === undefined) {
+    issues.push({
+      path: 'experiment',
+      message: 'name the experiment to delete (or use --sweep --older-than)',
+      expected: 'an experiment id or latest',
+    });
+  }
+  if (args.sweep && args.olderThan === undefined) {
+    issues.push({
+      path: 'older-than',
+      message: '--sweep needs --older-than',
+      expected: 'a duration such as 6h',
+    });
+  }
+  if (!args.sweep && args.olderThan !== undefined) {
+    issues.push({ path: 'older-than', message: '--older-than only applies to --sweep' });
+  }
+  if (args.allRegions && args.region.length > 0) {
+    issues.push({ path: 'region', message: '--all-regions and --region exclude each other' });
+  }
+  if (issues.length > 0)
+    throw new ValidationError('Invalid arguments', issues, { hint: 'See lab-cleanup --help.' });
+  if (args.sweep)
+    return assertSelector({ kind: 'sweep', olderThanMs: parseDuration(args.olderThan!, 'older-than') });
+  const experimentId = args.experiment === 'latest' ? await resolveLatest(labHome(env)) : args.experiment!;
+  return assertSelector({ kind: 'experiment', experimentId });
+}
+
+function excludedTypes(args: Args): ResourceType[] {
+  const unknown = args.excludeType.filter((type) => !(RESOURCE_TYPES as readonly string[]).includes(type));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      'Unknown resource type',
+      unknown.map((type) => ({
+        path: 'exclude-type',
+        message: 'not a resource type',
+        expected: RESOURCE_TYPES.join(', '),
+        received: type,
+      })),
+    );
+  }
+  const types = args.excludeType as ResourceType[];
+  return args.includeAmis ? types : [...new Set([...types, 'image' as const, 'snapshot' as const])];
+}
+
+interface LoadedClients {
+  factory: (region: string) => AwsClients;
+  configuredRegion: () => Promise<string | undefined>;
+}
+
+/** Loads the SDK only now (it costs ~0.7 s), so `--help` and bad input stay fast. */
+async function loadClients(
+  args: Args,
+  env: NodeJS.ProcessEnv,
+  instrument: MainOptions['instrument'],
+): Promise<LoadedClients> {
+  const [{ EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { createAwsClient }] = await Promise.all([
+    import('@aws-sdk/client-ec2'),
+    import('@aws-sdk/client-iam'),
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/client-sts'),
+    import('@lab/core/aws'),
+  ]);
+  const connection = {
+    ...(args.profile === undefined ? {} : { profile: args.profile }),
+    ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
+  };
+  return {
+    factory: (region) => {
+      const clients = {
+        ec2: createAwsClient(EC2Client, { ...connection, region }),
+        iam: createAwsClient(IAMClient, { ...connection, region }),
+        s3: createAwsClient(S3Client, { ...connection, region }),
+        sts: createAwsClient(STSClient, { ...connection, region }),
+      };
+      instrument?.(clients, region);
+      return clients;
+    },
+    configuredRegion: async () => {
+      if (env.AWS_REGION !== undefined && env.AWS_REGION !== '') return env.AWS_REGION;
+      try {
+        return await createAwsClient(EC2Client, connection).config.region();
+      } catch {
+        // No region anywhere in the SDK's chain: the caller asks for --region.
+        return undefined;
+      }
+    },
+  };
+}
+
+async function regionsFrom(args: Args, clients: LoadedClients, signal: AbortSignal): Promise<string[]> {
+  if (args.region.length > 0) return args.region;
+  const configured = await clients.configuredRegion();
+  if (args.allRegions) {
+    const { listEnabledRegions } = await import('@lab/tag-cleanup/aws');
+    return listEnabledRegions(clients.factory(configured ?? 'us-east-1').ec2, signal);
+  }
+  if (configured === undefined) {
+    throw new ValidationError('No region', [
+      {
+        path: 'region',
+        message: 'no region given and none configured',
+        expected: '--region, --all-regions, AWS_REGION or a profile region',
+      },
+    ]);
+  }
+  return [configured];
+}
+
+function summary(result: CleanupResult): Record<string, unknown> {
+  return {
+    mode: result.mode,
+    selector: result.selector,
+    regions: result.regions,
+    ...(result.accountId === undefined ? {} : { accountId: result.accountId }),
+    excludedTypes: result.excludedTypes,
+    ...(result.sweep === undefined ? {} : { sweep: result.sweep }),
+    plan: planRows(result.plan),
+    deleted: (result.execution?.deleted ?? []).map((resource) => ({
+      type: resource.type,
+      id: resource.id,
+      region: resource.region,
+    })),
+    remaining: result.remaining.map((entry) => ({
+      type: entry.resource.type,
+      id: entry.resource.id,
+      region: entry.resource.region,
+      lastError: entry.message,
+    })),
+    problems: result.problems.map((problem) => ({
+      type: problem.type,
+      region: problem.region,
+      message: problem.message,
+    })),
+    complete: result.complete,
+  };
+}

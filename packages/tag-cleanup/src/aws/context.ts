@@ -1,0 +1,151 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { type BackoffSchedule, type RetryOptions, retry } from '@lab/backoff';
+import { awsErrorCode, type Clock, type Emitter, type Sleep, withContext } from '@lab/core';
+
+/** The SDK clients cleanup uses in one region. */
+export interface AwsClients {
+  ec2: EC2Client;
+  iam: IAMClient;
+  s3: S3Client;
+  /** Only needed for `accountId()` (account allow-lists). */
+  sts?: STSClient;
+}
+
+/** Creates (or returns) the clients for a region; called lazily, once per region. */
+export type ClientFactory = (region: string) => AwsClients;
+
+/** API calls made, by operation name, counting every attempt (retries included). */
+export interface CallStats {
+  total: number;
+  byOperation: Record<string, number>;
+}
+
+export interface AwsContext {
+  clientsFor(region: string): AwsClients;
+  /** The region whose clients serve account-wide APIs (IAM, S3 ListBuckets, STS). */
+  homeRegion: string;
+  /** Runs one API call with throttling/5xx retries, counting attempts. */
+  call<T>(
+    operation: string,
+    send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T>;
+  /** Runs `work` over `items` with at most `concurrency` in flight, keeping order. */
+  map<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]>;
+  concurrency: number;
+  waitSchedule: BackoffSchedule;
+  clock: Clock;
+  sleep: Sleep;
+  emitter: Emitter;
+}
+
+export interface ContextOptions {
+  clients: ClientFactory;
+  homeRegion: string;
+  concurrency: number;
+  retry: Omit<RetryOptions, 'signal' | 'clock' | 'sleep'>;
+  waitSchedule: BackoffSchedule;
+  clock: Clock;
+  sleep: Sleep;
+  emitter: Emitter;
+  stats: CallStats;
+}
+
+export function createContext(options: ContextOptions): AwsContext {
+  const cache = new Map<string, AwsClients>();
+  const clientsFor = (region: string): AwsClients => {
+    let clients = cache.get(region);
+    if (clients === undefined) {
+      clients = options.clients(region);
+      cache.set(region, clients);
+    }
+    return clients;
+  };
+  return {
+    clientsFor,
+    homeRegion: options.homeRegion,
+    concurrency: options.concurrency,
+    waitSchedule: options.waitSchedule,
+    clock: options.clock,
+    sleep: options.sleep,
+    emitter: options.emitter,
+    call: (operation, send, signal) =>
+      retry(
+        async () => {
+          options.stats.total += 1;
+          options.stats.byOperation[operation] = (options.stats.byOperation[operation] ?? 0) + 1;
+          return send(signal);
+        },
+        {
+          ...options.retry,
+          clock: options.clock,
+          sleep: options.sleep,
+          ...(signal === undefined ? {} : { signal }),
+          onRetry: (info) =>
+            options.emitter.emit(
+              'aws.retry',
+              `${operation}: ${awsErrorCode(info.error) ?? 'error'}, retrying in ${Math.round(info.delayMs)} ms`,
+              { operation, attempt: info.attempt },
+              'debug',
+            ),
+        },
+      ),
+    map: (items, work) => mapLimit(items, options.concurrency, work),
+  };
+}
+
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** Follows `next` tokens until there are none. */
+export async function allPages<Item>(
+  fetch: (token: string | undefined) => Promise<{ items: Item[] | undefined; next: string | undefined }>,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let token: string | undefined;
+  const seen = new Set<string>();
+  do {
+    const page = await fetch(token);
+    items.push(...(page.items ?? []));
+    token = page.next === '' ? undefined : page.next;
+    // A service repeating a token would loop forever; stop with an error instead.
+    if (token !== undefined) {
+      if (seen.has(token)) throw new Error(`pagination token repeated: ${token}`);
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return items;
+}
+
+const NOT_FOUND = /NotFound|^NoSuch|\.Unknown$|^InvalidAMIID\.Unavailable$/;
+
+/** True for the error codes AWS uses when the thing to delete does not exist (any more). */
+export function isNotFound(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code !== undefined && NOT_FOUND.test(code);
+}
+
+/** Rethrows anything that is not "not found": used around steps whose target may already be gone. */
+export function ignoreNotFound(error: unknown): void {
+  if (!isNotFound(error)) throw error;
+}
+
+export { withContext };
