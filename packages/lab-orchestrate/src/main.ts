@@ -529,12 +529,11 @@ async function createSession(
   const store = openStore({ home, clock: options.clock, events: sink, env: options.env });
   const region = args.region ?? options.env.AWS_REGION ?? options.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const moduleDir = findTerraformDir(args.terraformDir, options.cwd);
-  const aws =
-    deps.aws ??
-    orchestrator.createAwsClients({
-      ...(args.profile === undefined ? {} : { profile: args.profile }),
-      ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
-    });
+  const connection = {
+    ...(args.profile === undefined ? {} : { profile: args.profile }),
+    ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
+  };
+  const aws = deps.aws ?? orchestrator.createAwsClients(connection);
   const terraformEnv: Record<string, string> = {
     ...(args.profile === undefined ? {} : { AWS_PROFILE: args.profile }),
   };
@@ -553,7 +552,7 @@ async function createSession(
         env: terraformEnv,
         ...(deps.terraformRunner === undefined ? {} : { runner: deps.terraformRunner }),
       },
-      cleanupByTags: deps.cleanupByTags ?? orchestrator.ec2TagVerifier(aws),
+      cleanupByTags: deps.cleanupByTags ?? orchestrator.tagCleanup({ connection }),
       ...(deps.remote === undefined ? {} : { remote: deps.remote }),
       clock: options.clock,
       ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),

@@ -58,7 +58,7 @@ export {
   setup,
   setupExperiment,
 } from './setup.js';
-export { ec2TagVerifier } from './tag-verify.js';
+export { type TagCleanupOptions, tagCleanup } from './tag-cleanup.js';
 export {
   destroyAndVerify,
   TeardownIncompleteError,

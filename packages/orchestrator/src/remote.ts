@@ -19,7 +19,10 @@ export interface RemoteRun {
   startScript: string;
   /** Prints `running`, `exited <code>` or `vanished`, then the latest `Pub rate` line. */
   pollScript: string;
-  /** Stops OMB (SIGINT to its process group, SIGKILL after 10 s). */
+  /**
+   * Stops OMB: SIGTERM to its process group (the JVM runs its shutdown hooks), SIGKILL after
+   * 10 s. Not SIGINT: a command started with `&` by a non-interactive shell ignores it.
+   */
   stopScript: string;
   /** The `bin/benchmark` command line. */
   benchmark: string[];
@@ -33,8 +36,16 @@ export function remoteExperimentDir(experimentId: string): string {
  * The files and scripts of a run. Every path goes through `shellQuote`; OMB's own arguments are
  * checked by `benchmarkArgs` (no character that needs quoting).
  */
-export function remoteRun(options: { experimentId: string; runId: string; distributed: boolean }): RemoteRun {
-  const base = remoteExperimentDir(options.experimentId);
+export function remoteRun(options: {
+  experimentId: string;
+  runId: string;
+  distributed: boolean;
+  /** The OMB checkout (tests run the scripts against a fake one). Default OMB_HOME. */
+  ombHome?: string;
+  /** Default REMOTE_ROOT. */
+  root?: string;
+}): RemoteRun {
+  const base = `${options.root ?? REMOTE_ROOT}/${options.experimentId}`;
   const dir = `${base}/${options.runId}`;
   const driverFile = `${base}/driver.yaml`;
   const workloadFile = `${dir}/workload.yaml`;
@@ -48,11 +59,12 @@ export function remoteRun(options: { experimentId: string; runId: string; distri
   });
   const q = shellQuote;
   // The inner script gets the run directory as $1, so nothing is quoted twice.
-  const inner = `cd ${q(OMB_HOME)} && ${shellJoin(benchmark)} >"$1/omb.log" 2>&1; echo $? >"$1/exit-code"`;
+  const inner = `cd ${q(options.ombHome ?? OMB_HOME)} && ${shellJoin(benchmark)} >"$1/omb.log" 2>&1; echo $? >"$1/exit-code"`;
   const startScript = [
     'set -euo pipefail',
     `dir=${q(dir)}`,
     'rm -f "$dir/exit-code" "$dir/result.json" "$dir/omb.log" "$dir/pid"',
+    '# shellcheck disable=SC2016 # $1 is expanded by the inner bash',
     `setsid nohup bash -c ${q(inner)} lab-omb "$dir" </dev/null >/dev/null 2>&1 &`,
     'echo $! >"$dir/pid"',
     'echo "started $(cat "$dir/pid")"',
@@ -69,7 +81,7 @@ export function remoteRun(options: { experimentId: string; runId: string; distri
     'set -uo pipefail',
     `dir=${q(dir)}`,
     'pid=$(cat "$dir/pid" 2>/dev/null) || { echo "not started"; exit 0; }',
-    'kill -INT -- "-$pid" 2>/dev/null || { echo "not running"; exit 0; }',
+    'kill -TERM -- "-$pid" 2>/dev/null || { echo "not running"; exit 0; }',
     'for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || { echo stopped; exit 0; }; sleep 0.5; done',
     'kill -KILL -- "-$pid" 2>/dev/null || true',
     'echo killed',

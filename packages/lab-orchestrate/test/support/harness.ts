@@ -147,7 +147,7 @@ export async function createHarness(options: HarnessOptions = {}) {
             ? 'running\n12:00:10.000 [main] INFO WorkloadGenerator - Pub rate   998.3 msg/s /  1.0 MB/s | Pub err     0.0 err/s | Cons rate   998.1 msg/s /  1.0 MB/s | Backlog:  0.0 K'
             : 'exited 0\n';
         }
-        if (script.includes('kill -INT')) return 'stopped';
+        if (script.includes('kill -TERM')) return 'stopped';
         return '';
       };
       const results = ids.map((id) => result(id, stdoutFor(id)));
