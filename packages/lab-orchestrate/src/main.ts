@@ -13,7 +13,15 @@ import {
   runCli,
   type SignalSource,
 } from '@lab/cli-kit';
-import { type Clock, type EventSink, LabError, type LabEvent, type Sleep, systemClock, ValidationError } from '@lab/core';
+import {
+  type Clock,
+  type EventSink,
+  LabError,
+  type LabEvent,
+  type Sleep,
+  systemClock,
+  ValidationError,
+} from '@lab/core';
 import type { ExperimentStore } from '@lab/experiment-store';
 import type {
   AwsClientsFactory,
@@ -58,14 +66,26 @@ export interface LabOrchestrateDeps {
   terraformRunner?: ProcessRunner;
 }
 
-export const SUBCOMMANDS = ['setup', 'run', 'report', 'teardown', 'full', 'list', 'status', 'config'] as const;
+export const SUBCOMMANDS = [
+  'setup',
+  'run',
+  'report',
+  'teardown',
+  'full',
+  'list',
+  'status',
+  'config',
+] as const;
 
 /** Setup asks before spending more than this (US$) unless --yes; `--cost-threshold` or this variable change it. */
 export const COST_THRESHOLD_ENV = 'PULSAR_AWS_LAB_COST_THRESHOLD';
 
 const common = {
   ...globalArgs,
-  dryRun: flag({ long: 'dry-run', description: 'show the complete plan and write it to a directory; no AWS call' }),
+  dryRun: flag({
+    long: 'dry-run',
+    description: 'show the complete plan and write it to a directory; no AWS call',
+  }),
   home: option({
     long: 'home',
     type: optional(string),
@@ -87,11 +107,20 @@ const configArgs = {
   config: multioption({
     long: 'config',
     type: array(string),
-    description: 'infrastructure or cluster YAML (repeatable, later wins; prefix infrastructure: or cluster: to be explicit)',
+    description:
+      'infrastructure or cluster YAML (repeatable, later wins; prefix infrastructure: or cluster: to be explicit)',
   }),
   testPlan: option({ long: 'test-plan', type: optional(string), description: 'test plan YAML' }),
-  set: multioption({ long: 'set', type: array(string), description: 'override one value: path=value (repeatable)' }),
-  tag: multioption({ long: 'tag', type: array(string), description: 'user tag Key=Value on every resource (repeatable)' }),
+  set: multioption({
+    long: 'set',
+    type: array(string),
+    description: 'override one value: path=value (repeatable)',
+  }),
+  tag: multioption({
+    long: 'tag',
+    type: array(string),
+    description: 'user tag Key=Value on every resource (repeatable)',
+  }),
 };
 
 const experimentArg = {
@@ -178,13 +207,21 @@ function createApp(deps: LabOrchestrateDeps) {
   ) => {
     const { dryRunFiles, writeDryRun } = await import('@lab/orchestrator');
     const files = dryRunFiles(plan, scope);
-    const directory = out === undefined ? join(session.home, '.dry-runs', plan.experimentId) : resolve(cwd, out);
+    const directory =
+      out === undefined ? join(session.home, '.dry-runs', plan.experimentId) : resolve(cwd, out);
     await writeDryRun(directory, files);
     if (json) {
-      context.renderer.result({ dryRun: true, scope, directory, plan: JSON.parse(files['plan.json'] ?? '{}') });
+      context.renderer.result({
+        dryRun: true,
+        scope,
+        directory,
+        plan: JSON.parse(files['plan.json'] ?? '{}'),
+      });
     } else {
       stdout.write(files['plan.txt'] ?? '');
-      context.renderer.line(`Dry run: nothing was created. The plan and every generated file are in ${directory}`);
+      context.renderer.line(
+        `Dry run: nothing was created. The plan and every generated file are in ${directory}`,
+      );
     }
     return EXIT_CODES.ok;
   };
@@ -196,7 +233,12 @@ function createApp(deps: LabOrchestrateDeps) {
     const parsed = Number(fromEnv);
     if (!Number.isFinite(parsed) || parsed < 0) {
       throw new ValidationError(`Invalid ${COST_THRESHOLD_ENV}`, [
-        { path: COST_THRESHOLD_ENV, message: 'not an amount in US$', expected: 'a number ≥ 0', received: fromEnv },
+        {
+          path: COST_THRESHOLD_ENV,
+          message: 'not an amount in US$',
+          expected: 'a number ≥ 0',
+          received: fromEnv,
+        },
       ]);
     }
     return parsed;
@@ -212,7 +254,8 @@ function createApp(deps: LabOrchestrateDeps) {
     return {
       costThresholdUsd: costThreshold(args.costThreshold),
       onPlan: (plan: ExperimentPlan) => {
-        if (!args.json) for (const line of formatCost(plan).trimEnd().split('\n')) context.renderer.line(line);
+        if (!args.json)
+          for (const line of formatCost(plan).trimEnd().split('\n')) context.renderer.line(line);
       },
       confirmCost: async (plan: ExperimentPlan) => {
         await confirm({
@@ -276,8 +319,10 @@ function createApp(deps: LabOrchestrateDeps) {
         const override =
           args.testPlan === undefined
             ? undefined
-            : await orchestrator.withTestPlan(await orchestrator.storedConfig(experiment), args.testPlan, async (file) =>
-                (await import('node:fs/promises')).readFile(resolve(cwd, file), 'utf8'),
+            : await orchestrator.withTestPlan(
+                await orchestrator.storedConfig(experiment),
+                args.testPlan,
+                async (file) => (await import('node:fs/promises')).readFile(resolve(cwd, file), 'utf8'),
               );
         context.setForceExitMessage(
           `OMB may still be running on ${experiment.id}; tear down with: lab-orchestrate teardown --experiment-id ${experiment.id}`,
@@ -292,9 +337,21 @@ function createApp(deps: LabOrchestrateDeps) {
             workDir: experiment.paths.terraformDir,
             ...(outputs === undefined
               ? {}
-              : { hosts: { brokers: outputs.roles.broker.privateIps, clients: outputs.roles.client.privateIps } }),
+              : {
+                  hosts: {
+                    brokers: outputs.roles.broker.privateIps,
+                    clients: outputs.roles.client.privateIps,
+                  },
+                }),
           });
-          return printPlan(context, session, plan, 'run', args.out ?? join(experiment.paths.root, 'dry-run'), args.json);
+          return printPlan(
+            context,
+            session,
+            plan,
+            'run',
+            args.out ?? join(experiment.paths.root, 'dry-run'),
+            args.json,
+          );
         }
         const result = await orchestrator.run(session.deps(), {
           experiment: experiment.id,
@@ -302,7 +359,10 @@ function createApp(deps: LabOrchestrateDeps) {
           ...(override === undefined ? {} : { resolved: override }),
         });
         if (args.json) context.renderer.result(result);
-        else context.renderer.line(`${result.runs.length} run(s) stored in ${join(experiment.paths.root, 'benchmark_results')}`);
+        else
+          context.renderer.line(
+            `${result.runs.length} run(s) stored in ${join(experiment.paths.root, 'benchmark_results')}`,
+          );
         return EXIT_CODES.ok;
       }),
   });
@@ -335,7 +395,11 @@ function createApp(deps: LabOrchestrateDeps) {
             out: resolve(cwd, args.out ?? 'report'),
             clock,
           });
-          return reported(context, args.json, { directory: written.directory, html: written.html, runs: written.runs });
+          return reported(context, args.json, {
+            directory: written.directory,
+            html: written.html,
+            runs: written.runs,
+          });
         }
         if (args.compare) {
           if (args.inputs.length < 2) throw usage('--compare needs at least two experiments');
@@ -343,9 +407,14 @@ function createApp(deps: LabOrchestrateDeps) {
             experiments: args.inputs,
             out: resolve(cwd, args.out ?? `report-${args.inputs.join('-vs-')}`),
           });
-          return reported(context, args.json, { directory: written.directory, html: written.html, runs: written.runs });
+          return reported(context, args.json, {
+            directory: written.directory,
+            html: written.html,
+            runs: written.runs,
+          });
         }
-        if (args.inputs.length > 0) throw usage('unexpected arguments; use --results FILE… or --compare EXP…');
+        if (args.inputs.length > 0)
+          throw usage('unexpected arguments; use --results FILE… or --compare EXP…');
         const result = await orchestrator.report(session.deps(), {
           experiment: args.experimentId ?? 'latest',
           actualCost: !args.noActualCost,
@@ -374,7 +443,14 @@ function createApp(deps: LabOrchestrateDeps) {
             createdAtMs: Date.parse(manifest.createdAt),
             workDir: experiment.paths.terraformDir,
           });
-          return printPlan(context, session, plan, 'teardown', args.out ?? join(experiment.paths.root, 'dry-run'), args.json);
+          return printPlan(
+            context,
+            session,
+            plan,
+            'teardown',
+            args.out ?? join(experiment.paths.root, 'dry-run'),
+            args.json,
+          );
         }
         const outcome = await orchestrator.teardown(session.deps(), { experiment: experiment.id });
         if (args.json) context.renderer.result(outcome);
@@ -410,7 +486,9 @@ function createApp(deps: LabOrchestrateDeps) {
         if (args.json) context.renderer.result(result);
         else {
           stdout.write(`${result.report?.directory ?? ''}/index.html\n`);
-          context.renderer.line(`${result.experimentId}: done and torn down. Report: ${result.report?.directory}/index.html`);
+          context.renderer.line(
+            `${result.experimentId}: done and torn down. Report: ${result.report?.directory}/index.html`,
+          );
         }
         return EXIT_CODES.ok;
       }),
@@ -418,7 +496,8 @@ function createApp(deps: LabOrchestrateDeps) {
 
   const list = command({
     name: 'list',
-    description: 'List the experiments in the store, newest first, with their status and whether resources may be alive.',
+    description:
+      'List the experiments in the store, newest first, with their status and whether resources may be alive.',
     args: { ...common },
     handler: (args) =>
       handle(args, async (context, session) => {
@@ -448,7 +527,9 @@ function createApp(deps: LabOrchestrateDeps) {
         });
         if (args.json) context.renderer.result(result);
         else stdout.write(formatStatus(result));
-        return result.resources !== undefined && result.resources.remaining.length > 0 && result.row.status !== 'running'
+        return result.resources !== undefined &&
+          result.resources.remaining.length > 0 &&
+          result.row.status !== 'running'
           ? EXIT_CODES.incomplete
           : EXIT_CODES.ok;
       }),
@@ -466,7 +547,12 @@ function createApp(deps: LabOrchestrateDeps) {
     handler: (args) =>
       handle(args, async (context, session) => {
         const resolved = await loadConfig(session, args);
-        if (args.json) context.renderer.result({ config: resolved.config, digest: resolved.digest, provenance: resolved.provenance });
+        if (args.json)
+          context.renderer.result({
+            config: resolved.config,
+            digest: resolved.digest,
+            provenance: resolved.provenance,
+          });
         else if (args.explain) stdout.write(`${resolved.explain().trimEnd()}\n`);
         else stdout.write(`${JSON.stringify(resolved.config, null, 2)}\n`);
         return EXIT_CODES.ok;
@@ -490,7 +576,9 @@ export async function main(argv: readonly string[], deps: LabOrchestrateDeps = {
     const { exitCode, message, into } = result.error.config;
     const stream = into === 'stdout' ? (deps.stdout ?? process.stdout) : (deps.stderr ?? process.stderr);
     const help = exitCode === 0;
-    stream.write(`${message.endsWith('\n') ? message : `${message}\n`}${help ? `\n${EXIT_CODES_HELP}\n` : ''}`);
+    stream.write(
+      `${message.endsWith('\n') ? message : `${message}\n`}${help ? `\n${EXIT_CODES_HELP}\n` : ''}`,
+    );
     return help ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
   return result.value.value;
@@ -602,7 +690,8 @@ export function findTerraformDir(given: string | undefined, start: string): stri
   let directory = resolve(start);
   for (;;) {
     const candidate = join(directory, 'terraform');
-    if (existsSync(join(candidate, 'versions.tf')) && existsSync(join(candidate, 'outputs.tf'))) return candidate;
+    if (existsSync(join(candidate, 'versions.tf')) && existsSync(join(candidate, 'outputs.tf')))
+      return candidate;
     const parent = dirname(directory);
     if (parent === directory) return undefined;
     directory = parent;

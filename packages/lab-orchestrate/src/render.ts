@@ -8,10 +8,17 @@ export function formatExperiments(rows: readonly ExperimentRow[]): string {
     { header: 'EXPERIMENT', value: (row) => row.id },
     { header: 'NAME', value: (row) => row.name },
     { header: 'STATUS', value: (row) => row.status },
-    { header: 'AGE', value: (row) => (row.ageMs === undefined ? undefined : formatElapsed(row.ageMs)), align: 'right' },
+    {
+      header: 'AGE',
+      value: (row) => (row.ageMs === undefined ? undefined : formatElapsed(row.ageMs)),
+      align: 'right',
+    },
     { header: 'REGIONS', value: (row) => row.regions.join(',') },
     { header: 'RESOURCES', value: (row) => (row.resourcesMayBeAlive ? 'may be alive' : 'gone') },
-    { header: 'LOCKED BY', value: (row) => (row.lockedBy === undefined ? undefined : `pid ${row.lockedBy.pid}`) },
+    {
+      header: 'LOCKED BY',
+      value: (row) => (row.lockedBy === undefined ? undefined : `pid ${row.lockedBy.pid}`),
+    },
   ])}\n`;
 }
 
@@ -39,7 +46,8 @@ export function formatStatus(result: StatusResult): string {
         { header: 'TARGET', value: (record) => record.targetRate, align: 'right' },
         {
           header: 'ACHIEVED',
-          value: (record) => (record.achievedRate === undefined ? undefined : Math.round(record.achievedRate)),
+          value: (record) =>
+            record.achievedRate === undefined ? undefined : Math.round(record.achievedRate),
           align: 'right',
         },
         { header: 'NOTE', value: (record) => record.reason },
@@ -47,14 +55,20 @@ export function formatStatus(result: StatusResult): string {
     );
   }
   if (manifest.outcome !== null) {
-    lines.push('', `Outcome: ${manifest.outcome.result}${manifest.outcome.message === undefined ? '' : ` — ${manifest.outcome.message}`}`);
+    lines.push(
+      '',
+      `Outcome: ${manifest.outcome.result}${manifest.outcome.message === undefined ? '' : ` — ${manifest.outcome.message}`}`,
+    );
   }
   if (resources === undefined) {
     lines.push('', `Resources: ${row.resourcesMayBeAlive ? 'may be alive (not checked)' : 'gone'}`);
   } else if (resources.error !== undefined) {
     lines.push('', `Resources: could not check by tag: ${resources.error}`);
   } else if (resources.remaining.length === 0) {
-    lines.push('', `Resources: none alive (checked by tag${resources.problems.length > 0 ? ', with listing problems' : ''})`);
+    lines.push(
+      '',
+      `Resources: none alive (checked by tag${resources.problems.length > 0 ? ', with listing problems' : ''})`,
+    );
   } else {
     lines.push(
       '',

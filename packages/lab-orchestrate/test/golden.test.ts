@@ -25,17 +25,20 @@ describe('golden: lab-orchestrate full --test-plan configs/test-plans/poc.yaml -
     const stdout = { text: '', write: (chunk: string) => (stdout.text += chunk) };
     const stderr = { text: '', write: (chunk: string) => (stderr.text += chunk) };
     const time = createVirtualTime(Date.UTC(2026, 0, 1, 12, 0, 0));
-    const code = await main(['full', '--test-plan', 'configs/test-plans/poc.yaml', '--dry-run', '--out', out], {
-      stdout,
-      stderr,
-      cwd: REPO,
-      clock: time.clock,
-      // No credentials, no region, no profile: a dry run must not need them.
-      env: { PULSAR_AWS_LAB_HOME: home, NO_COLOR: '1', CI: '1', AWS_EC2_METADATA_DISABLED: 'true' },
-      aws: () => {
-        throw new Error('a dry run must not create AWS clients');
+    const code = await main(
+      ['full', '--test-plan', 'configs/test-plans/poc.yaml', '--dry-run', '--out', out],
+      {
+        stdout,
+        stderr,
+        cwd: REPO,
+        clock: time.clock,
+        // No credentials, no region, no profile: a dry run must not need them.
+        env: { PULSAR_AWS_LAB_HOME: home, NO_COLOR: '1', CI: '1', AWS_EC2_METADATA_DISABLED: 'true' },
+        aws: () => {
+          throw new Error('a dry run must not create AWS clients');
+        },
       },
-    });
+    );
     expect(stderr.text).not.toMatch(/error/i);
     expect(code).toBe(0);
     const normalise = (text: string) => text.replaceAll(home, '<home>').replaceAll(REPO, '<repo>');
@@ -51,7 +54,9 @@ describe('golden: lab-orchestrate full --test-plan configs/test-plans/poc.yaml -
     }
     expect(produced).toEqual(await filesUnder(GOLDEN));
     for (const file of produced) {
-      expect(normalise(await readFile(join(out, file), 'utf8')), file).toBe(await readFile(join(GOLDEN, file), 'utf8'));
+      expect(normalise(await readFile(join(out, file), 'utf8')), file).toBe(
+        await readFile(join(GOLDEN, file), 'utf8'),
+      );
     }
     expect(produced).toEqual(
       expect.arrayContaining([

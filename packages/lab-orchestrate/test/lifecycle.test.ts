@@ -37,7 +37,9 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     ]);
 
     const manifest = await lab.manifest();
-    expect(Object.fromEntries(Object.entries(manifest.phases).map(([name, phase]) => [name, phase.status]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(manifest.phases).map(([name, phase]) => [name, phase.status])),
+    ).toEqual({
       setup: 'succeeded',
       run: 'succeeded',
       report: 'succeeded',
@@ -47,7 +49,11 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     expect(manifest.resourcesGone?.by).toBe('lab-orchestrate teardown');
     expect(manifest.details.amiId).toBe('ami-0123456789abcdef0');
     expect(manifest.details.runs).toEqual([
-      expect.objectContaining({ id: '001-fixed-1k', status: 'succeeded', resultFile: 'benchmark_results/001-fixed-1k.json' }),
+      expect.objectContaining({
+        id: '001-fixed-1k',
+        status: 'succeeded',
+        resultFile: 'benchmark_results/001-fixed-1k.json',
+      }),
       expect.objectContaining({ id: '002-latency-100', status: 'succeeded' }),
     ]);
     expect(manifest.details.actualCost).toMatchObject({ status: 'available', total: 0.42 });
@@ -55,7 +61,9 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     const dir = await lab.experimentDir();
     expect(existsSync(join(dir, 'benchmark_results/001-fixed-1k.json'))).toBe(true);
     expect(existsSync(join(dir, 'benchmark_results/001-fixed-1k.log'))).toBe(true);
-    const summary = JSON.parse(await readFile(join(dir, 'report/summary.json'), 'utf8')) as { runs: unknown[] };
+    const summary = JSON.parse(await readFile(join(dir, 'report/summary.json'), 'utf8')) as {
+      runs: unknown[];
+    };
     expect(summary.runs).toHaveLength(2);
     expect(JSON.stringify(summary)).toMatch(/costPerMillionMessages/);
     const log = await readFile(join(dir, 'log.txt'), 'utf8');
@@ -82,7 +90,9 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     const lab = await createHarness({ terraformFails: 'apply' });
     const code = await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
     expect(code).toBe(1);
-    expect(lab.out.stderr).toMatch(/Setup of exp-20260101-120000 failed; cleaned up: terraform destroy succeeded/);
+    expect(lab.out.stderr).toMatch(
+      /Setup of exp-20260101-120000 failed; cleaned up: terraform destroy succeeded/,
+    );
     expect(lab.out.stderr).toContain('terraform apply failed (exit 1)');
     expect(lab.out.stderr).toContain('InsufficientInstanceCapacity');
     expect(await lab.terraformCalls()).toEqual(['init', 'plan', 'apply', 'init', 'destroy']);
@@ -98,11 +108,16 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     const lab = await createHarness({ ssmOffline: true });
     const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
     expect(code).toBe(1);
-    expect(lab.out.stderr).toMatch(/Stage "SSM agent online" timed out after 10 min; 10 of 10 target\(s\) not ready/);
+    expect(lab.out.stderr).toMatch(
+      /Stage "SSM agent online" timed out after 10 min; 10 of 10 target\(s\) not ready/,
+    );
     expect(lab.out.stderr).toContain('PingStatus ConnectionLost');
     expect(await lab.terraformCalls()).toEqual(['init', 'plan', 'apply', 'output', 'init', 'destroy']);
     const manifest = await lab.manifest();
-    expect(manifest.phases.setup).toMatchObject({ status: 'failed', error: { code: 'CASCADE_STAGE_FAILED' } });
+    expect(manifest.phases.setup).toMatchObject({
+      status: 'failed',
+      error: { code: 'CASCADE_STAGE_FAILED' },
+    });
     expect(manifest.phases.run?.status).toBe('pending');
     expect(manifest.phases.teardown?.status).toBe('succeeded');
     expect(lab.time.clock.now() - Date.UTC(2026, 0, 1, 12)).toBeGreaterThanOrEqual(10 * 60_000);
@@ -112,7 +127,9 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     const lab = await createHarness({ missingResults: ['001-fixed-1k'] });
     const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
     expect(code).toBe(1);
-    expect(lab.out.stderr).toContain('1 of 2 run(s) of exp-20260101-120000 failed: 001-fixed-1k (OMB wrote no result (exit code 0)');
+    expect(lab.out.stderr).toContain(
+      '1 of 2 run(s) of exp-20260101-120000 failed: 001-fixed-1k (OMB wrote no result (exit code 0)',
+    );
     const manifest = await lab.manifest();
     expect(manifest.phases.run?.status).toBe('failed');
     expect(manifest.phases.report?.status).toBe('succeeded');
@@ -132,12 +149,18 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     const manifest = await lab.manifest();
     expect(manifest.details.runs).toEqual([
       expect.objectContaining({ id: '001-fixed-1k', status: 'failed' }),
-      expect.objectContaining({ id: '002-latency-100', status: 'skipped', reason: 'an earlier run failed (--fail-fast)' }),
+      expect.objectContaining({
+        id: '002-latency-100',
+        status: 'skipped',
+        reason: 'an earlier run failed (--fail-fast)',
+      }),
     ]);
   });
 
   it('teardown fails: says so loudly, prints the lab-cleanup command, exit 3', async () => {
-    const lab = await createHarness({ remaining: [{ region: 'us-east-1', type: 'instance', id: 'i-0br000000000000001' }] });
+    const lab = await createHarness({
+      remaining: [{ region: 'us-east-1', type: 'instance', id: 'i-0br000000000000001' }],
+    });
     const code = await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes']);
     expect(code).toBe(3);
     expect(lab.out.stderr).toContain('TEARDOWN INCOMPLETE for exp-20260101-120000');
@@ -212,7 +235,14 @@ describe('lab-orchestrate phases one by one', () => {
 
   it('asks before spending above the threshold and refuses without a terminal (exit 4, nothing created)', async () => {
     const lab = await createHarness();
-    const code = await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--cost-threshold', '0.01']);
+    const code = await lab.run([
+      'setup',
+      '--test-plan',
+      POC,
+      ...lab.terraformArgs,
+      '--cost-threshold',
+      '0.01',
+    ]);
     expect(code).toBe(4);
     expect(lab.out.stderr).toContain('pass --yes to confirm');
     expect(await lab.terraformCalls()).toEqual([]);
@@ -221,7 +251,14 @@ describe('lab-orchestrate phases one by one', () => {
 
   it('bad configuration fails before any AWS call with file, line and field (exit 2)', async () => {
     const lab = await createHarness();
-    const code = await lab.run(['setup', '--test-plan', POC, '--set', 'infrastructure.roles.zookeeper.count=2', ...lab.terraformArgs]);
+    const code = await lab.run([
+      'setup',
+      '--test-plan',
+      POC,
+      '--set',
+      'infrastructure.roles.zookeeper.count=2',
+      ...lab.terraformArgs,
+    ]);
     expect(code).toBe(2);
     expect(lab.out.stderr).toContain('infrastructure.roles.zookeeper.count');
     expect(lab.out.stderr).toContain('odd number');
@@ -232,10 +269,15 @@ describe('lab-orchestrate phases one by one', () => {
     const lab = await createHarness();
     expect(await lab.run(['--region', 'eu-west-1', 'config', '--explain', '--test-plan', POC])).toBe(0);
     expect(lab.out.stdout).toMatch(/infrastructure\.region\s+eu-west-1\s+flag:--set/);
-    expect(lab.out.stdout).toMatch(/testPlan\.runs\.0\.producerRate\s+1000\s+file:configs\/test-plans\/poc\.yaml:21/);
+    expect(lab.out.stdout).toMatch(
+      /testPlan\.runs\.0\.producerRate\s+1000\s+file:configs\/test-plans\/poc\.yaml:21/,
+    );
     lab.out.stdout = '';
     expect(await lab.run(['--json', 'full', '--dry-run', '--test-plan', POC])).toBe(0);
-    const lines = lab.out.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    const lines = lab.out.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string });
     expect(lines.at(-1)).toMatchObject({ type: 'result', data: { dryRun: true, scope: 'full' } });
   });
 
@@ -243,7 +285,13 @@ describe('lab-orchestrate phases one by one', () => {
     const lab = await createHarness();
     const out = join(lab.home, 'r');
     expect(
-      await lab.run(['report', '--results', 'packages/lab-orchestrate/test/fixtures/omb-result.json', '--out', out]),
+      await lab.run([
+        'report',
+        '--results',
+        'packages/lab-orchestrate/test/fixtures/omb-result.json',
+        '--out',
+        out,
+      ]),
     ).toBe(0);
     expect(existsSync(join(out, 'index.html'))).toBe(true);
     expect(existsSync(join(out, 'summary.csv'))).toBe(true);

@@ -39,7 +39,10 @@ export type CleanupByTags = (request: CleanupByTagsRequest) => Promise<CleanupBy
  * Experiment ids and region names are validated words, so nothing needs quoting.
  */
 export function labCleanupCommand(experimentId: string, regions: readonly string[]): string {
-  return ['lab-cleanup', experimentId, ...regions.flatMap((region) => ['--region', region]), '--execute'].join(
-    ' ',
-  );
+  return [
+    'lab-cleanup',
+    experimentId,
+    ...regions.flatMap((region) => ['--region', region]),
+    '--execute',
+  ].join(' ');
 }

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LabConfig, resolveConfigSources } from '@lab/config';
 import {
+  createEmitter,
   type Emitter,
   type EventSink,
-  createEmitter,
   errorMessage,
   fanOut,
   isLabError,

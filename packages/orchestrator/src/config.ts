@@ -1,5 +1,11 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
-import { type ConfigFileSource, configDigest, type ResolvedConfig, resolveConfig, type Section } from '@lab/config';
+import {
+  type ConfigFileSource,
+  configDigest,
+  type ResolvedConfig,
+  resolveConfig,
+  type Section,
+} from '@lab/config';
 import { type EventSink, ValidationError, withContext } from '@lab/core';
 import { parse } from 'yaml';
 import type { PlanConfig } from './common.js';
@@ -95,7 +101,10 @@ export async function withTestPlan(
   readFile?: (file: string) => Promise<string>,
 ): Promise<PlanConfig> {
   const resolved = await loadExperimentConfig({ testPlan, ...(readFile === undefined ? {} : { readFile }) });
-  const config = { ...stored.config, ...(resolved.config.testPlan === undefined ? {} : { testPlan: resolved.config.testPlan }) };
+  const config = {
+    ...stored.config,
+    ...(resolved.config.testPlan === undefined ? {} : { testPlan: resolved.config.testPlan }),
+  };
   return {
     config,
     digest: configDigest(config),

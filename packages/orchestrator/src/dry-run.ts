@@ -79,7 +79,10 @@ export function formatPlan(plan: ExperimentPlan, scope: DryRunScope, files: Reco
     section(
       'Health cascade',
       plan.cascade
-        .map((stage, index) => `${index + 1}. ${stage.name} (timeout ${stage.timeoutMinutes} min): ${stage.checks}`)
+        .map(
+          (stage, index) =>
+            `${index + 1}. ${stage.name} (timeout ${stage.timeoutMinutes} min): ${stage.checks}`,
+        )
         .join('\n'),
     );
   }
@@ -107,12 +110,15 @@ export function formatPlan(plan: ExperimentPlan, scope: DryRunScope, files: Reco
             )
             .join('\n'),
     );
-    section('Remote commands (through SSM Run Command)', plan.runs.map((entry) => file(`remote/${entry.run.id}.txt`)).join('\n'));
+    section(
+      'Remote commands (through SSM Run Command)',
+      plan.runs.map((entry) => file(`remote/${entry.run.id}.txt`)).join('\n'),
+    );
   }
   if (steps.includes('report')) {
     section(
       'Report',
-      'index.html (self-contained), summary.csv and summary.json in the experiment\'s report/ directory; cost per million messages per run; actual cost from Cost Explorer when the ExperimentID tag is activated.',
+      "index.html (self-contained), summary.csv and summary.json in the experiment's report/ directory; cost per million messages per run; actual cost from Cost Explorer when the ExperimentID tag is activated.",
     );
   }
   section('Cleanup', files['cleanup.txt'] ?? '');

@@ -5,8 +5,15 @@ import { experimentEmitter } from './common.js';
 import { type OrchestratorDeps, withDefaults } from './deps.js';
 import { type ReportOptions, type ReportResult, reportExperiment } from './report.js';
 import { type RunOptions, type RunPhaseResult, runExperiment } from './run.js';
-import { createExperimentFor, prepareSetup, type SetupOptions, type SetupResult, setupExperiment, step } from './setup.js';
-import { type TeardownOutcome, TeardownIncompleteError, teardownExperiment } from './teardown.js';
+import {
+  createExperimentFor,
+  prepareSetup,
+  type SetupOptions,
+  type SetupResult,
+  setupExperiment,
+  step,
+} from './setup.js';
+import { TeardownIncompleteError, type TeardownOutcome, teardownExperiment } from './teardown.js';
 
 export interface FullResult {
   experimentId: string;
@@ -38,7 +45,12 @@ export async function full(
       runResult = await runExperiment(deps, experiment, { failFast: options.failFast });
     } catch (error) {
       failure = error;
-      events.emit('full.run-failed', `Run phase: ${errorMessage(error)}; continuing with the report and teardown`, {}, 'error');
+      events.emit(
+        'full.run-failed',
+        `Run phase: ${errorMessage(error)}; continuing with the report and teardown`,
+        {},
+        'error',
+      );
     }
     const aborted = deps.signal?.aborted === true;
     if (!aborted) {
@@ -69,8 +81,14 @@ export async function full(
       });
     }
     if (failure !== undefined) {
-      if (aborted && !(failure instanceof AbortedError) && !(isLabError(failure) && failure.code === 'ABORTED')) {
-        throw new AbortedError(`Interrupted; ${experiment.id} was torn down (nothing left)`, { cause: failure });
+      if (
+        aborted &&
+        !(failure instanceof AbortedError) &&
+        !(isLabError(failure) && failure.code === 'ABORTED')
+      ) {
+        throw new AbortedError(`Interrupted; ${experiment.id} was torn down (nothing left)`, {
+          cause: failure,
+        });
       }
       throw failure;
     }

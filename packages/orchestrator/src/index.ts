@@ -8,7 +8,13 @@ export {
 } from './cleanup-port.js';
 export { EXPERIMENT_FILES, type PlanConfig, storedConfig, storedOutputs } from './common.js';
 export { type ExperimentConfigOptions, loadExperimentConfig, withTestPlan } from './config.js';
-export type { AwsClientsFactory, OrchestratorDeps, RegionClients, RemoteOps, TerraformSettings } from './deps.js';
+export type {
+  AwsClientsFactory,
+  OrchestratorDeps,
+  RegionClients,
+  RemoteOps,
+  TerraformSettings,
+} from './deps.js';
 export { type DryRunScope, dryRunFiles, formatPlan, writeDryRun } from './dry-run.js';
 export {
   experimentStatus,
@@ -31,7 +37,14 @@ export {
   planExperiment,
 } from './plan.js';
 export { type ProcessRequest, type ProcessResult, type ProcessRunner, spawnProcess } from './process.js';
-export { OMB_HOME, type PollState, parsePollOutput, REMOTE_ROOT, type RemoteRun, remoteRun } from './remote.js';
+export {
+  OMB_HOME,
+  type PollState,
+  parsePollOutput,
+  REMOTE_ROOT,
+  type RemoteRun,
+  remoteRun,
+} from './remote.js';
 export {
   compareReport,
   type ReportOptions,
@@ -45,8 +58,8 @@ export {
   type RunOptions,
   type RunPhaseResult,
   type RunRecord,
-  RunsFailedError,
   type RunStatus,
+  RunsFailedError,
   run,
   runExperiment,
 } from './run.js';

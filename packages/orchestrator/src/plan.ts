@@ -2,7 +2,7 @@ import type { LabConfig } from '@lab/config';
 import { PROJECT, TAG_KEYS } from '@lab/core';
 import { type CostEstimate, estimateCost, type FleetGroup, formatUsd, needsConfirmation } from '@lab/cost';
 import type { TerraformVariables } from '@lab/infra';
-import { expandTestPlan, type PlannedRun, ombWorkloadYaml, pulsarDriverYaml } from '@lab/omb';
+import { expandTestPlan, ombWorkloadYaml, type PlannedRun, pulsarDriverYaml } from '@lab/omb';
 import { labCleanupCommand } from './cleanup-port.js';
 import type { PlanConfig } from './common.js';
 import { type RemoteRun, remoteRun } from './remote.js';
@@ -138,7 +138,10 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
     }
   }
 
-  const runMinutes = runs.reduce((sum, entry) => sum + entry.run.expectedDurationMinutes + RUN_OVERHEAD_MINUTES, 0);
+  const runMinutes = runs.reduce(
+    (sum, entry) => sum + entry.run.expectedDurationMinutes + RUN_OVERHEAD_MINUTES,
+    0,
+  );
   const durationHours =
     plan === undefined ? DEFAULT_CLUSTER_HOURS : (SETUP_MINUTES + runMinutes + TEARDOWN_MINUTES) / 60;
   const estimate = estimateCost({ region: infra.region, fleet: fleetOf(config), durationHours });
@@ -248,7 +251,10 @@ export function formatCost(plan: Pick<ExperimentPlan, 'cost'>): string {
   const { estimate, durationHours, thresholdUsd } = plan.cost;
   const lines = [
     `Estimated ${formatUsd(estimate.total)} for ${Number(durationHours.toFixed(2))} h in ${estimate.region} (on-demand prices as of ${estimate.priceTableDate}; ${formatUsd(hourlyCost(plan))}/h)`,
-    ...estimate.lines.map((line) => `  ${line.group.padEnd(11)} ${line.item.padEnd(10)} ${formatUsd(line.cost, 4).padStart(10)}  ${line.description}`),
+    ...estimate.lines.map(
+      (line) =>
+        `  ${line.group.padEnd(11)} ${line.item.padEnd(10)} ${formatUsd(line.cost, 4).padStart(10)}  ${line.description}`,
+    ),
     ...estimate.notes.map((note) => `  note: ${note}`),
     plan.cost.needsConfirmation
       ? `  setup asks for confirmation: above the ${formatUsd(thresholdUsd)} threshold${estimate.complete ? '' : ' or incomplete'} (--yes skips the question)`

@@ -86,7 +86,17 @@ export function remoteRun(options: {
     'kill -KILL -- "-$pid" 2>/dev/null || true',
     'echo killed',
   ].join('\n');
-  return { dir, driverFile, workloadFile, resultFile, logFile, startScript, pollScript, stopScript, benchmark };
+  return {
+    dir,
+    driverFile,
+    workloadFile,
+    resultFile,
+    logFile,
+    startScript,
+    pollScript,
+    stopScript,
+    benchmark,
+  };
 }
 
 export interface PollState {

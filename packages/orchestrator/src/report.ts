@@ -5,7 +5,13 @@ import { formatUsd } from '@lab/cost';
 import type { ActualCost } from '@lab/cost/aws';
 import type { Experiment, Manifest } from '@lab/experiment-store';
 import { detectPlateau, parseOmbResult, summarizeRun } from '@lab/omb';
-import { loadOmbResults, type ReportRun, reportRunFromOmb, type WrittenReport, writeReport } from '@lab/report';
+import {
+  loadOmbResults,
+  type ReportRun,
+  reportRunFromOmb,
+  type WrittenReport,
+  writeReport,
+} from '@lab/report';
 import { experimentEmitter, storedConfig } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
 import { hourlyCost, planExperiment } from './plan.js';
@@ -58,7 +64,12 @@ export async function reportExperiment(
       });
     }
     step(events, 'report', 'write report');
-    const { runs, hourlyUsd, costSource, notes } = await experimentReportRuns(deps, experiment, manifest, actual);
+    const { runs, hourlyUsd, costSource, notes } = await experimentReportRuns(
+      deps,
+      experiment,
+      manifest,
+      actual,
+    );
     const written = await writeReport(experiment.paths.report, {
       title: `${experiment.id} — ${manifest.name}`,
       generatedAt: new Date(deps.clock.now()).toISOString(),
@@ -66,7 +77,9 @@ export async function reportExperiment(
       notes,
     });
     await experiment.endPhase('report', 'succeeded');
-    events.emit('written', `Report of ${runs.length} run(s): ${written.html}`, { directory: written.directory });
+    events.emit('written', `Report of ${runs.length} run(s): ${written.html}`, {
+      directory: written.directory,
+    });
     return {
       directory: written.directory,
       runs: runs.length,
@@ -87,7 +100,10 @@ export async function report(
   options: ReportOptions & { experiment: string },
 ): Promise<ReportResult> {
   const deps = withDefaults(input);
-  const experiment = await deps.store.open(options.experiment, { lock: true, purpose: 'lab-orchestrate report' });
+  const experiment = await deps.store.open(options.experiment, {
+    lock: true,
+    purpose: 'lab-orchestrate report',
+  });
   try {
     return await reportExperiment(deps, experiment, options);
   } finally {
@@ -152,7 +168,8 @@ async function experimentReportRuns(
   const endMs = Date.parse(manifest.phases.teardown?.endedAt ?? new Date(deps.clock.now()).toISOString());
   const lifetimeHours = Math.max(1 / 60, (endMs - Date.parse(manifest.createdAt)) / 3_600_000);
   const costSource = actual?.status === 'available' && actual.total > 0 ? 'actual' : 'estimate';
-  const hourlyUsd = actual?.status === 'available' && actual.total > 0 ? actual.total / lifetimeHours : hourlyCost(plan);
+  const hourlyUsd =
+    actual?.status === 'available' && actual.total > 0 ? actual.total / lifetimeHours : hourlyCost(plan);
 
   const runs: ReportRun[] = [];
   const rampSteps = new Map<string, Array<{ target: number; achieved: number }>>();

@@ -104,7 +104,11 @@ export async function runExperiment(
     createdAtMs: Date.parse(manifest.createdAt),
     amiId: typeof manifest.details.amiId === 'string' ? manifest.details.amiId : undefined,
     hosts: { brokers: outputs.roles.broker.privateIps, clients: outputs.roles.client.privateIps },
-    terraform: { moduleDir: deps.terraform.moduleDir, workDir: experiment.paths.terraformDir, binary: deps.terraform.binary },
+    terraform: {
+      moduleDir: deps.terraform.moduleDir,
+      workDir: experiment.paths.terraformDir,
+      binary: deps.terraform.binary,
+    },
   });
   if (plan.runs.length === 0) {
     throw new LabError('NO_TEST_PLAN', `${experiment.id} has no test plan to run`, {
@@ -188,7 +192,10 @@ export async function runExperiment(
     throw error;
   }
   await experiment.endPhase('run', 'succeeded');
-  events.emit('finished', `All ${records.filter((record) => record.status === 'succeeded').length} run(s) of ${experiment.id} stored`);
+  events.emit(
+    'finished',
+    `All ${records.filter((record) => record.status === 'succeeded').length} run(s) of ${experiment.id} stored`,
+  );
   return { experimentId: experiment.id, runs: records, failed };
 }
 
@@ -198,7 +205,10 @@ export async function run(
   options: RunOptions & { experiment: string },
 ): Promise<RunPhaseResult> {
   const deps = withDefaults(input);
-  const experiment = await deps.store.open(options.experiment, { lock: true, purpose: 'lab-orchestrate run' });
+  const experiment = await deps.store.open(options.experiment, {
+    lock: true,
+    purpose: 'lab-orchestrate run',
+  });
   try {
     return await runExperiment(deps, experiment, options);
   } finally {
@@ -260,16 +270,22 @@ async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Par
     });
     const result = started.results[0];
     if (result === undefined || !result.ok) {
-      return failed(`OMB did not start: ${result?.message ?? 'no result'} ${result?.stderr.trim() ?? ''}`.trim());
+      return failed(
+        `OMB did not start: ${result?.message ?? 'no result'} ${result?.stderr.trim() ?? ''}`.trim(),
+      );
     }
   } catch (error) {
     if (isAbort(error, deps.signal)) throw error;
     return failed(`could not start: ${errorMessage(error)}`, error);
   }
-  events.emit('started', `${run.id} started on ${client}: ${run.type}${run.targetRate === undefined ? '' : ` at ${run.targetRate} msg/s`}, timeout ${run.timeoutMinutes} min`, {
-    run: run.id,
-    progress: { done: 0, total: run.expectedDurationMinutes, label: `${run.id} min` },
-  });
+  events.emit(
+    'started',
+    `${run.id} started on ${client}: ${run.type}${run.targetRate === undefined ? '' : ` at ${run.targetRate} msg/s`}, timeout ${run.timeoutMinutes} min`,
+    {
+      run: run.id,
+      progress: { done: 0, total: run.expectedDurationMinutes, label: `${run.id} min` },
+    },
+  );
 
   const startedMs = deps.clock.now();
   let exitCode: number | undefined;
@@ -328,7 +344,10 @@ async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Par
     if (isAbort(error, deps.signal)) throw error;
     await storeLog(context, entry);
     if (error instanceof PollTimeoutError) {
-      return failed(`timed out after ${run.timeoutMinutes} min (warm-up + duration + margin); OMB was stopped`, error);
+      return failed(
+        `timed out after ${run.timeoutMinutes} min (warm-up + duration + margin); OMB was stopped`,
+        error,
+      );
     }
     return failed(`lost track of OMB: ${errorMessage(error)}`, error);
   }
@@ -337,7 +356,11 @@ async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Par
   let content: Buffer;
   try {
     content = (
-      await remote.fetchFile({ ...callOptions(context, TRANSFER_MS), instanceId: client, remotePath: entry.remote.resultFile })
+      await remote.fetchFile({
+        ...callOptions(context, TRANSFER_MS),
+        instanceId: client,
+        remotePath: entry.remote.resultFile,
+      })
     ).content;
   } catch (error) {
     if (isAbort(error, deps.signal)) throw error;
@@ -387,7 +410,12 @@ async function stopOmb(context: RunContext, entry: PlannedRemoteRun): Promise<vo
     });
     context.events.emit('stopped', `Stopped OMB for ${entry.run.id}`, { run: entry.run.id });
   } catch (error) {
-    context.events.emit('stop-failed', `Could not stop OMB for ${entry.run.id}: ${errorMessage(error)}`, {}, 'warn');
+    context.events.emit(
+      'stop-failed',
+      `Could not stop OMB for ${entry.run.id}: ${errorMessage(error)}`,
+      {},
+      'warn',
+    );
   }
 }
 
@@ -414,6 +442,9 @@ async function recordRuns(experiment: Experiment, records: readonly RunRecord[])
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
-  return error instanceof AbortedError || (isLabError(error) && error.code === 'ABORTED') || signal?.aborted === true;
+  return (
+    error instanceof AbortedError ||
+    (isLabError(error) && error.code === 'ABORTED') ||
+    signal?.aborted === true
+  );
 }
-

@@ -1,4 +1,12 @@
-import { AbortedError, createEmitter, type Emitter, errorMessage, formatExperimentId, LabError, withContext } from '@lab/core';
+import {
+  AbortedError,
+  createEmitter,
+  type Emitter,
+  errorMessage,
+  formatExperimentId,
+  LabError,
+  withContext,
+} from '@lab/core';
 import type { Experiment } from '@lab/experiment-store';
 import { parseTerraformOutputs, type TerraformOutputs } from '@lab/infra';
 import { labCleanupCommand } from './cleanup-port.js';
@@ -13,7 +21,7 @@ import {
 } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, remoteOps, withDefaults } from './deps.js';
 import { CASCADE_TIMEOUTS_MINUTES, type ExperimentPlan, planExperiment } from './plan.js';
-import { type TeardownOutcome, TeardownIncompleteError, teardownExperiment } from './teardown.js';
+import { TeardownIncompleteError, type TeardownOutcome, teardownExperiment } from './teardown.js';
 
 export interface SetupOptions {
   resolved: PlanConfig;
@@ -47,7 +55,11 @@ export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): P
     resolved: options.resolved,
     experimentId: options.experimentId ?? formatExperimentId(new Date(deps.clock.now())),
     createdAtMs: deps.clock.now(),
-    terraform: { moduleDir: deps.terraform.moduleDir, workDir: '(experiment)/terraform', binary: deps.terraform.binary },
+    terraform: {
+      moduleDir: deps.terraform.moduleDir,
+      workDir: '(experiment)/terraform',
+      binary: deps.terraform.binary,
+    },
     costThresholdUsd: options.costThresholdUsd,
   });
   options.onPlan?.(plan);
@@ -80,7 +92,9 @@ export async function createExperimentFor(
     purpose: 'lab-orchestrate setup',
     details: {
       pulsarVersion: infra.pulsarVersion,
-      ...(options.resolved.config.testPlan === undefined ? {} : { testPlan: options.resolved.config.testPlan.name }),
+      ...(options.resolved.config.testPlan === undefined
+        ? {}
+        : { testPlan: options.resolved.config.testPlan.name }),
       costEstimate: {
         totalUsd: Number(plan.cost.estimate.total.toFixed(4)),
         durationHours: Number(plan.cost.durationHours.toFixed(4)),
@@ -89,7 +103,10 @@ export async function createExperimentFor(
     },
   });
   try {
-    await experiment.writeFileAtomic(EXPERIMENT_FILES.config, `${JSON.stringify(options.resolved.config, null, 2)}\n`);
+    await experiment.writeFileAtomic(
+      EXPERIMENT_FILES.config,
+      `${JSON.stringify(options.resolved.config, null, 2)}\n`,
+    );
     await experiment.writeFileAtomic(EXPERIMENT_FILES.explain, `${options.resolved.explain().trimEnd()}\n`);
   } catch (error) {
     await experiment.release();
@@ -133,7 +150,11 @@ export async function setupExperiment(
       experimentId: experiment.id,
       createdAtMs,
       amiId,
-      terraform: { moduleDir: deps.terraform.moduleDir, workDir: experiment.paths.terraformDir, binary: deps.terraform.binary },
+      terraform: {
+        moduleDir: deps.terraform.moduleDir,
+        workDir: experiment.paths.terraformDir,
+        binary: deps.terraform.binary,
+      },
       costThresholdUsd: options.costThresholdUsd,
     });
     await experiment.writeTerraformVars(plan.terraform.variables);
@@ -155,10 +176,14 @@ export async function setupExperiment(
       'instance',
       outputs.instances.map((instance) => instance.instanceId),
     );
-    events.emit('setup.applied', `Terraform created ${outputs.instances.length} instance(s) in ${outputs.vpcId}`, {
-      vpcId: outputs.vpcId,
-      instances: outputs.instances.length,
-    });
+    events.emit(
+      'setup.applied',
+      `Terraform created ${outputs.instances.length} instance(s) in ${outputs.vpcId}`,
+      {
+        vpcId: outputs.vpcId,
+        instances: outputs.instances.length,
+      },
+    );
 
     step(events, 'setup', 'health cascade');
     await waitHealthy(deps, outputs, region, sink, signal);
@@ -201,12 +226,20 @@ async function failSetup(
   const events = experimentEmitter(deps, experiment);
   const aborted = error instanceof AbortedError || deps.signal?.aborted === true;
   await experiment.endPhase('setup', 'failed', error).catch((recordError: unknown) => {
-    events.emit('manifest.write-failed', `Could not record the failed setup: ${errorMessage(recordError)}`, {}, 'error');
+    events.emit(
+      'manifest.write-failed',
+      `Could not record the failed setup: ${errorMessage(recordError)}`,
+      {},
+      'error',
+    );
   });
   if (!applyStarted) {
     // Nothing in the cloud was created before `terraform apply` started.
     await experiment.markResourcesGone('lab-orchestrate setup (failed before terraform apply)');
-    await experiment.finish(aborted ? 'aborted' : 'failed', { error, message: 'setup failed; nothing was created' });
+    await experiment.finish(aborted ? 'aborted' : 'failed', {
+      error,
+      message: 'setup failed; nothing was created',
+    });
     return withContext(error, `Setup of ${experiment.id} failed; nothing was created`);
   }
   events.emit(
@@ -238,11 +271,15 @@ async function failSetup(
   });
   if (!outcome.complete) {
     const incomplete = new TeardownIncompleteError(outcome);
-    return new LabError('INCOMPLETE', `Setup of ${experiment.id} failed: ${errorMessage(error)}\n${incomplete.message}`, {
-      cause: error,
-      hint: incomplete.hint ?? `Finish the job with: ${outcome.labCleanup}`,
-      details: incomplete.details ?? {},
-    });
+    return new LabError(
+      'INCOMPLETE',
+      `Setup of ${experiment.id} failed: ${errorMessage(error)}\n${incomplete.message}`,
+      {
+        cause: error,
+        hint: incomplete.hint ?? `Finish the job with: ${outcome.labCleanup}`,
+        details: incomplete.details ?? {},
+      },
+    );
   }
   const cleaned =
     outcome.destroy.status === 'succeeded'
@@ -281,9 +318,13 @@ async function resolveAmi(
       },
     );
   }
-  events.emit('ami.resolved', `Using ${image.imageId} (${image.name}), the newest AMI of Pulsar ${infra.pulsarVersion}`, {
-    amiId: image.imageId,
-  });
+  events.emit(
+    'ami.resolved',
+    `Using ${image.imageId} (${image.name}), the newest AMI of Pulsar ${infra.pulsarVersion}`,
+    {
+      amiId: image.imageId,
+    },
+  );
   return image.imageId;
 }
 
@@ -312,7 +353,12 @@ async function waitHealthy(
     stages: labHealthStages({
       ec2,
       ssm,
-      runCommand: bindRunCommand(remote.runCommand, { ssm, events: sink, clock: deps.clock, sleep: deps.sleep }),
+      runCommand: bindRunCommand(remote.runCommand, {
+        ssm,
+        events: sink,
+        clock: deps.clock,
+        sleep: deps.sleep,
+      }),
       targets,
       timeouts: {
         instancesRunning: ms(CASCADE_TIMEOUTS_MINUTES.instancesRunning),
@@ -327,7 +373,10 @@ async function waitHealthy(
     sleep: deps.sleep,
     ...(signal === undefined ? {} : { signal }),
   });
-  createEmitter({ source: EVENT_SOURCE, sink, clock: deps.clock }).emit('cascade.done', `Cluster healthy after ${minutes(deps.clock.now() - started)}`);
+  createEmitter({ source: EVENT_SOURCE, sink, clock: deps.clock }).emit(
+    'cascade.done',
+    `Cluster healthy after ${minutes(deps.clock.now() - started)}`,
+  );
 }
 
 /** A step of a phase, for the live view (`setup: terraform apply`). */

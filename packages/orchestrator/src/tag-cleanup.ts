@@ -24,7 +24,10 @@ export interface TagCleanupOptions {
 export function tagCleanup(options: TagCleanupOptions = {}): CleanupByTags {
   let provider: Promise<CleanupProvider> | undefined;
   const providerFor = (homeRegion: string) => {
-    provider ??= options.provider !== undefined ? Promise.resolve(options.provider) : defaultProvider(homeRegion, options);
+    provider ??=
+      options.provider !== undefined
+        ? Promise.resolve(options.provider)
+        : defaultProvider(homeRegion, options);
     return provider;
   };
   return async (request) => {
@@ -61,15 +64,21 @@ export function tagCleanup(options: TagCleanupOptions = {}): CleanupByTags {
 }
 
 async function defaultProvider(homeRegion: string, options: TagCleanupOptions): Promise<CleanupProvider> {
-  const [{ createAwsProvider }, { createAwsClient }, { EC2Client }, { IAMClient }, { S3Client }, { STSClient }] =
-    await Promise.all([
-      import('@lab/tag-cleanup/aws'),
-      import('@lab/core/aws'),
-      import('@aws-sdk/client-ec2'),
-      import('@aws-sdk/client-iam'),
-      import('@aws-sdk/client-s3'),
-      import('@aws-sdk/client-sts'),
-    ]);
+  const [
+    { createAwsProvider },
+    { createAwsClient },
+    { EC2Client },
+    { IAMClient },
+    { S3Client },
+    { STSClient },
+  ] = await Promise.all([
+    import('@lab/tag-cleanup/aws'),
+    import('@lab/core/aws'),
+    import('@aws-sdk/client-ec2'),
+    import('@aws-sdk/client-iam'),
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/client-sts'),
+  ]);
   const connection = options.connection ?? {};
   const clients = new Map<string, ReturnType<Parameters<typeof createAwsProvider>[0]['clients']>>();
   return createAwsProvider({

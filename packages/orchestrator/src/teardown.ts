@@ -26,7 +26,9 @@ export class TeardownIncompleteError extends LabError {
 
   constructor(outcome: TeardownOutcome) {
     const parts = [
-      outcome.destroy.status === 'failed' ? `terraform destroy failed (${outcome.destroy.message ?? 'see the log'})` : '',
+      outcome.destroy.status === 'failed'
+        ? `terraform destroy failed (${outcome.destroy.message ?? 'see the log'})`
+        : '',
       outcome.remaining.length > 0
         ? `${outcome.remaining.length} resource(s) still exist: ${outcome.remaining
             .slice(0, 6)
@@ -99,7 +101,10 @@ export async function destroyAndVerify(
   let remaining: RemainingResource[] = [];
   let problems: TeardownOutcome['problems'] = [];
   let notes: string[] = [];
-  events.emit('verify.started', `Checking by tag that nothing of ${experiment.id} is left in ${regions.join(', ')}`);
+  events.emit(
+    'verify.started',
+    `Checking by tag that nothing of ${experiment.id} is left in ${regions.join(', ')}`,
+  );
   try {
     const result = await deps.cleanupByTags({
       experimentId: experiment.id,
@@ -113,7 +118,12 @@ export async function destroyAndVerify(
     notes = result.notes ?? [];
   } catch (error) {
     problems = regions.map((region) => ({ region, type: 'all', message: errorMessage(error) }));
-    events.emit('verify.failed', `Tag-based cleanup of ${experiment.id} failed: ${errorMessage(error)}`, {}, 'error');
+    events.emit(
+      'verify.failed',
+      `Tag-based cleanup of ${experiment.id} failed: ${errorMessage(error)}`,
+      {},
+      'error',
+    );
   }
   const complete = remaining.length === 0 && problems.length === 0;
   return {
@@ -156,7 +166,12 @@ export async function teardownExperiment(
   } else {
     const error = new TeardownIncompleteError(outcome);
     await experiment.endPhase('teardown', 'failed', error);
-    experimentEmitter(deps, experiment).emit('teardown.incomplete', error.message, { labCleanup: outcome.labCleanup }, 'error');
+    experimentEmitter(deps, experiment).emit(
+      'teardown.incomplete',
+      error.message,
+      { labCleanup: outcome.labCleanup },
+      'error',
+    );
   }
   return outcome;
 }
@@ -167,7 +182,10 @@ export async function teardown(
   options: { experiment: string },
 ): Promise<TeardownOutcome> {
   const deps = withDefaults(input);
-  const experiment = await deps.store.open(options.experiment, { lock: true, purpose: 'lab-orchestrate teardown' });
+  const experiment = await deps.store.open(options.experiment, {
+    lock: true,
+    purpose: 'lab-orchestrate teardown',
+  });
   try {
     const outcome = await teardownExperiment(deps, experiment, deps.signal);
     if (!outcome.complete) throw new TeardownIncompleteError(outcome);

@@ -2,7 +2,13 @@ import { resolveConfigSources } from '@lab/config';
 import { ValidationError } from '@lab/core';
 import { type CleanupProvider, type Resource, resourceKey } from '@lab/tag-cleanup';
 import { describe, expect, it } from 'vitest';
-import { dryRunFiles, labCleanupCommand, loadExperimentConfig, planExperiment, tagCleanup } from '../src/index.js';
+import {
+  dryRunFiles,
+  labCleanupCommand,
+  loadExperimentConfig,
+  planExperiment,
+  tagCleanup,
+} from '../src/index.js';
 
 const PLAN = `
 name: mini
@@ -46,7 +52,9 @@ describe('planExperiment', () => {
       'omb/workloads/003-ramp-step2-2k.yaml',
       'omb/workloads/004-ramp-step3-3k.yaml',
     ]);
-    expect(result.files['omb/driver.yaml']).toContain('pulsar://broker-1.lab.invalid:6650,broker-2.lab.invalid:6650');
+    expect(result.files['omb/driver.yaml']).toContain(
+      'pulsar://broker-1.lab.invalid:6650,broker-2.lab.invalid:6650',
+    );
     expect(result.distributed).toBe(true);
     expect(result.runs[0]?.remote.startScript).toContain('--workers-file /etc/lab/omb/workers.yaml');
   });
@@ -125,11 +133,15 @@ describe('loadExperimentConfig', () => {
   });
 
   it('refuses a test plan given as --config', async () => {
-    await expect(loadExperimentConfig({ configFiles: ['plan.yaml'], readFile })).rejects.toThrow(/is a test plan/);
+    await expect(loadExperimentConfig({ configFiles: ['plan.yaml'], readFile })).rejects.toThrow(
+      /is a test plan/,
+    );
   });
 
   it('names a missing file', async () => {
-    await expect(loadExperimentConfig({ testPlan: 'nope.yaml', readFile })).rejects.toThrow(/Reading test plan nope.yaml/);
+    await expect(loadExperimentConfig({ testPlan: 'nope.yaml', readFile })).rejects.toThrow(
+      /Reading test plan nope.yaml/,
+    );
   });
 });
 

@@ -81,13 +81,15 @@ export async function createHarness(options: HarnessOptions = {}) {
       },
     ],
   }));
-  ssmMock.on(DescribeInstanceInformationCommand).callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => ({
-    InstanceInformationList: (input.Filters?.[0]?.Values ?? []).map((id) => ({
-      InstanceId: id,
-      PingStatus: options.ssmOffline ? 'ConnectionLost' : 'Online',
-      LastPingDateTime: new Date(time.clock.now()),
-    })),
-  }));
+  ssmMock
+    .on(DescribeInstanceInformationCommand)
+    .callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => ({
+      InstanceInformationList: (input.Filters?.[0]?.Values ?? []).map((id) => ({
+        InstanceId: id,
+        PingStatus: options.ssmOffline ? 'ConnectionLost' : 'Online',
+        LastPingDateTime: new Date(time.clock.now()),
+      })),
+    }));
   ceMock.on(ListCostAllocationTagsCommand).resolves({
     CostAllocationTags: [{ TagKey: 'ExperimentID', Type: 'UserDefined', Status: 'Active' }],
   });
@@ -95,13 +97,19 @@ export async function createHarness(options: HarnessOptions = {}) {
     ResultsByTime: [
       {
         TimePeriod: { Start: '2026-01-01', End: '2026-01-02' },
-        Groups: [{ Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '0.42', Unit: 'USD' } } }],
+        Groups: [
+          {
+            Keys: ['Amazon Elastic Compute Cloud - Compute'],
+            Metrics: { UnblendedCost: { Amount: '0.42', Unit: 'USD' } },
+          },
+        ],
       },
     ],
   });
 
   // The cluster behind the SSM runner: the probe answers healthy, OMB starts, runs one poll, exits.
-  const remoteCalls: Array<{ op: string; instanceIds?: readonly string[]; path?: string; script?: string }> = [];
+  const remoteCalls: Array<{ op: string; instanceIds?: readonly string[]; path?: string; script?: string }> =
+    [];
   const polls = new Map<string, number>();
   const uploaded = new Map<string, string>();
   const result = (instanceId: string, stdout: string, ok = true) => ({
@@ -121,7 +129,11 @@ export async function createHarness(options: HarnessOptions = {}) {
     ok,
   });
   const remote: RemoteOps = {
-    runCommand: (async (request: { instanceIds?: readonly string[]; script?: string; signal?: AbortSignal }) => {
+    runCommand: (async (request: {
+      instanceIds?: readonly string[];
+      script?: string;
+      signal?: AbortSignal;
+    }) => {
       request.signal?.throwIfAborted();
       const script = request.script ?? '';
       const ids = request.instanceIds ?? [];
@@ -135,7 +147,14 @@ export async function createHarness(options: HarnessOptions = {}) {
             role: roleOf(id),
             check,
             ok: true,
-            checks: [{ name: `${roleOf(id)} ${check}`, kind: check === 'services' ? 'service' : 'endpoint', ok: true, detail: 'ok' }],
+            checks: [
+              {
+                name: `${roleOf(id)} ${check}`,
+                kind: check === 'services' ? 'service' : 'endpoint',
+                ok: true,
+                detail: 'ok',
+              },
+            ],
           });
         }
         const dir = /dir=(\S+)/.exec(script)?.[1] ?? '';
@@ -156,16 +175,38 @@ export async function createHarness(options: HarnessOptions = {}) {
     putFile: (async (request: { instanceId: string; remotePath: string; content: string | Uint8Array }) => {
       remoteCalls.push({ op: 'putFile', instanceIds: [request.instanceId], path: request.remotePath });
       uploaded.set(request.remotePath, String(request.content));
-      return { instanceId: request.instanceId, remotePath: request.remotePath, size: 1, sha256: '', compressedSize: 1, chunks: 1, commands: 1, elapsedMs: 1 };
+      return {
+        instanceId: request.instanceId,
+        remotePath: request.remotePath,
+        size: 1,
+        sha256: '',
+        compressedSize: 1,
+        chunks: 1,
+        commands: 1,
+        elapsedMs: 1,
+      };
     }) as unknown as RemoteOps['putFile'],
     fetchFile: (async (request: { instanceId: string; remotePath: string }) => {
       remoteCalls.push({ op: 'fetchFile', instanceIds: [request.instanceId], path: request.remotePath });
       const run = /\/([^/]+)\/(result\.json|omb\.log)$/.exec(request.remotePath);
       if (run?.[2] === 'result.json' && options.missingResults?.includes(run[1] ?? '')) {
-        throw new LabError('REMOTE_FILE_NOT_FOUND', `${request.remotePath} does not exist on ${request.instanceId}`);
+        throw new LabError(
+          'REMOTE_FILE_NOT_FOUND',
+          `${request.remotePath} does not exist on ${request.instanceId}`,
+        );
       }
       const content = Buffer.from(run?.[2] === 'omb.log' ? 'INFO Pub rate 998.3 msg/s\n' : OMB_RESULT);
-      return { instanceId: request.instanceId, remotePath: request.remotePath, content, size: content.length, sha256: '', compressedSize: 1, chunks: 1, commands: 1, elapsedMs: 1 };
+      return {
+        instanceId: request.instanceId,
+        remotePath: request.remotePath,
+        content,
+        size: content.length,
+        sha256: '',
+        compressedSize: 1,
+        chunks: 1,
+        commands: 1,
+        elapsedMs: 1,
+      };
     }) as unknown as RemoteOps['fetchFile'],
   };
 
