@@ -281,6 +281,38 @@ describe('lab-orchestrate phases one by one', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'result', data: { dryRun: true, scope: 'full' } });
   });
 
+  it('dry runs of run and teardown on a set-up experiment: real addresses, no AWS call, no terraform', async () => {
+    const lab = await createHarness();
+    expect(await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
+    const calls = (await lab.terraformCalls()).length;
+    const remoteCalls = lab.remoteCalls.length;
+    lab.out.stdout = '';
+    expect(await lab.run(['run', '--dry-run', ...lab.terraformArgs])).toBe(0);
+    expect(lab.out.stdout).toContain('serviceUrl: pulsar://10.42.1.90:6650,10.42.1.91:6650');
+    expect(lab.out.stdout).toContain('# 001-fixed-1k on 10.42.1.130');
+    lab.out.stdout = '';
+    expect(await lab.run(['teardown', '--dry-run', ...lab.terraformArgs])).toBe(0);
+    expect(lab.out.stdout).toContain('lab-cleanup exp-20260101-120000 --region us-east-1 --execute');
+    expect(existsSync(join(await lab.experimentDir(), 'dry-run/cleanup.txt'))).toBe(true);
+    expect((await lab.terraformCalls()).length).toBe(calls);
+    expect(lab.remoteCalls.length).toBe(remoteCalls);
+    expect((await lab.manifest()).phases.teardown?.status).toBe('pending');
+  });
+
+  it('report --compare puts the runs of two experiments side by side', async () => {
+    const lab = await createHarness();
+    expect(await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
+    const first = (await lab.manifest()).id;
+    expect(await lab.run(['full', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
+    const second = (await lab.manifest()).id;
+    expect(second).not.toBe(first);
+    const out = join(lab.home, 'compare');
+    expect(await lab.run(['report', '--compare', first, second, '--out', out])).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { runs: unknown[] };
+    expect(summary.runs).toHaveLength(4);
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toContain(`${first} vs ${second}`);
+  });
+
   it('report --results takes any OMB result files', async () => {
     const lab = await createHarness();
     const out = join(lab.home, 'r');
