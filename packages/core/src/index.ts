@@ -40,6 +40,7 @@ export {
   fromAwsTags,
   isComponent,
   type LabTagOptions,
+  LIFECYCLE_TAG_KEYS,
   labTags,
   PROJECT,
   TAG_KEYS,

@@ -11,6 +11,12 @@ export const TAG_KEYS = {
   managedBy: 'ManagedBy',
 } as const;
 
+/**
+ * When an experiment's resources were created and when they may be swept: the lab's Terraform
+ * sets both on every resource; cleanup's sweep mode reads them.
+ */
+export const LIFECYCLE_TAG_KEYS = { createdAt: 'CreatedAt', expiresAt: 'ExpiresAt' } as const;
+
 export const COMPONENTS = ['zookeeper', 'bookkeeper', 'broker', 'client'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
@@ -126,7 +132,9 @@ export interface LabTagOptions {
  */
 export function labTags(options: LabTagOptions): TagMap {
   const userTags = options.userTags ?? {};
-  const reserved = new Set(Object.values(TAG_KEYS).map((key) => key.toLowerCase()));
+  const reserved = new Set(
+    [...Object.values(TAG_KEYS), ...Object.values(LIFECYCLE_TAG_KEYS)].map((key) => key.toLowerCase()),
+  );
   const clashes: ValidationIssue[] = Object.keys(userTags)
     .filter((key) => reserved.has(key.toLowerCase()))
     .map((key) => ({

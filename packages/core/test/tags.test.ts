@@ -119,3 +119,9 @@ describe('conversions and membership', () => {
     expect(belongsToExperiment({ ...tags, Project: 'Pulsar-AWS-Lab' }, 'exp-20260101-120000')).toBe(false);
   });
 });
+
+describe('lifecycle tags', () => {
+  it('are the lab’s too: user tags may not set CreatedAt or ExpiresAt', () => {
+    expect(() => labTags({ experimentId: 'e1', userTags: { expiresAt: 'never' } })).toThrow(/owns/);
+  });
+});

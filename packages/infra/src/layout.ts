@@ -39,9 +39,6 @@ export const DATA_PATHS = {
   ledgers: '/data/bookkeeper/ledgers',
 } as const;
 
-/** Tags beyond `@lab/core`'s four that Terraform puts on every resource, for the expiry sweep. */
-export const LIFECYCLE_TAG_KEYS = { createdAt: 'CreatedAt', expiresAt: 'ExpiresAt' } as const;
-
 /**
  * Configuration keys the bootstrap sets itself for each role; passthrough settings may not
  * redefine them (ZooKeeper's `server.N` lines are reserved as well).

@@ -1,6 +1,6 @@
-import { isExperimentId, TAG_KEYS, tagIssues } from '@lab/core';
+import { isExperimentId, LIFECYCLE_TAG_KEYS, TAG_KEYS, tagIssues } from '@lab/core';
 import { z } from 'zod';
-import { isReservedSetting, LIFECYCLE_TAG_KEYS, type RESERVED_SETTINGS } from './layout.js';
+import { isReservedSetting, type RESERVED_SETTINGS } from './layout.js';
 import { parseWith } from './zod-issues.js';
 
 // Mirrors terraform/variables.tf: same names, same limits, same defaults. The static tests

@@ -1,2 +1,2 @@
-export { labHome, resolveLatest } from './latest.js';
+export { resolveExperimentRef } from './latest.js';
 export { cleanupCommand, type MainOptions, main } from './main.js';

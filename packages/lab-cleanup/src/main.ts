@@ -25,7 +25,7 @@ import {
 } from '@lab/tag-cleanup';
 import type { AwsClients } from '@lab/tag-cleanup/aws';
 import { array, command, flag, multioption, option, optional, positional, runSafely, string } from 'cmd-ts';
-import { labHome, resolveLatest } from './latest.js';
+import { resolveExperimentRef } from './latest.js';
 
 const DESCRIPTION = `Deletes every AWS resource of one pulsar-aws-lab experiment, found by its tags alone
 (Project=${PROJECT} and the exact ExperimentID). A dry run (the plan) is the default;
@@ -224,7 +224,7 @@ async function selectorFrom(args: Args, env: NodeJS.ProcessEnv): Promise<Selecto
     throw new ValidationError('Invalid arguments', issues, { hint: 'See lab-cleanup --help.' });
   if (args.sweep)
     return assertSelector({ kind: 'sweep', olderThanMs: parseDuration(args.olderThan!, 'older-than') });
-  const experimentId = args.experiment === 'latest' ? await resolveLatest(labHome(env)) : args.experiment!;
+  const experimentId = await resolveExperimentRef(args.experiment!, env);
   return assertSelector({ kind: 'experiment', experimentId });
 }
 

@@ -31,6 +31,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTopology,
   countResources,
+  labTagsFor,
   survivors,
   type Topology,
 } from '../../tag-cleanup/test/support/topology.js';
@@ -284,6 +285,75 @@ describeWithMoto('lab-cleanup against moto', () => {
       expect(err.text()).toContain('Cleanup incomplete: 1 resource(s) remain');
       expect(await survivors(world.account, world.a)).toEqual(world.a.vpcs);
       await expectUntouched(world);
+    });
+  });
+
+  describe('two runs at once', () => {
+    it('do not fight: both finish, everything of A is gone, nothing else is touched', async () => {
+      const world = await buildWorld();
+      useCredentials(world.account);
+      const run = () => {
+        const err = capture();
+        return main([A, ...baseArgs(world.account), '--execute', '--yes'], {
+          stdout: capture().stream,
+          stderr: err.stream,
+        }).then((code) => ({ code, err: err.text() }));
+      };
+      const [first, second] = await Promise.all([run(), run()]);
+      expect(first.code, first.err).toBe(0);
+      expect(second.code, second.err).toBe(0);
+      expect(await survivors(world.account, world.a)).toEqual([]);
+      await expectUntouched(world);
+    });
+  });
+
+  describe('--sweep', () => {
+    it('deletes only lab experiments past their age or expiry, and nothing of other projects', async () => {
+      const account = await motoAccount();
+      useCredentials(account);
+      const now = Date.now();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const old = await buildTopology(account, 'sweep-old', {
+        tags: { ...labTagsFor('sweep-old'), CreatedAt: iso(now - 2 * 86_400_000) },
+        ami: false,
+        extras: false,
+      });
+      const expired = await buildTopology(account, 'sweep-expired', {
+        cidr: '10.1.0.0/16',
+        tags: {
+          ...labTagsFor('sweep-expired'),
+          CreatedAt: iso(now - 3_600_000),
+          ExpiresAt: iso(now - 60_000),
+        },
+        ami: false,
+        extras: false,
+      });
+      const young = await buildTopology(account, 'sweep-young', {
+        cidr: '10.2.0.0/16',
+        tags: {
+          ...labTagsFor('sweep-young'),
+          CreatedAt: iso(now - 3_600_000),
+          ExpiresAt: iso(now + 86_400_000),
+        },
+        ami: false,
+        extras: false,
+      });
+      const otherProject = await buildTopology(account, 'sweep-other', {
+        cidr: '10.3.0.0/16',
+        tags: { Project: 'other-project', ExperimentID: 'sweep-other', CreatedAt: iso(now - 5 * 86_400_000) },
+        ami: false,
+        extras: false,
+      });
+      const err = capture();
+      const code = await main(['--sweep', '--older-than', '6h', ...baseArgs(account), '--execute', '--yes'], {
+        stdout: capture().stream,
+        stderr: err.stream,
+      });
+      expect(code, err.text()).toBe(0);
+      expect(await survivors(account, old)).toEqual([]);
+      expect(await survivors(account, expired)).toEqual([]);
+      expect(await survivors(account, young)).toHaveLength(countResources(young));
+      expect(await survivors(account, otherProject)).toHaveLength(countResources(otherProject));
     });
   });
 });

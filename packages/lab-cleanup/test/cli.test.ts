@@ -1,4 +1,4 @@
-import { mkdtemp, symlink } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,8 +12,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
+import { openStore } from '@lab/experiment-store';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { main, resolveLatest } from '../src/index.js';
+import { main, resolveExperimentRef } from '../src/index.js';
 
 const EXP = 'exp-20260101-000001';
 const tags = [
@@ -130,15 +131,26 @@ describe('lab-cleanup', () => {
     expect(ec2).not.toHaveReceivedCommand(TerminateInstancesCommand);
   });
 
-  it('resolves latest through the store link', async () => {
+  it('resolves latest and prefixes through the experiment store, and takes full ids as they are', async () => {
     const home = await mkdtemp(join(tmpdir(), 'lab-home-'));
-    await symlink(EXP, join(home, 'latest'));
-    expect(await resolveLatest(home)).toBe(EXP);
-    const { code, err } = await run(['latest'], { PULSAR_AWS_LAB_HOME: home });
+    const store = openStore({ home });
+    const created = await store.create({
+      name: 'cleanup-test',
+      id: 'cleanup-target-one',
+      regions: ['us-east-1'],
+      configDigest: 'sha256:0',
+    });
+    await created.release();
+    const env = { PULSAR_AWS_LAB_HOME: home };
+    expect(await resolveExperimentRef('latest', env)).toBe('cleanup-target-one');
+    expect(await resolveExperimentRef(EXP, env)).toBe(EXP);
+    const { code, err } = await run(['latest'], env);
     expect(code).toBe(0);
-    expect(err).toContain(`experiment ${EXP}`);
+    expect(err).toContain('experiment cleanup-target-one');
     const missing = await run(['latest'], { PULSAR_AWS_LAB_HOME: join(home, 'nowhere') });
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain('No latest experiment');
+    expect(missing.err).toMatch(/no experiment/i);
+    const prefix = await run(['Cleanup-*'], env);
+    expect(prefix.code).toBe(2);
   });
 });

@@ -32,7 +32,6 @@ export {
 } from './model.js';
 export { buildPlan, type Plan, type PlanOptions, type PlanRow, type PlanStep, planRows } from './plan.js';
 export {
-  AGE_TAG_KEYS,
   assertSelector,
   decideSweep,
   matchesSelector,

@@ -1,6 +1,7 @@
 import {
   assertExperimentId,
   type Clock,
+  LIFECYCLE_TAG_KEYS,
   PROJECT,
   parseExperimentId,
   systemClock,
@@ -9,9 +10,6 @@ import {
   ValidationError,
 } from '@lab/core';
 import type { Resource } from './model.js';
-
-/** The tag keys the lab's Terraform sets for sweeps (ISO-8601 timestamps). */
-export const AGE_TAG_KEYS = { createdAt: 'CreatedAt', expiresAt: 'ExpiresAt' } as const;
 
 /** Which resources a cleanup may touch. */
 export type Selector =
@@ -121,9 +119,9 @@ export function decideSweep(resources: readonly Resource[], options: SweepOption
   }
   const decisions: SweepDecision[] = [];
   for (const [experimentId, members] of [...byExperiment].sort(([a], [b]) => a.localeCompare(b))) {
-    const expiresAt = earliest(members.map((r) => parseTime(r.tags[AGE_TAG_KEYS.expiresAt])));
+    const expiresAt = earliest(members.map((r) => parseTime(r.tags[LIFECYCLE_TAG_KEYS.expiresAt])));
     const createdAt =
-      earliest(members.map((r) => parseTime(r.tags[AGE_TAG_KEYS.createdAt]))) ??
+      earliest(members.map((r) => parseTime(r.tags[LIFECYCLE_TAG_KEYS.createdAt]))) ??
       earliest(members.map((r) => r.createdAt)) ??
       parseExperimentId(experimentId)?.createdAt;
     const base = {
