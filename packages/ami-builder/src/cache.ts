@@ -27,7 +27,10 @@ export interface CachedListing {
   images: AmiImage[];
 }
 
-/** The image catalogue of each region, kept in `~/.pulsar-aws-lab/ami-cache/<region>.json`. */
+/**
+ * The image catalogue of each region, kept in `~/.pulsar-aws-lab/ami-cache/<region>.images.json`
+ * (beside the experiment store's own `<region>.json` of resolved AMI ids).
+ */
 export interface AmiCache {
   /** Where the listing of `region` is kept. */
   path(region: string): string;
@@ -54,7 +57,7 @@ export function createAmiCache(options: AmiCacheOptions = {}): AmiCache {
         { path: 'region', message: 'not an AWS region name', expected: 'e.g. us-east-1', received: region },
       ]);
     }
-    return join(directory, `${region}.json`);
+    return join(directory, `${region}.images.json`);
   };
 
   return {

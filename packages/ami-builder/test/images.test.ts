@@ -80,7 +80,7 @@ describe('AMI cache', () => {
   it('stores a listing per region under ~/.pulsar-aws-lab/ami-cache and expires it', async () => {
     const time = createVirtualTime(Date.UTC(2026, 0, 1));
     const cache = createAmiCache({ homeDir: home, clock: time.clock, ttlMs: 1000 });
-    expect(cache.path('eu-west-1')).toBe(join(home, '.pulsar-aws-lab', 'ami-cache', 'eu-west-1.json'));
+    expect(cache.path('eu-west-1')).toBe(join(home, '.pulsar-aws-lab', 'ami-cache', 'eu-west-1.images.json'));
     expect(await cache.read('eu-west-1')).toBeUndefined();
     await cache.write('eu-west-1', [image('ami-1', '4.0.4', '2026-01-01T00:00:00Z')]);
     expect((await cache.read('eu-west-1'))?.images.map((i) => i.imageId)).toEqual(['ami-1']);

@@ -118,7 +118,7 @@ describe('lab-ami', () => {
     expect(out.text()).toMatch(/VERSION\s+AMI/);
     expect(out.text()).toMatch(/4\.0\.4\s+\*\s+ami-00000002/);
     const cached = JSON.parse(
-      await readFile(join(home, '.pulsar-aws-lab', 'ami-cache', 'us-east-1.json'), 'utf8'),
+      await readFile(join(home, '.pulsar-aws-lab', 'ami-cache', 'us-east-1.images.json'), 'utf8'),
     );
     expect(cached.images).toHaveLength(2);
     await runLabAmi(['list', '--region', 'us-east-1']);
