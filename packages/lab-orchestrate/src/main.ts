@@ -140,6 +140,11 @@ const setupArgs = {
     description: `ask before setup when the estimate is above this many US$ (default $${COST_THRESHOLD_ENV} or 5)`,
   }),
   out: option({ long: 'out', type: optional(string), description: 'where a dry run writes its files' }),
+  livePrices: flag({
+    long: 'live-prices',
+    description:
+      'price the estimate with the AWS Pricing API (needs pricing:GetProducts; falls back to the shipped table)',
+  }),
 };
 
 interface CommonValues {
@@ -248,11 +253,12 @@ function createApp(deps: LabOrchestrateDeps) {
   const setupOptions = async (
     context: CliContext,
     session: Session,
-    args: CommonValues & { costThreshold: number | undefined },
+    args: CommonValues & { costThreshold: number | undefined; livePrices: boolean },
   ) => {
     const { formatCost, labCleanupCommand } = await import('@lab/orchestrator');
     return {
       costThresholdUsd: costThreshold(args.costThreshold),
+      livePrices: args.livePrices,
       onPlan: (plan: ExperimentPlan) => {
         if (!args.json)
           for (const line of formatCost(plan).trimEnd().split('\n')) context.renderer.line(line);
@@ -283,6 +289,8 @@ function createApp(deps: LabOrchestrateDeps) {
         const resolved = await loadConfig(session, args);
         const orchestrator = await import('@lab/orchestrator');
         if (args.dryRun) {
+          if (args.livePrices)
+            throw usage('--live-prices asks the AWS Pricing API; a dry run makes no AWS call');
           const plan = await session.planFor(resolved);
           return printPlan(context, session, plan, 'setup', args.out, args.json);
         }
@@ -475,6 +483,8 @@ function createApp(deps: LabOrchestrateDeps) {
         const orchestrator = await import('@lab/orchestrator');
         if (resolved.config.testPlan === undefined) throw usage('full needs --test-plan');
         if (args.dryRun) {
+          if (args.livePrices)
+            throw usage('--live-prices asks the AWS Pricing API; a dry run makes no AWS call');
           const plan = await session.planFor(resolved);
           return printPlan(context, session, plan, 'full', args.out, args.json);
         }
@@ -624,6 +634,8 @@ async function createSession(
   const aws = deps.aws ?? orchestrator.createAwsClients(connection);
   const terraformEnv: Record<string, string> = {
     ...(args.profile === undefined ? {} : { AWS_PROFILE: args.profile }),
+    // The AWS provider reads the same endpoint override as the SDK (moto, LocalStack).
+    ...(args.endpointUrl === undefined ? {} : { AWS_ENDPOINT_URL: args.endpointUrl }),
   };
   return {
     home,
@@ -710,7 +722,7 @@ function missingTerraformDir(cwd: string): never {
 }
 
 function usage(message: string): LabError {
-  return new LabError('USAGE', message, { hint: 'See lab-orchestrate report --help' });
+  return new LabError('USAGE', message, { hint: 'See lab-orchestrate <command> --help' });
 }
 
 function reported(

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { GetProductsCommand } from '@aws-sdk/client-pricing';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHarness } from './support/harness.js';
@@ -247,6 +248,45 @@ describe('lab-orchestrate phases one by one', () => {
     expect(lab.out.stderr).toContain('pass --yes to confirm');
     expect(await lab.terraformCalls()).toEqual([]);
     expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 0);
+  });
+
+  it('--live-prices estimates with the Pricing API, and falls back to the shipped table without it', async () => {
+    const product = (usd: string) =>
+      JSON.stringify({
+        terms: { OnDemand: { t: { priceDimensions: { d: { unit: 'Hrs', pricePerUnit: { USD: usd } } } } } },
+      });
+    const lab = await createHarness();
+    // $10/h per instance: far above the threshold, so setup stops at the confirmation (exit 4).
+    lab.pricingMock.on(GetProductsCommand).resolves({ PriceList: [product('10')] });
+    expect(await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--live-prices'])).toBe(4);
+    expect(lab.pricingMock).toHaveReceivedCommandWith(GetProductsCommand, {
+      Filters: expect.arrayContaining([{ Type: 'TERM_MATCH', Field: 'instanceType', Value: 't3.large' }]),
+    });
+    expect(lab.out.stderr).toContain('On-demand prices from the AWS Pricing API');
+    expect(lab.out.stderr).toMatch(/3 × t3\.large × [\d.]+ h @ \$10\.0000\/h/);
+    expect(await lab.terraformCalls()).toEqual([]);
+
+    const denied = await createHarness();
+    denied.pricingMock
+      .on(GetProductsCommand)
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
+    expect(
+      await denied.run([
+        'setup',
+        '--test-plan',
+        POC,
+        ...denied.terraformArgs,
+        '--live-prices',
+        '--cost-threshold',
+        '0.01',
+      ]),
+    ).toBe(4);
+    expect(denied.out.stderr).toContain('AWS Pricing API unavailable');
+    expect(denied.out.stderr).toMatch(/@ \$0\.0832\/h/);
+
+    const dry = await createHarness();
+    expect(await dry.run(['full', '--test-plan', POC, '--dry-run', '--live-prices'])).toBe(2);
+    expect(dry.pricingMock).toHaveReceivedCommandTimes(GetProductsCommand, 0);
   });
 
   it('bad configuration fails before any AWS call with file, line and field (exit 2)', async () => {

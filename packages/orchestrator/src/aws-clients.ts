@@ -42,6 +42,14 @@ export function createAwsClients(connection: Omit<AwsConnectionOptions, 'region'
         // Cost Explorer has one endpoint, in us-east-1.
         return createAwsClient(CostExplorerClient, { ...options, region: 'us-east-1' });
       }),
+      pricing: memo(async () => {
+        const [{ PricingClient }, { createAwsClient }] = await Promise.all([
+          import('@aws-sdk/client-pricing'),
+          import('@lab/core/aws'),
+        ]);
+        // The Pricing API is served from us-east-1 (and two other regions); prices cover all regions.
+        return createAwsClient(PricingClient, { ...options, region: 'us-east-1' });
+      }),
     };
     regions.set(region, clients);
     return clients;

@@ -1,5 +1,6 @@
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { type Clock, type EventSink, realSleep, type Sleep, systemClock } from '@lab/core';
 import type { ExperimentStore } from '@lab/experiment-store';
@@ -13,6 +14,8 @@ export interface RegionClients {
   ssm(): Promise<SSMClient>;
   /** Cost Explorer (its endpoint is global; the client's region is ignored by AWS). */
   costExplorer(): Promise<CostExplorerClient>;
+  /** The AWS Pricing API (served from us-east-1), for `livePrices`. */
+  pricing(): Promise<PricingClient>;
 }
 
 /** Gives the clients of a region; tests pass aws-sdk-client-mock'ed clients. */

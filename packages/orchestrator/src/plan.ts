@@ -1,6 +1,13 @@
 import type { LabConfig } from '@lab/config';
 import { PROJECT, TAG_KEYS } from '@lab/core';
-import { type CostEstimate, estimateCost, type FleetGroup, formatUsd, needsConfirmation } from '@lab/cost';
+import {
+  type CostEstimate,
+  estimateCost,
+  type FleetGroup,
+  formatUsd,
+  needsConfirmation,
+  type PriceTable,
+} from '@lab/cost';
 import type { TerraformVariables } from '@lab/infra';
 import { expandTestPlan, ombWorkloadYaml, type PlannedRun, pulsarDriverYaml } from '@lab/omb';
 import { labCleanupCommand } from './cleanup-port.js';
@@ -44,6 +51,8 @@ export interface PlanExperimentOptions {
   hosts?: { brokers: readonly string[]; clients: readonly string[] } | undefined;
   terraform: { moduleDir: string; workDir: string; binary?: string | undefined };
   costThresholdUsd?: number | undefined;
+  /** Prices for the estimate; default the table shipped with `@lab/cost`. */
+  prices?: PriceTable | undefined;
 }
 
 export interface PlannedRemoteRun {
@@ -144,7 +153,12 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
   );
   const durationHours =
     plan === undefined ? DEFAULT_CLUSTER_HOURS : (SETUP_MINUTES + runMinutes + TEARDOWN_MINUTES) / 60;
-  const estimate = estimateCost({ region: infra.region, fleet: fleetOf(config), durationHours });
+  const estimate = estimateCost({
+    region: infra.region,
+    fleet: fleetOf(config),
+    durationHours,
+    ...(options.prices === undefined ? {} : { prices: options.prices }),
+  });
   const thresholdUsd = options.costThresholdUsd ?? DEFAULT_COST_THRESHOLD_USD;
 
   const ami: ExperimentPlan['ami'] =

@@ -21,6 +21,7 @@ import {
 } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, remoteOps, withDefaults } from './deps.js';
 import { CASCADE_TIMEOUTS_MINUTES, type ExperimentPlan, planExperiment } from './plan.js';
+import { livePriceTable } from './prices.js';
 import { TeardownIncompleteError, type TeardownOutcome, teardownExperiment } from './teardown.js';
 
 export interface SetupOptions {
@@ -28,6 +29,8 @@ export interface SetupOptions {
   /** A user-chosen experiment id; default: generated `exp-YYYYMMDD-HHMMSS`. */
   experimentId?: string | undefined;
   costThresholdUsd?: number | undefined;
+  /** Price the estimate with the AWS Pricing API (falls back to the shipped table). */
+  livePrices?: boolean | undefined;
   /**
    * Called when the estimate is above the threshold (or incomplete), before anything exists;
    * throw to stop. Without it such a setup is refused (`CONFIRMATION_REQUIRED`).
@@ -51,6 +54,17 @@ export interface SetupResult {
  * estimate is above the threshold. Returns the plan made with a provisional experiment id.
  */
 export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): Promise<ExperimentPlan> {
+  const infra = options.resolved.config.infrastructure;
+  const prices =
+    options.livePrices === true
+      ? await livePriceTable({
+          pricing: () => deps.aws(infra.region).pricing(),
+          region: infra.region,
+          instanceTypes: Object.values(infra.roles).map((role) => role.instanceType),
+          events: createEmitter({ source: EVENT_SOURCE, sink: deps.events, clock: deps.clock }),
+          clock: deps.clock,
+        })
+      : undefined;
   const plan = planExperiment({
     resolved: options.resolved,
     experimentId: options.experimentId ?? formatExperimentId(new Date(deps.clock.now())),
@@ -61,6 +75,7 @@ export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): P
       binary: deps.terraform.binary,
     },
     costThresholdUsd: options.costThresholdUsd,
+    prices,
   });
   options.onPlan?.(plan);
   if (plan.cost.needsConfirmation) {

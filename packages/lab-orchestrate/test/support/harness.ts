@@ -8,6 +8,7 @@ import {
   ListCostAllocationTagsCommand,
 } from '@aws-sdk/client-cost-explorer';
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SignalSource } from '@lab/cli-kit';
 import { createVirtualTime, LabError } from '@lab/core';
@@ -58,6 +59,8 @@ export async function createHarness(options: HarnessOptions = {}) {
   const ec2Mock = mockClient(ec2);
   const ssmMock = mockClient(ssm);
   const ceMock = mockClient(ce);
+  const pricing = new PricingClient({ region: 'us-east-1', credentials });
+  const pricingMock = mockClient(pricing);
   ec2Mock.on(DescribeImagesCommand).resolves({
     Images: options.noAmi
       ? []
@@ -247,7 +250,12 @@ export async function createHarness(options: HarnessOptions = {}) {
       cwd: REPO,
       clock: time.clock,
       sleep: time.sleep,
-      aws: () => ({ ec2: async () => ec2, ssm: async () => ssm, costExplorer: async () => ce }),
+      aws: () => ({
+        ec2: async () => ec2,
+        ssm: async () => ssm,
+        costExplorer: async () => ce,
+        pricing: async () => pricing,
+      }),
       remote,
       cleanupByTags,
     });
@@ -261,6 +269,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     ec2Mock,
     ssmMock,
     ceMock,
+    pricingMock,
     remoteCalls,
     uploaded,
     cleanupCalls,
