@@ -1,11 +1,4 @@
 export {
-  type AmiCache,
-  type AmiCacheOptions,
-  type CachedListing,
-  createAmiCache,
-  DEFAULT_CACHE_TTL_MS,
-} from './cache.js';
-export {
   buildCheckScript,
   checkScriptSourceText,
   expectedCheckNames,
@@ -25,6 +18,14 @@ export {
   selectLatest,
   sortImages,
 } from './images.js';
+export {
+  type CachedImageListing,
+  DEFAULT_LISTING_TTL_MS,
+  IMAGE_LISTING_CACHE_KEY,
+  type ImageListingCache,
+  type ImageListingCacheEntry,
+  parseCachedListing,
+} from './listing-cache.js';
 export {
   ArtifactCollector,
   interpretPackerLine,

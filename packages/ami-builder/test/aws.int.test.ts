@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateTagsCommand,
   DescribeInstancesCommand,
@@ -17,7 +14,7 @@ import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-s
 import { AbortedError, createVirtualTime } from '@lab/core';
 import { describeWithMoto, injectFaults, motoAccount } from '@lab/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   deleteImage,
   executePrune,
@@ -27,7 +24,8 @@ import {
   type RunCommand,
   validateAmi,
 } from '../src/aws.js';
-import { createAmiCache, expectedCheckNames } from '../src/index.js';
+import { expectedCheckNames } from '../src/index.js';
+import { memoryCache } from './support/memory-cache.js';
 
 const OMB = 'b'.repeat(40);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,21 +62,13 @@ async function registerLabImage(
   return image.ImageId!;
 }
 
-let home: string;
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'ami-int-'));
-});
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
-});
-
 describeWithMoto('@lab/ami-builder against moto', () => {
   it('lists self-owned pulsar-base images with their version tags and caches them per region', async () => {
     const { ec2 } = await motoAccount('eu-west-1');
     const a = await registerLabImage(ec2, '4.0.4', '20260101-000000');
     const b = await registerLabImage(ec2, '3.3.2', '20260101-000000');
     await ec2.send(new RegisterImageCommand({ Name: 'someone-else', RootDeviceName: '/dev/xvda' }));
-    const cache = createAmiCache({ homeDir: home });
+    const cache = memoryCache();
     const listing = await listImages({ ec2, cache, pageSize: 5 });
     expect(listing.region).toBe('eu-west-1');
     expect(listing.images.map((image) => [image.imageId, image.pulsarVersion])).toEqual([
@@ -86,7 +76,9 @@ describeWithMoto('@lab/ami-builder against moto', () => {
       [b, '3.3.2'],
     ]);
     expect(listing.images[0]!.snapshotIds).toHaveLength(1);
-    expect((await cache.read('eu-west-1'))?.images).toHaveLength(2);
+    expect(cache.entries.get('eu-west-1/pulsar-base-images')?.value).toMatchObject({
+      images: [{ imageId: a }, { imageId: b }],
+    });
     const faults = injectFaults(ec2, [
       { command: 'DescribeImagesCommand', code: 'UnauthorizedOperation', times: 5 },
     ]);
@@ -104,11 +96,24 @@ describeWithMoto('@lab/ami-builder against moto', () => {
     expect((await findLatestImage({ ec2, version: '3.3.2' })).image?.imageId).toBe(older);
   });
 
+  it('finds an image registered after the listing was cached by asking EC2 again', async () => {
+    const { ec2 } = await motoAccount('eu-west-1');
+    const cache = memoryCache();
+    const first = await registerLabImage(ec2, '4.0.4', '20260101-000000');
+    expect((await findLatestImage({ ec2, cache, version: '4.0.4' })).image?.imageId).toBe(first);
+    const later = await registerLabImage(ec2, '4.1.0', '20260102-000000');
+    const cached = await findLatestImage({ ec2, cache, version: '4.0.4' });
+    expect([cached.image?.imageId, cached.listing.cached]).toEqual([first, true]);
+    const found = await findLatestImage({ ec2, cache, version: '4.1.0' });
+    expect([found.image?.imageId, found.listing.cached]).toEqual([later, false]);
+    expect((await findLatestImage({ ec2, cache })).listing.cached).toBe(true);
+  });
+
   it('deletes an image and its snapshots', async () => {
     const { ec2 } = await motoAccount();
     const imageId = await registerLabImage(ec2, '4.0.4', '20260101-000000');
-    const cache = createAmiCache({ homeDir: home });
-    await listImages({ ec2, cache });
+    const cache = memoryCache();
+    expect((await listImages({ ec2, cache })).images.map((image) => image.imageId)).toEqual([imageId]);
     const result = await deleteImage({ ec2, imageId, cache });
     expect(result.deregistered).toBe(true);
     expect(result.deletedSnapshots).toEqual(result.snapshotIds);

@@ -17,10 +17,7 @@ import { AbortedError, collectEvents, createVirtualTime, LabError } from '@lab/c
 import { awsError } from '@lab/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   buildPulsarAmi,
   deleteImage,
@@ -34,7 +31,8 @@ import {
   type RunCommandInstanceResult,
   validateAmi,
 } from '../src/aws.js';
-import { createAmiCache, expectedCheckNames } from '../src/index.js';
+import { expectedCheckNames } from '../src/index.js';
+import { memoryCache } from './support/memory-cache.js';
 
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
@@ -58,15 +56,10 @@ const labImage = (id: string, version: string | undefined, created: string, stat
   ],
 });
 
-let home: string;
-beforeEach(async () => {
+beforeEach(() => {
   ec2Mock.reset();
   ssmMock.reset();
   iamMock.reset();
-  home = await mkdtemp(join(tmpdir(), 'ami-home-'));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
 });
 
 describe('listImages / findLatestImage', () => {
@@ -100,20 +93,98 @@ describe('listImages / findLatestImage', () => {
 
   it('serves a fresh cache without calling EC2, refreshes after the TTL or with noCache', async () => {
     const time = createVirtualTime(Date.UTC(2026, 0, 1));
-    const cache = createAmiCache({ homeDir: home, clock: time.clock, ttlMs: 60_000 });
+    const cache = memoryCache(time.clock);
     ec2Mock
       .on(DescribeImagesCommand)
       .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
-    const first = await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock });
+    const first = await listImages({
+      ec2,
+      region: 'us-east-1',
+      cache,
+      clock: time.clock,
+      cacheTtlMs: 60_000,
+    });
     expect(first.cached).toBe(false);
+    expect(cache.calls).toEqual([
+      'get us-east-1 pulsar-base-images',
+      'set us-east-1 pulsar-base-images 60000',
+    ]);
+    time.advance(5_000);
     const second = await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock });
     expect(second.cached).toBe(true);
+    expect(second.fetchedAt).toBe(first.fetchedAt);
     expect(second.images).toEqual(first.images);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
     await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock, noCache: true });
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
-    time.advance(60_000);
+    // The noCache listing refreshed the entry with the default TTL of 10 minutes.
+    time.advance(10 * 60_000 - 1);
+    expect((await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock })).cached).toBe(true);
+    time.advance(1);
     expect((await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock })).cached).toBe(false);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 3);
+  });
+
+  it('lists from EC2 with a warning when the cached value is not a listing or cannot be written', async () => {
+    const { sink, events } = collectEvents();
+    const cache = memoryCache();
+    await cache.set('us-east-1', 'pulsar-base-images', { images: [{ imageId: 42 }] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
+    const listing = await listImages({ ec2, region: 'us-east-1', cache, events: sink });
+    expect(listing.cached).toBe(false);
+    expect(listing.images).toHaveLength(1);
+    expect(events.filter((event) => event.level === 'warn').map((event) => event.type)).toEqual([
+      'cache.unreadable',
+    ]);
+    const failing = {
+      ...memoryCache(),
+      set: async () => {
+        throw new LabError('AMI_CACHE_TOO_NEW', 'AMI cache eu-west-1.json has schema version 9');
+      },
+    };
+    const again = await listImages({ ec2, region: 'us-east-1', cache: failing, events: sink });
+    expect(again.images).toEqual(listing.images);
+    expect(events.at(-2)).toMatchObject({
+      type: 'cache.write-failed',
+      level: 'warn',
+      message: expect.stringContaining('schema version 9'),
+    });
+  });
+
+  it('asks EC2 again when the cached listing has no image of the version', async () => {
+    const { sink, events } = collectEvents();
+    const cache = memoryCache();
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolvesOnce({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] })
+      .resolves({
+        Images: [
+          labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z'),
+          labImage('ami-00000002', '4.1.0', '2026-01-02T00:00:00.000Z'),
+        ],
+      });
+    expect(
+      (await findLatestImage({ ec2, region: 'us-east-1', cache, version: '4.0.4' })).image?.imageId,
+    ).toBe('ami-00000001');
+    expect(
+      (await findLatestImage({ ec2, region: 'us-east-1', cache, version: '4.0.4' })).listing.cached,
+    ).toBe(true);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
+    const found = await findLatestImage({ ec2, region: 'us-east-1', cache, version: '4.1.0', events: sink });
+    expect(found.image?.imageId).toBe('ami-00000002');
+    expect(found.listing.cached).toBe(false);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
+    expect(events.map((event) => event.type)).toContain('cache.no-match');
+    // The refreshed listing is cached: the next lookup of 4.1.0 needs no EC2 call.
+    expect(
+      (await findLatestImage({ ec2, region: 'us-east-1', cache, version: '4.1.0' })).listing.cached,
+    ).toBe(true);
+    // A version that does not exist at all costs one EC2 call per lookup, never more.
+    expect(
+      (await findLatestImage({ ec2, region: 'us-east-1', cache, version: '9.9.9' })).image,
+    ).toBeUndefined();
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 3);
   });
 
@@ -155,14 +226,19 @@ describe('deleteImage', () => {
       .on(DeleteSnapshotCommand)
       .rejectsOnce(awsError({ code: 'InvalidSnapshot.InUse' }))
       .resolves({});
+    const cache = memoryCache(time.clock);
+    await cache.set('us-east-1', 'pulsar-base-images', { images: [] });
+    await cache.set('us-east-1', 'something-else', 1);
     const result = await deleteImage({
       ec2,
       imageId: 'ami-00000001',
       region: 'us-east-1',
+      cache,
       clock: time.clock,
       sleep: time.sleep,
     });
     expect(result).toMatchObject({ deregistered: true, deletedSnapshots: ['snap-00000001'] });
+    expect([...cache.entries.keys()]).toEqual(['us-east-1/something-else']);
     expect(ec2Mock).toHaveReceivedCommandWith(DeregisterImageCommand, { ImageId: 'ami-00000001' });
     expect(ec2Mock).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 2);
   });

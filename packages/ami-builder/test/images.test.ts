@@ -1,13 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { collectEvents, createVirtualTime } from '@lab/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AmiImage,
   compareVersions,
-  createAmiCache,
   newestPerVersion,
+  parseCachedListing,
   planPrune,
   selectLatest,
 } from '../src/index.js';
@@ -68,40 +64,38 @@ describe('versions', () => {
   });
 });
 
-describe('AMI cache', () => {
-  let home: string;
-  beforeEach(async () => {
-    home = await mkdtemp(join(tmpdir(), 'ami-cache-'));
-  });
-  afterEach(async () => {
-    await rm(home, { recursive: true, force: true });
-  });
-
-  it('stores a listing per region under ~/.pulsar-aws-lab/ami-cache and expires it', async () => {
-    const time = createVirtualTime(Date.UTC(2026, 0, 1));
-    const cache = createAmiCache({ homeDir: home, clock: time.clock, ttlMs: 1000 });
-    expect(cache.path('eu-west-1')).toBe(join(home, '.pulsar-aws-lab', 'ami-cache', 'eu-west-1.images.json'));
-    expect(await cache.read('eu-west-1')).toBeUndefined();
-    await cache.write('eu-west-1', [image('ami-1', '4.0.4', '2026-01-01T00:00:00Z')]);
-    expect((await cache.read('eu-west-1'))?.images.map((i) => i.imageId)).toEqual(['ami-1']);
-    expect(await cache.read('us-east-1')).toBeUndefined();
-    time.advance(1000);
-    expect(await cache.read('eu-west-1')).toBeUndefined();
-    await cache.invalidate('eu-west-1');
-    await expect(readFile(cache.path('eu-west-1'))).rejects.toThrow();
+describe('cached image listing', () => {
+  it('reads back what a JSON cache returns, restoring the undefined fields', () => {
+    const images = [
+      image('ami-1', '4.0.4', '2026-01-01T00:00:00Z'),
+      { ...image('ami-2', undefined, '2026-01-02T00:00:00Z'), tags: { Project: 'pulsar-aws-lab' } },
+    ];
+    const stored: unknown = JSON.parse(JSON.stringify({ images }));
+    expect(Object.keys((stored as { images: object[] }).images[1]!)).not.toContain('pulsarVersion');
+    expect(parseCachedListing(stored)).toEqual(images);
+    expect(parseCachedListing({ images: [] })).toEqual([]);
   });
 
-  it('ignores an unreadable cache file with a warning instead of failing', async () => {
-    const { sink, events } = collectEvents();
-    const cache = createAmiCache({ homeDir: home, events: sink });
-    await mkdir(join(home, '.pulsar-aws-lab', 'ami-cache'), { recursive: true });
-    await writeFile(cache.path('us-east-1'), '{ not json');
-    expect(await cache.read('us-east-1')).toBeUndefined();
-    expect(events.map((event) => [event.type, event.level])).toEqual([['cache.unreadable', 'warn']]);
-  });
-
-  it('refuses a region that is not a region (it becomes a file name)', () => {
-    const cache = createAmiCache({ homeDir: home });
-    expect(() => cache.path('../../etc/passwd')).toThrow(/Not an AWS region/);
+  it('refuses anything that is not a listing', () => {
+    const good = JSON.parse(JSON.stringify(image('ami-1', '4.0.4', '2026-01-01T00:00:00Z'))) as Record<
+      string,
+      unknown
+    >;
+    for (const value of [
+      undefined,
+      null,
+      'x',
+      [],
+      { images: 'x' },
+      { images: [null] },
+      { images: [{ ...good, imageId: 1 }] },
+      { images: [{ ...good, snapshotIds: [1] }] },
+      { images: [{ ...good, tags: { a: 1 } }] },
+      { images: [{ ...good, tags: [] }] },
+      { images: [{ ...good, pulsarVersion: 4 }] },
+      { images: [good, { ...good, state: undefined }] },
+    ]) {
+      expect(parseCachedListing(value)).toBeUndefined();
+    }
   });
 });

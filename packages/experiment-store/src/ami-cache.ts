@@ -14,16 +14,17 @@ import { isErrno, writeFileAtomic } from './atomic.js';
 import { acquireLock } from './lock.js';
 import { isValidRegion } from './manifest.js';
 
-/** AMIs can be deregistered by cleanup or a colleague: a cached id is trusted this long. */
+/** AMIs can be deregistered by cleanup or a colleague: an entry is trusted this long by default. */
 export const DEFAULT_AMI_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
-export const AMI_CACHE_SCHEMA_VERSION = 1;
+export const AMI_CACHE_SCHEMA_VERSION = 2;
 
-const IMAGE_ID = /^ami-[0-9a-f]{8,17}$/;
 const LOCK_WAIT_MS = 5_000;
 
+/** What an entry holds: plain JSON. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 const entrySchema = z.strictObject({
-  imageId: z.string().regex(IMAGE_ID),
-  name: z.string().optional(),
+  value: z.json(),
   storedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
 });
@@ -32,26 +33,27 @@ const fileSchema = z.strictObject({
   entries: z.record(z.string(), entrySchema),
 });
 
-export type AmiCacheEntry = z.infer<typeof entrySchema>;
-
-export interface AmiCacheValue {
-  imageId: string;
-  name?: string;
+export interface AmiCacheEntry {
+  /** What `set` stored; the cache does not interpret it — the caller validates what it reads. */
+  value: JsonValue;
+  /** When it was stored (ISO-8601, from the store's clock). */
+  storedAt: string;
+  expiresAt: string;
 }
 
 /**
- * AMI ids by region and key (e.g. `pulsar-4.0.3/omb-1a2b3c/x86_64`), one file per region under
- * `ami-cache/`, each entry with an expiry. Reads never lock; writes lock the region's file.
+ * Facts about AMIs by region and key (a resolved id under `pulsar-4.0.3/x86_64`, a region's whole
+ * image listing …), one file per region under `ami-cache/`, each entry a JSON value with an
+ * expiry. Reads never lock; writes lock the region's file.
  */
 export interface AmiCache {
   /** The entry, unless missing or expired. A corrupt or newer file is a miss with a warning event. */
   get(region: string, key: string): Promise<AmiCacheEntry | undefined>;
-  set(
-    region: string,
-    key: string,
-    value: AmiCacheValue,
-    options?: { ttlMs?: number },
-  ): Promise<AmiCacheEntry>;
+  /**
+   * Stores `value`, which must be JSON: strings, finite numbers, booleans, null, arrays and plain
+   * objects. Object properties that are `undefined` are left out, as `JSON.stringify` does.
+   */
+  set(region: string, key: string, value: unknown, options?: { ttlMs?: number }): Promise<AmiCacheEntry>;
   /** Removes `key` from the region, or the whole region without a key. */
   invalidate(region: string, key?: string): Promise<void>;
 }
@@ -68,7 +70,8 @@ type Loaded =
   | { kind: 'ok'; entries: Record<string, AmiCacheEntry> }
   | { kind: 'missing' }
   | { kind: 'corrupt'; message: string }
-  | { kind: 'newer'; version: number };
+  | { kind: 'newer'; version: number }
+  | { kind: 'older'; version: number };
 
 export function createAmiCache(options: AmiCacheOptions): AmiCache {
   const { dir, clock, emitter } = options;
@@ -93,6 +96,13 @@ export function createAmiCache(options: AmiCacheOptions): AmiCache {
     }
     const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === 'number' && version > AMI_CACHE_SCHEMA_VERSION) return { kind: 'newer', version };
+    if (
+      typeof version === 'number' &&
+      Number.isInteger(version) &&
+      version >= 1 &&
+      version < AMI_CACHE_SCHEMA_VERSION
+    )
+      return { kind: 'older', version };
     const parsed = fileSchema.safeParse(raw);
     if (!parsed.success) {
       return {
@@ -156,6 +166,14 @@ export function createAmiCache(options: AmiCacheOptions): AmiCache {
           'warn',
         );
       }
+      if (loaded.kind === 'older') {
+        emitter.emit(
+          'replaced',
+          `AMI cache ${fileOf(region)} has the older schema version ${loaded.version}; starting a new one`,
+          { path: fileOf(region), version: loaded.version },
+          'debug',
+        );
+      }
       const now = clock.now();
       const entries = Object.fromEntries(
         Object.entries(loaded.kind === 'ok' ? loaded.entries : {}).filter(
@@ -180,7 +198,7 @@ export function createAmiCache(options: AmiCacheOptions): AmiCache {
         warnUnusable(region, loaded);
         return undefined;
       }
-      if (loaded.kind === 'missing') return undefined;
+      if (loaded.kind === 'missing' || loaded.kind === 'older') return undefined;
       const entry = loaded.entries[key];
       if (entry === undefined) return undefined;
       if (Date.parse(entry.expiresAt) <= clock.now()) {
@@ -198,14 +216,8 @@ export function createAmiCache(options: AmiCacheOptions): AmiCache {
     async set(region, key, value, setOptions = {}) {
       const ttlMs = setOptions.ttlMs ?? options.ttlMs;
       const issues = inputIssues(region, key);
-      if (typeof value.imageId !== 'string' || !IMAGE_ID.test(value.imageId)) {
-        issues.push({
-          path: 'imageId',
-          message: 'not an AMI id',
-          expected: 'ami-xxxxxxxx',
-          received: String(value.imageId),
-        });
-      }
+      const notJson = jsonIssue(value, 'value');
+      if (notJson !== undefined) issues.push(notJson);
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
         issues.push({
           path: 'ttlMs',
@@ -216,8 +228,8 @@ export function createAmiCache(options: AmiCacheOptions): AmiCache {
       if (issues.length > 0) throw new ValidationError('Invalid AMI cache entry', issues);
       const now = clock.now();
       const entry: AmiCacheEntry = {
-        imageId: value.imageId,
-        ...(value.name === undefined ? {} : { name: value.name }),
+        // Checked above to be JSON, so the round trip only drops undefined properties.
+        value: JSON.parse(JSON.stringify(value)) as JsonValue,
         storedAt: new Date(now).toISOString(),
         expiresAt: new Date(now + ttlMs).toISOString(),
       };
@@ -245,6 +257,40 @@ function inputIssues(region: string, key: string): ValidationIssue[] {
     issues.push({ path: 'key', message: 'must be 1–256 characters', received: String(key) });
   }
   return issues;
+}
+
+/** The first reason `value` is not plain JSON, or undefined when it is. */
+function jsonIssue(value: unknown, path: string): ValidationIssue | undefined {
+  const problem = (message: string, received: string): ValidationIssue => ({
+    path,
+    message,
+    expected: 'a JSON value',
+    received,
+  });
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? undefined : problem('not a finite number', String(value));
+  }
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const issue = jsonIssue(item, `${path}.${index}`);
+      if (issue !== undefined) return issue;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object') {
+    const prototype = Object.getPrototypeOf(value) as unknown;
+    if (prototype !== Object.prototype && prototype !== null) {
+      return problem('not a plain object', value.constructor?.name ?? 'object');
+    }
+    for (const [name, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      const issue = jsonIssue(item, `${path}.${name}`);
+      if (issue !== undefined) return issue;
+    }
+    return undefined;
+  }
+  return problem('not JSON', typeof value);
 }
 
 function assertInput(region: string, key: string): void {

@@ -2,8 +2,8 @@ export {
   AMI_CACHE_SCHEMA_VERSION,
   type AmiCache,
   type AmiCacheEntry,
-  type AmiCacheValue,
   DEFAULT_AMI_CACHE_TTL_MS,
+  type JsonValue,
 } from './ami-cache.js';
 export { type AtomicData, writeFileAtomic } from './atomic.js';
 export {

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectEvents, createVirtualTime, ValidationError } from '@lab/core';
 import { describe, expect, it } from 'vitest';
@@ -24,8 +24,7 @@ describe('AMI cache', () => {
       name: 'pulsar-lab-4.0.3-1',
     });
     expect(entry).toEqual({
-      imageId: 'ami-0123456789abcdef0',
-      name: 'pulsar-lab-4.0.3-1',
+      value: { imageId: 'ami-0123456789abcdef0', name: 'pulsar-lab-4.0.3-1' },
       storedAt: '2026-04-01T00:00:00.000Z',
       expiresAt: new Date(Date.parse('2026-04-01T00:00:00Z') + DEFAULT_AMI_CACHE_TTL_MS).toISOString(),
     });
@@ -37,17 +36,17 @@ describe('AMI cache', () => {
     );
     expect((await readdir(cacheDir)).sort()).toEqual(['eu-west-1.json', 'us-east-1.json']);
     expect(JSON.parse(await readFile(join(cacheDir, 'eu-west-1.json'), 'utf8'))).toEqual({
-      schemaVersion: 1,
+      schemaVersion: 2,
       entries: { 'pulsar-4.0.3/x86_64': entry },
     });
 
     time.advance(HOUR - 1);
-    expect((await store.amiCache.get('us-east-1', 'pulsar-4.0.3/x86_64'))?.imageId).toBe('ami-11111111');
+    expect((await store.amiCache.get('us-east-1', 'pulsar-4.0.3/x86_64'))?.value).toEqual({
+      imageId: 'ami-11111111',
+    });
     time.advance(1);
     expect(await store.amiCache.get('us-east-1', 'pulsar-4.0.3/x86_64')).toBeUndefined();
-    expect((await store.amiCache.get('eu-west-1', 'pulsar-4.0.3/x86_64'))?.imageId).toBe(
-      'ami-0123456789abcdef0',
-    );
+    expect((await store.amiCache.get('eu-west-1', 'pulsar-4.0.3/x86_64'))?.value).toEqual(entry.value);
     time.advance(DEFAULT_AMI_CACHE_TTL_MS);
     expect(await store.amiCache.get('eu-west-1', 'pulsar-4.0.3/x86_64')).toBeUndefined();
   });
@@ -69,15 +68,39 @@ describe('AMI cache', () => {
     expect(await keys()).toEqual([]);
   });
 
+  it('holds any JSON value, such as a whole image listing, with undefined properties left out', async () => {
+    const { store, time } = await setup();
+    const listing = {
+      images: [
+        { imageId: 'ami-0000000a', name: 'pulsar-base-4.0.4-20260401-000000', pulsarVersion: '4.0.4' },
+        { imageId: 'ami-0000000b', name: 'hand-made', pulsarVersion: undefined, tags: {} },
+      ],
+      complete: true,
+      count: 2,
+      note: null,
+    };
+    const entry = await store.amiCache.set('eu-west-1', 'images', listing, { ttlMs: 10 * 60_000 });
+    const { pulsarVersion: _, ...untagged } = listing.images[1]!;
+    const expected = { ...listing, images: [listing.images[0], untagged] };
+    expect(entry.value).toEqual(expected);
+    expect((await store.amiCache.get('eu-west-1', 'images'))?.value).toEqual(expected);
+    expect(Object.keys((entry.value as { images: object[] }).images[1]!)).not.toContain('pulsarVersion');
+    time.advance(10 * 60_000);
+    expect(await store.amiCache.get('eu-west-1', 'images')).toBeUndefined();
+  });
+
   it('validates its input', async () => {
     const { store } = await setup();
     await expect(store.amiCache.get('Europe', 'k')).rejects.toBeInstanceOf(ValidationError);
     await expect(store.amiCache.set('eu-west-1', '', { imageId: 'ami-0000000a' })).rejects.toBeInstanceOf(
       ValidationError,
     );
-    await expect(store.amiCache.set('eu-west-1', 'k', { imageId: 'i-0000000a' })).rejects.toBeInstanceOf(
-      ValidationError,
-    );
+    for (const value of [undefined, Number.NaN, [1, undefined], { at: new Date(0) }, { f: () => 1 }, 1n]) {
+      await expect(store.amiCache.set('eu-west-1', 'k', value)).rejects.toBeInstanceOf(ValidationError);
+    }
+    await expect(store.amiCache.set('eu-west-1', 'k', { list: [{ n: Infinity }] })).rejects.toMatchObject({
+      issues: [{ path: 'value.list.0.n', message: 'not a finite number' }],
+    });
     await expect(
       store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000a' }, { ttlMs: 0 }),
     ).rejects.toBeInstanceOf(ValidationError);
@@ -88,28 +111,55 @@ describe('AMI cache', () => {
     await store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000a' });
     await writeFile(
       join(cacheDir, 'eu-west-1.json'),
-      '{"schemaVersion": 1, "entries": {"k": {"imageId": 42}}}',
+      '{"schemaVersion": 2, "entries": {"k": {"value": 42}}}',
     );
     expect(await store.amiCache.get('eu-west-1', 'k')).toBeUndefined();
     expect(events.events.at(-1)).toMatchObject({ type: 'ami-cache.unusable', level: 'warn' });
     await store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000b' });
-    expect((await store.amiCache.get('eu-west-1', 'k'))?.imageId).toBe('ami-0000000b');
+    expect((await store.amiCache.get('eu-west-1', 'k'))?.value).toEqual({ imageId: 'ami-0000000b' });
     const aside = (await readdir(cacheDir)).filter((name) => name.startsWith('eu-west-1.json.corrupt-'));
     expect(aside).toHaveLength(1);
-    expect(await readFile(join(cacheDir, aside[0]!), 'utf8')).toContain('"imageId": 42');
+    expect(await readFile(join(cacheDir, aside[0]!), 'utf8')).toContain('"value": 42');
     expect(events.events.some((event) => event.type === 'ami-cache.moved-aside')).toBe(true);
   });
 
   it('never overwrites a cache file from a newer lab', async () => {
     const { store, cacheDir } = await setup();
     await store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000a' });
-    const newer = '{"schemaVersion": 2, "images": {}}';
+    const newer = '{"schemaVersion": 3, "images": {}}';
     await writeFile(join(cacheDir, 'eu-west-1.json'), newer);
     expect(await store.amiCache.get('eu-west-1', 'k')).toBeUndefined();
     await expect(store.amiCache.set('eu-west-1', 'k', { imageId: 'ami-0000000b' })).rejects.toMatchObject({
       code: 'AMI_CACHE_TOO_NEW',
     });
     expect(await readFile(join(cacheDir, 'eu-west-1.json'), 'utf8')).toBe(newer);
+  });
+
+  it('treats a file of an older schema as empty and replaces it on the next write', async () => {
+    const { store, cacheDir, events } = await setup();
+    await mkdir(cacheDir, { recursive: true });
+    await writeFile(
+      join(cacheDir, 'eu-west-1.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        entries: {
+          k: {
+            imageId: 'ami-0000000a',
+            storedAt: '2026-04-01T00:00:00.000Z',
+            expiresAt: '2027-01-01T00:00:00.000Z',
+          },
+        },
+      }),
+    );
+    expect(await store.amiCache.get('eu-west-1', 'k')).toBeUndefined();
+    expect(events.events.some((event) => event.level === 'warn')).toBe(false);
+    await store.amiCache.set('eu-west-1', 'other', 'x');
+    expect(JSON.parse(await readFile(join(cacheDir, 'eu-west-1.json'), 'utf8'))).toMatchObject({
+      schemaVersion: 2,
+      entries: { other: { value: 'x' } },
+    });
+    expect(await readdir(cacheDir)).toEqual(['eu-west-1.json']);
+    expect(events.events.some((event) => event.type === 'ami-cache.replaced')).toBe(true);
   });
 
   it('serialises concurrent writers so that no entry is lost', async () => {
@@ -123,9 +173,9 @@ describe('AMI cache', () => {
       ),
     );
     for (let index = 0; index < 20; index++) {
-      expect((await stores[0]!.amiCache.get('eu-west-1', `key-${index}`))?.imageId).toBe(
-        `ami-${String(index).padStart(8, '0')}`,
-      );
+      expect((await stores[0]!.amiCache.get('eu-west-1', `key-${index}`))?.value).toEqual({
+        imageId: `ami-${String(index).padStart(8, '0')}`,
+      });
     }
   });
 });

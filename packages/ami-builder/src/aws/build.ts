@@ -1,8 +1,8 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { type Clock, createEmitter, LabError, systemClock, type TagMap } from '@lab/core';
-import type { AmiCache } from '../cache.js';
 import type { AmiImage } from '../images.js';
+import type { ImageListingCache } from '../listing-cache.js';
 import { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from '../packer.js';
 import { clientRegion, describeLabImages, listImages } from './catalog.js';
 import { discoverInstanceProfile } from './discover.js';
@@ -29,7 +29,7 @@ export interface BuildAmiOptions
   /** Build even when an image of this Pulsar version exists. */
   force?: boolean | undefined;
   /** Refreshed after the build. */
-  cache?: AmiCache | undefined;
+  cache?: ImageListingCache | undefined;
   /** ExperimentID of the build's temporary resources. Default `ami-build-<YYYYMMDD-HHMMSS>`. */
   buildId?: string | undefined;
   events?: PackerBuildOptions['events'];

@@ -1,17 +1,34 @@
 import { DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { retry } from '@lab/backoff';
-import { type Clock, createEmitter, type EventSink, fromAwsTags, systemClock, withContext } from '@lab/core';
-import type { AmiCache } from '../cache.js';
+import {
+  type Clock,
+  createEmitter,
+  type Emitter,
+  type EventSink,
+  errorMessage,
+  fromAwsTags,
+  systemClock,
+  withContext,
+} from '@lab/core';
 import { AMI_NAME_PREFIX, type AmiImage, IMAGE_TAG_KEYS, selectLatest, sortImages } from '../images.js';
+import {
+  type CachedImageListing,
+  DEFAULT_LISTING_TTL_MS,
+  IMAGE_LISTING_CACHE_KEY,
+  type ImageListingCache,
+  parseCachedListing,
+} from '../listing-cache.js';
 
 export interface CatalogOptions {
   ec2: EC2Client;
-  /** The region the client talks to; names the cache file. Default: asked from the client. */
+  /** The region the client talks to; the cache is kept per region. Default: asked from the client. */
   region?: string | undefined;
-  /** Read and refresh this cache. Without it every call asks EC2. */
-  cache?: AmiCache | undefined;
+  /** Read and refresh this cache (e.g. `store.amiCache`). Without it every call asks EC2. */
+  cache?: ImageListingCache | undefined;
   /** Ask EC2 even when the cache is fresh (and refresh the cache). */
   noCache?: boolean | undefined;
+  /** How long a listing written to the cache stays fresh. Default 10 minutes. */
+  cacheTtlMs?: number | undefined;
   /** DescribeImages page size. Default 100. */
   pageSize?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -95,17 +112,30 @@ export async function listImages(options: CatalogOptions): Promise<ImageListing>
   const events = createEmitter({ source: '@lab/ami-builder', sink: options.events, clock });
   const region = options.region ?? (await clientRegion(options.ec2));
   if (options.cache !== undefined && options.noCache !== true) {
-    const cached = await options.cache.read(region);
-    if (cached !== undefined) {
-      return { region, images: sortImages(cached.images), cached: true, fetchedAt: cached.fetchedAt };
-    }
+    const cached = await readCachedListing(options.cache, region, events, clock);
+    if (cached !== undefined) return cached;
   }
   events.emit('images.listing', `Listing pulsar-base AMIs in ${region}`, { region }, 'debug');
   const images = sortImages(
     await describeLabImages(options.ec2, { pageSize: options.pageSize, signal: options.signal }),
   );
   const fetchedAt = clock.now();
-  if (options.cache !== undefined) await options.cache.write(region, images);
+  if (options.cache !== undefined) {
+    const value: CachedImageListing = { images };
+    try {
+      await options.cache.set(region, IMAGE_LISTING_CACHE_KEY, value, {
+        ttlMs: options.cacheTtlMs ?? DEFAULT_LISTING_TTL_MS,
+      });
+    } catch (error) {
+      // The listing itself is good; a cache that cannot be written only costs the next call.
+      events.emit(
+        'cache.write-failed',
+        `Could not cache the AMI listing of ${region}: ${errorMessage(error)}`,
+        { region },
+        'warn',
+      );
+    }
+  }
   events.emit('images.listed', `Found ${images.length} pulsar-base AMI(s) in ${region}`, {
     region,
     count: images.length,
@@ -113,10 +143,56 @@ export async function listImages(options: CatalogOptions): Promise<ImageListing>
   return { region, images, cached: false, fetchedAt };
 }
 
-/** The newest available image of `version` (or of the highest version), or undefined. */
+async function readCachedListing(
+  cache: ImageListingCache,
+  region: string,
+  events: Emitter,
+  clock: Clock,
+): Promise<ImageListing | undefined> {
+  const entry = await cache.get(region, IMAGE_LISTING_CACHE_KEY);
+  if (entry === undefined) return undefined;
+  const images = parseCachedListing(entry.value);
+  const fetchedAt = Date.parse(entry.storedAt);
+  if (images === undefined || Number.isNaN(fetchedAt)) {
+    events.emit(
+      'cache.unreadable',
+      `Ignoring the unreadable cached AMI listing of ${region}; listing from EC2`,
+      { region },
+      'warn',
+    );
+    return undefined;
+  }
+  const age = Math.max(0, clock.now() - fetchedAt);
+  events.emit(
+    'cache.hit',
+    `Using the cached AMI listing of ${region} (${Math.round(age / 1000)} s old)`,
+    { region, age },
+    'debug',
+  );
+  return { region, images: sortImages(images), cached: true, fetchedAt };
+}
+
+/**
+ * The newest available image of `version` (or of the highest version), or undefined. A cached
+ * listing without such an image is never the last word: EC2 is asked once more (an image built
+ * elsewhere since the listing was cached is found).
+ */
 export async function findLatestImage(
   options: CatalogOptions & { version?: string | undefined },
 ): Promise<{ image: AmiImage | undefined; listing: ImageListing }> {
   const listing = await listImages(options);
-  return { image: selectLatest(listing.images, options.version), listing };
+  const image = selectLatest(listing.images, options.version);
+  if (image !== undefined || !listing.cached) return { image, listing };
+  createEmitter({
+    source: '@lab/ami-builder',
+    sink: options.events,
+    clock: options.clock ?? systemClock,
+  }).emit(
+    'cache.no-match',
+    `The cached AMI listing of ${listing.region} has no available image${options.version === undefined ? '' : ` of Pulsar ${options.version}`}; asking EC2`,
+    { region: listing.region, version: options.version },
+    'debug',
+  );
+  const fresh = await listImages({ ...options, region: listing.region, noCache: true });
+  return { image: selectLatest(fresh.images, options.version), listing: fresh };
 }

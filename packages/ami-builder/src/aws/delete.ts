@@ -12,8 +12,8 @@ import {
   TAG_KEYS,
   withContext,
 } from '@lab/core';
-import type { AmiCache } from '../cache.js';
 import { type AmiImage, type PrunePlan, planPrune } from '../images.js';
+import { IMAGE_LISTING_CACHE_KEY, type ImageListingCache } from '../listing-cache.js';
 import { clientRegion, describeLabImages } from './catalog.js';
 
 export interface DeleteOptions {
@@ -21,7 +21,7 @@ export interface DeleteOptions {
   /** Show what would be deleted without deleting. */
   dryRun?: boolean | undefined;
   /** Invalidated after a deletion so the next listing is fresh. */
-  cache?: AmiCache | undefined;
+  cache?: ImageListingCache | undefined;
   region?: string | undefined;
   signal?: AbortSignal | undefined;
   events?: EventSink | undefined;
@@ -115,7 +115,10 @@ async function deleteKnownImage(options: DeleteOptions, image: AmiImage): Promis
   events.emit('image.deregistered', `Deregistered ${image.imageId} (${image.name})`, {
     imageId: image.imageId,
   });
-  await options.cache?.invalidate(options.region ?? (await clientRegion(options.ec2)));
+  await options.cache?.invalidate(
+    options.region ?? (await clientRegion(options.ec2)),
+    IMAGE_LISTING_CACHE_KEY,
+  );
 
   const failed: Array<{ snapshotId: string; error: string }> = [];
   const now = (options.clock ?? { now: Date.now }).now();
