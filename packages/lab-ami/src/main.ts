@@ -43,8 +43,6 @@ export interface LabAmiDeps {
   env?: NodeJS.ProcessEnv;
   process?: SignalSource;
   cwd?: string;
-  /** Home directory of the AMI cache (`~/.pulsar-aws-lab/ami-cache`). */
-  homeDir?: string;
   clock?: Clock;
   /** AWS clients to use instead of creating them from the flags. */
   clients?: Partial<AwsClients>;
@@ -59,6 +57,11 @@ export const SUBCOMMANDS = ['build', 'list', 'latest', 'validate', 'delete', 'pr
 const common = {
   ...globalArgs,
   dryRun: flag({ long: 'dry-run', description: 'show what would be done; change nothing' }),
+  home: option({
+    long: 'home',
+    type: optional(string),
+    description: 'lab home holding the AMI cache (default $PULSAR_AWS_LAB_HOME, else ~/.pulsar-aws-lab)',
+  }),
 };
 
 interface CommonValues {
@@ -69,6 +72,7 @@ interface CommonValues {
   yes: boolean;
   verbose: boolean;
   dryRun: boolean;
+  home: string | undefined;
 }
 
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
@@ -89,7 +93,16 @@ function createApp(deps: LabAmiDeps) {
         ...(deps.process === undefined ? {} : { process: deps.process }),
       },
       (context) =>
-        body(context, createSession(args, { clients: deps.clients, homeDir: deps.homeDir, clock })),
+        body(
+          context,
+          createSession(args, {
+            clients: deps.clients,
+            home: args.home,
+            env: deps.env ?? process.env,
+            cwd: deps.cwd ?? process.cwd(),
+            clock,
+          }),
+        ),
     );
 
   const list = command({
@@ -113,7 +126,7 @@ function createApp(deps: LabAmiDeps) {
         const listing = await listImages({
           ec2: await session.ec2(),
           region,
-          cache: session.cache(context.renderer.sink),
+          cache: await session.cache(context.renderer.sink),
           noCache: args.noCache,
           signal: context.signal,
           events: context.renderer.sink,
@@ -166,7 +179,7 @@ function createApp(deps: LabAmiDeps) {
         const { image } = await findLatestImage({
           ec2: await session.ec2(),
           region,
-          cache: session.cache(context.renderer.sink),
+          cache: await session.cache(context.renderer.sink),
           noCache: args.noCache,
           version: args.pulsarVersion,
           signal: context.signal,
@@ -324,7 +337,7 @@ function createApp(deps: LabAmiDeps) {
           instanceType: args.instanceType,
           userTags: tags,
           force: args.force,
-          cache: session.cache(context.renderer.sink),
+          cache: await session.cache(context.renderer.sink),
           buildId,
           packerBinary: args.packer,
           runner: deps.packerRunner,
@@ -455,7 +468,7 @@ function createApp(deps: LabAmiDeps) {
         const aws = await import('@lab/ami-builder/aws');
         const ec2 = await session.ec2();
         const region = await session.region();
-        const cache = session.cache(context.renderer.sink);
+        const cache = await session.cache(context.renderer.sink);
         const image = await aws.getLabImage(ec2, args.image, context.signal);
         const what = `${image.imageId} (${image.name}) and its ${image.snapshotIds.length} snapshot(s)`;
         if (args.dryRun) {
@@ -559,7 +572,7 @@ function createApp(deps: LabAmiDeps) {
         const outcome = await aws.executePrune({
           ec2,
           plan,
-          cache: session.cache(context.renderer.sink),
+          cache: await session.cache(context.renderer.sink),
           region,
           signal: context.signal,
           events: context.renderer.sink,
@@ -612,7 +625,7 @@ async function resolveImageArgument(
   const latest = await findLatestImage({
     ec2: await session.ec2(),
     region,
-    cache: session.cache(context.renderer.sink),
+    cache: await session.cache(context.renderer.sink),
     noCache: true,
     signal: context.signal,
     events: context.renderer.sink,

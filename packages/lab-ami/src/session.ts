@@ -1,7 +1,8 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { type AmiCache, createAmiCache } from '@lab/ami-builder';
+import { resolve } from 'node:path';
+import type { ImageListingCache } from '@lab/ami-builder';
 import { type Clock, type EventSink, LabError } from '@lab/core';
 import { createAwsClient } from '@lab/core/aws';
 
@@ -24,14 +25,18 @@ export interface Session {
   iam(): Promise<IAMClient>;
   /** The region the clients talk to (flag, then the SDK's chain). */
   region(): Promise<string>;
-  cache(events: EventSink): AmiCache;
+  /** The AMI cache of the lab home (`--home`, else `$PULSAR_AWS_LAB_HOME`, else `~/.pulsar-aws-lab`). */
+  cache(events: EventSink): Promise<ImageListingCache>;
 }
 
 export function createSession(
   flags: ConnectionFlags,
   options: {
     clients?: Partial<AwsClients> | undefined;
-    homeDir?: string | undefined;
+    /** `--home`, relative to `cwd`. */
+    home?: string | undefined;
+    env: NodeJS.ProcessEnv;
+    cwd: string;
     clock?: Clock | undefined;
   },
 ): Session {
@@ -74,6 +79,15 @@ export function createSession(
     ssm,
     iam,
     region,
-    cache: (events) => createAmiCache({ homeDir: options.homeDir, clock: options.clock, events }),
+    cache: async (events) => {
+      // Imported on use, like the SDK: only the commands that list images pay for it.
+      const { defaultHome, openStore } = await import('@lab/experiment-store');
+      const home = resolve(options.cwd, options.home ?? defaultHome(options.env));
+      return openStore({
+        home,
+        events,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+      }).amiCache;
+    },
   };
 }

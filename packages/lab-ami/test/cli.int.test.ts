@@ -31,9 +31,8 @@ describeWithMoto('lab-ami against moto', () => {
     const deps = {
       stdout: { write: (chunk: string) => chunks.push(chunk) },
       stderr: { write: () => true },
-      env: { NO_COLOR: '1' },
+      env: { NO_COLOR: '1', PULSAR_AWS_LAB_HOME: home },
       process: { on: () => undefined, off: () => undefined, exit: () => undefined },
-      homeDir: home,
       clients: { ec2: account.ec2 },
     };
     try {

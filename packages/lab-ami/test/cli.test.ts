@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,13 +54,12 @@ let out: ReturnType<typeof capture>;
 let err: ReturnType<typeof capture>;
 const signals = { on: () => undefined, off: () => undefined, exit: () => undefined };
 
-const runLabAmi = (argv: string[], extra: { runCommand?: RunCommand } = {}) =>
+const runLabAmi = (argv: string[], extra: { runCommand?: RunCommand; cwd?: string } = {}) =>
   main(argv, {
     stdout: out,
     stderr: err,
-    env: { NO_COLOR: '1' },
+    env: { NO_COLOR: '1', PULSAR_AWS_LAB_HOME: home },
     process: signals,
-    homeDir: home,
     stdin: Object.assign(process.stdin, { isTTY: false }),
     ...extra,
   });
@@ -117,15 +116,24 @@ describe('lab-ami', () => {
     expect(await runLabAmi(['list', '--region', 'us-east-1'])).toBe(0);
     expect(out.text()).toMatch(/VERSION\s+AMI/);
     expect(out.text()).toMatch(/4\.0\.4\s+\*\s+ami-00000002/);
-    const cached = JSON.parse(
-      await readFile(join(home, '.pulsar-aws-lab', 'ami-cache', 'us-east-1.images.json'), 'utf8'),
-    );
-    expect(cached.images).toHaveLength(2);
+    // The experiment store's AMI cache of $PULSAR_AWS_LAB_HOME holds the listing.
+    const cached = JSON.parse(await readFile(join(home, 'ami-cache', 'us-east-1.json'), 'utf8'));
+    expect(cached.schemaVersion).toBe(2);
+    expect(cached.entries['pulsar-base-images'].value.images).toHaveLength(2);
     await runLabAmi(['list', '--region', 'us-east-1']);
     expect(err.text()).toContain('from the cache');
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
     await runLabAmi(['list', '--region', 'us-east-1', '--no-cache']);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
+  });
+
+  it('keeps the cache in --home (relative to the working directory), which wins over $PULSAR_AWS_LAB_HOME', async () => {
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    expect(await runLabAmi(['list', '--region', 'us-east-1', '--home', 'lab'], { cwd: home })).toBe(0);
+    expect(await readdir(join(home, 'lab', 'ami-cache'))).toEqual(['us-east-1.json']);
+    expect(await readdir(home)).toEqual(['lab']);
   });
 
   it('latest prints just the AMI id, and fails with a hint when there is none', async () => {
@@ -139,6 +147,8 @@ describe('lab-ami', () => {
     expect(out.text()).toBe('ami-00000002\n');
     expect(await runLabAmi(['latest', '--region', 'us-east-1', '--pulsar-version', '9.9.9'])).toBe(1);
     expect(err.text()).toContain('lab-ami build --pulsar-version 9.9.9');
+    // A version missing from the cached listing is looked up in EC2 once more before giving up.
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
   });
 
   it('delete asks for confirmation: refuses without a terminal, deletes with --yes, shows with --dry-run', async () => {
@@ -302,6 +312,7 @@ describe('the built lab-ami executable', () => {
     for (const chunk of chunks) {
       expect(chunk).not.toMatch(/^import .* from "@aws-sdk\//m);
       expect(chunk).not.toMatch(/^import .* from "@lab\/ami-builder\/aws"/m);
+      expect(chunk).not.toMatch(/^import .* from "@lab\/experiment-store"/m);
     }
     const started = performance.now();
     const { stdout } = await exec(process.execPath, [CLI, '--help']);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { GetProductsCommand } from '@aws-sdk/client-pricing';
+import { openStore } from '@lab/experiment-store';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHarness } from './support/harness.js';
@@ -85,6 +86,35 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     expect(manifest.phases.setup).toMatchObject({ status: 'failed', error: { code: 'AMI_NOT_FOUND' } });
     expect(manifest.resourcesGone?.by).toMatch(/failed before terraform apply/);
     expect(manifest.outcome?.result).toBe('failed');
+  });
+
+  it('resolves the AMI through the AMI cache it shares with lab-ami; a version missing from it is looked up in EC2', async () => {
+    const lab = await createHarness();
+    const cache = openStore({ home: lab.home, clock: lab.time.clock }).amiCache;
+    // What `lab-ami list` cached a moment ago: only an image of another Pulsar version.
+    const other = {
+      imageId: 'ami-0000000000000332a',
+      name: 'pulsar-base-3.3.2-20251001',
+      state: 'available',
+      creationDate: '2025-10-01T10:00:00.000Z',
+      pulsarVersion: '3.3.2',
+      snapshotIds: [],
+      tags: { PulsarVersion: '3.3.2' },
+    };
+    await cache.set('us-east-1', 'pulsar-base-images', { images: [other] }, { ttlMs: 10 * 60_000 });
+    expect(await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
+    expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
+    expect((await lab.manifest()).details.amiId).toBe('ami-0123456789abcdef0');
+    const refreshed = (await cache.get('us-east-1', 'pulsar-base-images'))?.value as {
+      images: Array<{ imageId: string }>;
+    };
+    expect(refreshed.images.map((image) => image.imageId)).toEqual(['ami-0123456789abcdef0']);
+    expect(await lab.run(['teardown', ...lab.terraformArgs])).toBe(0);
+
+    // The next setup finds the AMI in the refreshed cache: no EC2 call.
+    expect(await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
+    expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
+    expect((await lab.manifest()).details.amiId).toBe('ami-0123456789abcdef0');
   });
 
   it('apply fails: destroys, verifies by tag, then reports the original error with context', async () => {

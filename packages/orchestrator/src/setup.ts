@@ -315,9 +315,12 @@ async function resolveAmi(
   }
   const { findLatestImage } = await import('@lab/ami-builder/aws');
   const ec2 = await deps.aws(infra.region).ec2();
+  // The listing is cached in the store's ami-cache/ (shared with lab-ami) for 10 minutes; a
+  // version missing from a cached listing is looked up in EC2 again.
   const { image, listing } = await findLatestImage({
     ec2,
     region: infra.region,
+    cache: deps.store.amiCache,
     version: infra.pulsarVersion,
     signal,
     clock: deps.clock,
