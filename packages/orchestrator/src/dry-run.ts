@@ -134,7 +134,7 @@ function amiText(plan: ExperimentPlan): string {
       return `${plan.ami.amiId} (newest lab AMI of Pulsar ${plan.ami.pulsarVersion})`;
     case 'lookup':
       return [
-        `Resolved at setup: EC2 DescribeImages, owner ${plan.ami.filter.owners.join(',')}, name ${plan.ami.filter.name}, ` +
+        `Resolved at setup: EC2 DescribeImages (or the listing lab-ami and setup cached in the store's ami-cache/ less than 10 min ago), owner ${plan.ami.filter.owners.join(',')}, name ${plan.ami.filter.name}, ` +
           `tag PulsarVersion=${plan.ami.pulsarVersion}, state ${plan.ami.filter.state}: ${plan.ami.hint}.`,
         `The variables below show ${AMI_PLACEHOLDER} in its place.`,
       ].join('\n');
