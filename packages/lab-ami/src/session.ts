@@ -1,7 +1,7 @@
+import { resolve } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { resolve } from 'node:path';
 import type { ImageListingCache } from '@lab/ami-builder';
 import { type Clock, type EventSink, LabError } from '@lab/core';
 import { createAwsClient } from '@lab/core/aws';
