@@ -266,7 +266,8 @@ async function runPacker(
 
 /** Says what a Packer user can do about a Packer that could not be run; other errors pass. */
 function packerStartError(packer: string, error: unknown): unknown {
-  if (!isLabError(error) || (error.code !== 'PROGRAM_NOT_FOUND' && error.code !== 'PROCESS_FAILED')) return error;
+  if (!isLabError(error) || (error.code !== 'PROGRAM_NOT_FOUND' && error.code !== 'PROCESS_FAILED'))
+    return error;
   if (error.code === 'PROGRAM_NOT_FOUND') {
     return new LabError('PACKER_NOT_FOUND', `Packer is not installed (no ${packer} on PATH)`, {
       hint: 'Install Packer ≥ 1.10 (https://developer.hashicorp.com/packer/install) or pass --packer <path>.',

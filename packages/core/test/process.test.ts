@@ -29,7 +29,11 @@ describe('runProcess', () => {
       onLine: (line, stream) => lines.push([line, stream]),
     });
     // Order is kept within a stream; the two pipes are read independently.
-    expect(lines.filter(([, stream]) => stream === 'stdout').map(([line]) => line)).toEqual(['one', 'three', 'four']);
+    expect(lines.filter(([, stream]) => stream === 'stdout').map(([line]) => line)).toEqual([
+      'one',
+      'three',
+      'four',
+    ]);
     expect(lines.filter(([, stream]) => stream === 'stderr').map(([line]) => line)).toEqual(['two']);
     expect(result).toEqual({
       exitCode: 0,
@@ -55,7 +59,11 @@ describe('runProcess', () => {
   });
 
   it('reports the exit code of a failing program and the signal that ended one', async () => {
-    expect(await bash('echo oops >&2; exit 3')).toMatchObject({ exitCode: 3, signal: null, stderr: 'oops\n' });
+    expect(await bash('echo oops >&2; exit 3')).toMatchObject({
+      exitCode: 3,
+      signal: null,
+      stderr: 'oops\n',
+    });
     expect(await bash('kill -TERM $$')).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
   });
 
@@ -106,7 +114,12 @@ describe('runProcess', () => {
       onLine: abortWhenReady(controller),
       graceMs: 300,
     });
-    expect(result).toMatchObject({ exitCode: null, signal: 'SIGTERM', interrupted: true, escalatedTo: 'SIGTERM' });
+    expect(result).toMatchObject({
+      exitCode: null,
+      signal: 'SIGTERM',
+      interrupted: true,
+      escalatedTo: 'SIGTERM',
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -119,7 +132,12 @@ describe('runProcess', () => {
       graceMs: 200,
       killAfterMs: 200,
     });
-    expect(result).toMatchObject({ exitCode: null, signal: 'SIGKILL', interrupted: true, escalatedTo: 'SIGKILL' });
+    expect(result).toMatchObject({
+      exitCode: null,
+      signal: 'SIGKILL',
+      interrupted: true,
+      escalatedTo: 'SIGKILL',
+    });
   });
 
   it('times the grace periods with the injected sleep and cancels them when the program exits', async () => {

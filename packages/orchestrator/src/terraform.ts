@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortReason, createEmitter, type EventSink, LabError } from '@lab/core';
-import { type ProcessResult, type ProcessRunner, type RunProcessOptions, runProcess } from '@lab/core/process';
+import {
+  type ProcessResult,
+  type ProcessRunner,
+  type RunProcessOptions,
+  runProcess,
+} from '@lab/core/process';
 
 export interface TerraformOptions {
   /** The lab's root module (`terraform/` of the repository or the installed package). */

@@ -86,7 +86,11 @@ describe('terraform driver', () => {
 
   it('names a missing binary with a hint', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'tf-'));
-    const terraform = createTerraform({ moduleDir: '/repo/terraform', workDir, binary: '/nonexistent/terraform' });
+    const terraform = createTerraform({
+      moduleDir: '/repo/terraform',
+      workDir,
+      binary: '/nonexistent/terraform',
+    });
     await expect(terraform.init()).rejects.toMatchObject({
       code: 'PROGRAM_NOT_FOUND',
       hint: expect.stringContaining('/nonexistent/terraform'),
