@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/aws.ts'],
+  entry: ['src/index.ts', 'src/aws.ts', 'src/process.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -37,10 +37,3 @@ export {
   unescapePackerField,
 } from './machine-readable.js';
 export { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from './packer.js';
-export {
-  type ProcessExit,
-  type ProcessRunner,
-  type RunningProcess,
-  type SpawnOptions,
-  spawnProcess,
-} from './process.js';

@@ -3,11 +3,12 @@ import {
   type Clock,
   createEmitter,
   type EventSink,
+  isLabError,
   LabError,
-  realSleep,
   type Sleep,
   systemClock,
 } from '@lab/core';
+import { type ProcessRunner, runProcess } from '@lab/core/process';
 import {
   ArtifactCollector,
   interpretPackerLine,
@@ -15,7 +16,6 @@ import {
   parseAmiArtifactId,
   parsePackerLine,
 } from './machine-readable.js';
-import { type ProcessExit, type ProcessRunner, spawnProcess } from './process.js';
 
 const SOURCE = '@lab/ami-builder';
 
@@ -32,19 +32,25 @@ export interface PackerBuildOptions {
   init?: boolean | undefined;
   /** Working directory for Packer. Default: the current one. */
   cwd?: string | undefined;
+  /** Added to this process's environment for Packer. */
   env?: NodeJS.ProcessEnv | undefined;
   /**
    * Aborting sends Packer one SIGINT and waits for it to delete its temporary instance, security
    * group and key pair; then the build rejects with AbortedError.
    */
   signal?: AbortSignal | undefined;
-  /** How long Packer may take to clean up after SIGINT before it is killed. Default 15 min. */
+  /**
+   * How long Packer may take to clean up after SIGINT before it is stopped by force (SIGTERM,
+   * then SIGKILL a few seconds later). Default 15 min.
+   */
   cleanupTimeoutMs?: number | undefined;
   /** Said in messages about resources an interrupted build may leave (the build's ExperimentID). */
   buildId?: string | undefined;
   events?: EventSink | undefined;
+  /** Runs Packer. Default: `runProcess` of `@lab/core/process`. */
   runner?: ProcessRunner | undefined;
   clock?: Clock | undefined;
+  /** Times the clean-up timeout. */
   sleep?: Sleep | undefined;
 }
 
@@ -71,7 +77,7 @@ export async function runPackerBuild(options: PackerBuildOptions): Promise<Packe
   const events = createEmitter({ source: SOURCE, sink: options.events, clock });
   const started = clock.now();
   const packer = options.packerBinary ?? 'packer';
-  const env = { ...(options.env ?? process.env), CHECKPOINT_DISABLE: '1' };
+  const env = { ...options.env, CHECKPOINT_DISABLE: '1' };
   if (options.signal?.aborted) throw new AbortedError('Build aborted before Packer started');
 
   if (options.init ?? true) {
@@ -141,8 +147,13 @@ export async function runPackerBuild(options: PackerBuildOptions): Promise<Packe
   return { amiId, region, amis, artifacts: build.artifacts, durationMs };
 }
 
+interface PackerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 interface PackerRun {
-  exit: ProcessExit;
+  exit: PackerExit;
   artifacts: PackerArtifact[];
   errors: string[];
   stderrTail: string[];
@@ -158,8 +169,7 @@ async function runPacker(
   events: ReturnType<typeof createEmitter>,
   step: 'init' | 'build',
 ): Promise<PackerRun> {
-  const runner = options.runner ?? spawnProcess;
-  const sleep = options.sleep ?? realSleep;
+  const runner = options.runner ?? runProcess;
   const artifacts = new ArtifactCollector();
   const errors: string[] = [];
   const stderrTail: string[] = [];
@@ -205,75 +215,71 @@ async function runPacker(
     events.emit(`packer.${step}.stderr`, raw, undefined, 'debug');
   };
 
-  let child: ReturnType<ProcessRunner>;
-  try {
-    child = runner(packer, args, { cwd: options.cwd, env: options.env, onStdoutLine, onStderrLine });
-  } catch (error) {
-    throw packerStartError(packer, error);
-  }
-
-  let interrupted = false;
-  let killed = false;
-  const exitedOrStopped = new AbortController();
+  const timeoutMs = options.cleanupTimeoutMs ?? 15 * 60_000;
+  // The runner sends the SIGINT; this only says why the build is now waiting.
   const onAbort = () => {
-    interrupted = true;
-    // One SIGINT: Packer cancels the build and deletes its temporary resources. A second one
-    // would not speed it up, and killing it would leak them.
     events.emit(
       'packer.interrupt',
       'Stopping Packer; waiting for it to delete its temporary instance, security group and key pair…',
       undefined,
       'warn',
     );
-    child.kill('SIGINT');
-    const timeoutMs = options.cleanupTimeoutMs ?? 15 * 60_000;
-    sleep(timeoutMs, exitedOrStopped.signal).then(
-      () => {
-        killed = child.kill('SIGKILL');
-        if (killed) {
-          events.emit(
-            'packer.killed',
-            `Packer did not stop within ${timeoutMs} ms; killed it`,
-            undefined,
-            'error',
-          );
-        }
-      },
-      // The process exited first: the timer was cancelled, nothing to do.
-      () => {},
-    );
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const exit = await child.exited.catch((error: unknown) => {
+    // One SIGINT: Packer cancels the build and deletes its temporary resources. A second one
+    // would not speed it up, and killing it early would leak them.
+    const result = await runner({
+      command: packer,
+      args,
+      cwd: options.cwd,
+      env: options.env,
+      onLine: (line, stream) => (stream === 'stdout' ? onStdoutLine(line) : onStderrLine(line)),
+      signal: options.signal,
+      graceMs: timeoutMs,
+      sleep: options.sleep,
+    }).catch((error: unknown) => {
       throw packerStartError(packer, error);
     });
+    const killed = result.escalatedTo !== null;
+    if (killed) {
+      events.emit(
+        'packer.killed',
+        `Packer did not stop within ${timeoutMs} ms of SIGINT; stopped it with ${result.escalatedTo}`,
+        { signal: result.escalatedTo },
+        'error',
+      );
+    }
     return {
-      exit,
+      exit: { code: result.exitCode, signal: result.signal },
       artifacts: artifacts.artifacts,
       errors,
       stderrTail,
       outputTail,
-      interrupted,
+      interrupted: result.interrupted,
       killed,
     };
   } finally {
-    exitedOrStopped.abort();
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-function packerStartError(packer: string, error: unknown): LabError {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (code === 'ENOENT') {
+/** Says what a Packer user can do about a Packer that could not be run; other errors pass. */
+function packerStartError(packer: string, error: unknown): unknown {
+  if (!isLabError(error) || (error.code !== 'PROGRAM_NOT_FOUND' && error.code !== 'PROCESS_FAILED'))
+    return error;
+  if (error.code === 'PROGRAM_NOT_FOUND') {
     return new LabError('PACKER_NOT_FOUND', `Packer is not installed (no ${packer} on PATH)`, {
       hint: 'Install Packer ≥ 1.10 (https://developer.hashicorp.com/packer/install) or pass --packer <path>.',
       cause: error,
     });
   }
-  return new LabError('PACKER_START_FAILED', `Could not start ${packer}`, { cause: error });
+  return new LabError('PACKER_START_FAILED', `Could not start ${packer}: ${error.message}`, {
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    cause: error,
+  });
 }
 
-function describeExit(exit: ProcessExit): string {
+function describeExit(exit: PackerExit): string {
   return exit.code === null ? `signal ${exit.signal ?? 'unknown'}` : String(exit.code);
 }

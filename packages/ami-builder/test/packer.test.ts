@@ -212,6 +212,7 @@ describe('runPackerBuild with a fixture packer executable', () => {
 
   it('kills a Packer that does not stop within the clean-up timeout and reports leftovers', async () => {
     const controller = new AbortController();
+    const { sink, events } = collectEvents();
     const build = runPackerBuild({
       template: 't.pkr.hcl',
       variables: {},
@@ -221,6 +222,7 @@ describe('runPackerBuild with a fixture packer executable', () => {
       cleanupTimeoutMs: 300,
       buildId: 'ami-build-20260101-000000',
       events: (event) => {
+        sink(event);
         if (event.type === 'packer.init') return;
         if (event.type === 'packer.build.started') setTimeout(() => controller.abort(), 300);
       },
@@ -228,6 +230,9 @@ describe('runPackerBuild with a fixture packer executable', () => {
     const error = await build.catch((e: unknown) => e);
     expect((error as LabError).code).toBe('INCOMPLETE');
     expect((error as LabError).hint).toContain('ExperimentID=ami-build-20260101-000000');
+    expect(events.find((event) => event.type === 'packer.killed')?.message).toBe(
+      'Packer did not stop within 300 ms of SIGINT; stopped it with SIGTERM',
+    );
   });
 
   it('does not start Packer when already aborted', async () => {

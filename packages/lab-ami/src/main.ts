@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AmiImage, ImageCheck, ProcessRunner } from '@lab/ami-builder';
+import type { AmiImage, ImageCheck } from '@lab/ami-builder';
 import type { RunCommand } from '@lab/ami-builder/aws';
 import {
   applyColorPreference,
@@ -19,6 +19,7 @@ import {
   type SignalSource,
 } from '@lab/cli-kit';
 import { type Clock, LabError, systemClock, type TagMap, ValidationError } from '@lab/core';
+import type { ProcessRunner } from '@lab/core/process';
 import {
   array,
   command,
@@ -48,7 +49,7 @@ export interface LabAmiDeps {
   clients?: Partial<AwsClients>;
   /** The SSM command runner for `validate`. Default: `runCommand` of @lab/ssm-runner. */
   runCommand?: RunCommand;
-  /** How Packer is started (tests use a fixture executable through --packer instead). */
+  /** How Packer is started (default `runProcess` of `@lab/core/process`; tests use a fixture executable through --packer instead). */
   packerRunner?: ProcessRunner;
 }
 

@@ -22,13 +22,13 @@ import {
   systemClock,
   ValidationError,
 } from '@lab/core';
+import type { ProcessRunner } from '@lab/core/process';
 import type { ExperimentStore } from '@lab/experiment-store';
 import type {
   AwsClientsFactory,
   CleanupByTags,
   ExperimentPlan,
   OrchestratorDeps,
-  ProcessRunner,
   RemoteOps,
 } from '@lab/orchestrator';
 import {
@@ -62,7 +62,7 @@ export interface LabOrchestrateDeps {
   remote?: RemoteOps;
   /** Tag-based cleanup instead of the built-in adapter. */
   cleanupByTags?: CleanupByTags;
-  /** How Terraform is started (tests use a fixture executable through --terraform-bin instead). */
+  /** How Terraform is started (default `runProcess` of `@lab/core/process`; tests use a fixture executable through --terraform-bin instead). */
   terraformRunner?: ProcessRunner;
 }
 

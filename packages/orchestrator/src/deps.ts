@@ -3,10 +3,10 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { type Clock, type EventSink, realSleep, type Sleep, systemClock } from '@lab/core';
+import type { ProcessRunner } from '@lab/core/process';
 import type { ExperimentStore } from '@lab/experiment-store';
 import type { fetchFile, putFile, runCommand } from '@lab/ssm-runner';
 import type { CleanupByTags } from './cleanup-port.js';
-import type { ProcessRunner } from './process.js';
 
 /** The AWS clients of one region, created on first use (the SDK is imported only then). */
 export interface RegionClients {

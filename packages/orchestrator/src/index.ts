@@ -36,7 +36,6 @@ export {
   type PlannedRemoteRun,
   planExperiment,
 } from './plan.js';
-export { type ProcessRequest, type ProcessResult, type ProcessRunner, spawnProcess } from './process.js';
 export {
   OMB_HOME,
   type PollState,

@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortReason, createEmitter, type EventSink, LabError } from '@lab/core';
-import { type ProcessRequest, type ProcessResult, type ProcessRunner, spawnProcess } from './process.js';
+import {
+  type ProcessResult,
+  type ProcessRunner,
+  type RunProcessOptions,
+  runProcess,
+} from '@lab/core/process';
 
 export interface TerraformOptions {
   /** The lab's root module (`terraform/` of the repository or the installed package). */
@@ -11,6 +16,7 @@ export interface TerraformOptions {
   binary?: string;
   /** Shared provider cache so each experiment does not download the AWS provider again. */
   pluginCacheDir?: string;
+  /** Runs Terraform. Default: `runProcess` of `@lab/core/process`. */
   runner?: ProcessRunner;
   events?: EventSink;
   signal?: AbortSignal;
@@ -40,6 +46,13 @@ export interface TerraformPaths {
   dataDir: string;
 }
 
+/**
+ * After SIGINT Terraform stops starting new operations and waits for the ones in flight (an
+ * instance launch, a NAT gateway deletion) so they land in the state: give it a minute, and
+ * another after SIGTERM, which it handles the same way, before SIGKILL.
+ */
+const INTERRUPT_GRACE_MS = 60_000;
+
 export function terraformPaths(workDir: string): TerraformPaths {
   return {
     variables: join(workDir, 'terraform.tfvars.json'),
@@ -55,7 +68,7 @@ export function terraformPaths(workDir: string): TerraformPaths {
  * experiments never share state. Every output line goes to the event sink (the experiment log).
  */
 export function createTerraform(options: TerraformOptions) {
-  const runner = options.runner ?? spawnProcess;
+  const runner = options.runner ?? runProcess;
   const binary = options.binary ?? 'terraform';
   const paths = terraformPaths(options.workDir);
   const events = createEmitter({ source: '@lab/orchestrator', sink: options.events, prefix: 'terraform' });
@@ -81,11 +94,13 @@ export function createTerraform(options: TerraformOptions) {
       await mkdir(options.pluginCacheDir, { recursive: true });
     const args = [`-chdir=${options.moduleDir}`, ...commands[name]];
     events.emit('command', `terraform ${name}`, { args });
-    const request: ProcessRequest = {
+    const request: RunProcessOptions = {
       command: binary,
       args,
       env,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
+      graceMs: INTERRUPT_GRACE_MS,
+      killAfterMs: INTERRUPT_GRACE_MS,
       ...(quiet ? {} : { onLine: (line) => events.emit('line', line, { command: name }, 'debug') }),
     };
     const result = await runner(request);

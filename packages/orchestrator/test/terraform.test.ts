@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AbortedError, collectEvents } from '@lab/core';
 import { describe, expect, it } from 'vitest';
-import { createTerraform, spawnProcess, TerraformError } from '../src/index.js';
+import { createTerraform, TerraformError } from '../src/index.js';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/terraform');
 
@@ -85,8 +85,15 @@ describe('terraform driver', () => {
   });
 
   it('names a missing binary with a hint', async () => {
-    await expect(spawnProcess({ command: '/nonexistent/terraform', args: [] })).rejects.toMatchObject({
+    const workDir = await mkdtemp(join(tmpdir(), 'tf-'));
+    const terraform = createTerraform({
+      moduleDir: '/repo/terraform',
+      workDir,
+      binary: '/nonexistent/terraform',
+    });
+    await expect(terraform.init()).rejects.toMatchObject({
       code: 'PROGRAM_NOT_FOUND',
+      hint: expect.stringContaining('/nonexistent/terraform'),
     });
   });
 });
