@@ -80,6 +80,7 @@ describe('runProcess', () => {
     process.env.LAB_PROCESS_TEST_REMOVED = 'should-go';
     try {
       const result = await bash(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion
         'echo "$LAB_PROCESS_TEST_INHERITED|$LAB_PROCESS_TEST_ADDED|${LAB_PROCESS_TEST_REMOVED-unset}|$PWD"',
         { cwd: dir, env: { LAB_PROCESS_TEST_ADDED: 'added', LAB_PROCESS_TEST_REMOVED: undefined } },
       );
