@@ -101,9 +101,11 @@ async function endpoints(role: Component, healthy: () => boolean): Promise<Recor
     response.writeHead(404).end();
   });
   const port = String(await listen(server));
-  return { bookkeeper: { LAB_BOOKIE_HTTP_PORT: port }, broker: { LAB_BROKER_HTTP_PORT: port } }[
-    role as 'bookkeeper' | 'broker'
-  ] ?? { LAB_WORKER_PORT: port };
+  return (
+    { bookkeeper: { LAB_BOOKIE_HTTP_PORT: port }, broker: { LAB_BROKER_HTTP_PORT: port } }[
+      role as 'bookkeeper' | 'broker'
+    ] ?? { LAB_WORKER_PORT: port }
+  );
 }
 
 describe('the lab cascade with the real @lab/ssm-runner against a simulated SSM fleet', () => {
@@ -144,12 +146,20 @@ describe('the lab cascade with the real @lab/ssm-runner against a simulated SSM 
   });
 
   it('passes all four stages once the probes say healthy, one SendCommand per round for all 9 instances', async () => {
-    const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const ec2 = new EC2Client({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
     mockClient(ec2)
       .on(DescribeInstancesCommand)
       .callsFake((input: { InstanceIds?: string[] }) => ({
         Reservations: [
-          { Instances: (input.InstanceIds ?? []).map((id) => ({ InstanceId: id, State: { Name: 'running' } })) },
+          {
+            Instances: (input.InstanceIds ?? []).map((id) => ({
+              InstanceId: id,
+              State: { Name: 'running' },
+            })),
+          },
         ],
       }));
     const targets: InstanceTarget[] = FLEET.map((instance) => ({ id: instance.id, role: instance.role }));

@@ -16,7 +16,14 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 
 /** Absolute paths the simulated instances keep under their own root (a chroot, by rewriting). */
-export const SIMULATED_PREFIXES = ['/var/lib/lab', '/var/log/lab', '/opt/omb', '/opt/lab', '/etc/lab', '/tmp'];
+export const SIMULATED_PREFIXES = [
+  '/var/lib/lab',
+  '/var/log/lab',
+  '/opt/omb',
+  '/opt/lab',
+  '/etc/lab',
+  '/tmp',
+];
 
 export interface SimAgentOptions {
   /** A temporary directory; instance `i-…` lives in `<root>/<i-…>`. */
@@ -142,7 +149,8 @@ export function simulatedAgent(options: SimAgentOptions) {
     const commandId = `sim-${String(counter).padStart(8, '0')}-0000-0000-0000-000000000000`;
     const ids = input.InstanceIds ?? [];
     const unknown = ids.filter((id) => !options.instanceIds.includes(id));
-    if (unknown.length > 0) throw awsError('InvalidInstanceId', `Instances [[${unknown.join(', ')}]] not in a valid state`);
+    if (unknown.length > 0)
+      throw awsError('InvalidInstanceId', `Instances [[${unknown.join(', ')}]] not in a valid state`);
     const parameters = input.Parameters ?? {};
     const script = (parameters.commands ?? []).join('\n');
     const cwd = parameters.workingDirectory?.[0] ?? '/';
@@ -167,61 +175,66 @@ export function simulatedAgent(options: SimAgentOptions) {
 
   // A real agent keeps running while nobody asks; awaiting the processes here keeps virtual time
   // from racing past a script that is still running in real time.
-  const settle = (command: SimCommand) => Promise.all(command.invocations.map((invocation) => invocation.done));
+  const settle = (command: SimCommand) =>
+    Promise.all(command.invocations.map((invocation) => invocation.done));
 
-  mock.on(ListCommandInvocationsCommand).callsFake(async (input: { CommandId?: string; Details?: boolean }) => {
-    tick();
-    const command = commands.get(input.CommandId ?? '');
-    if (command === undefined) return { CommandInvocations: [] };
-    await settle(command);
-    const invocations: CommandInvocation[] = command.invocations.map((invocation) => {
+  mock
+    .on(ListCommandInvocationsCommand)
+    .callsFake(async (input: { CommandId?: string; Details?: boolean }) => {
+      tick();
+      const command = commands.get(input.CommandId ?? '');
+      if (command === undefined) return { CommandInvocations: [] };
+      await settle(command);
+      const invocations: CommandInvocation[] = command.invocations.map((invocation) => {
+        const current = state(invocation);
+        const output = `${invocation.stdout}${invocation.stderr === '' ? '' : `${ERROR_MARKER}${invocation.stderr}`}`;
+        return {
+          CommandId: command.commandId,
+          InstanceId: invocation.instanceId,
+          Status: current.status as CommandInvocation['Status'],
+          StatusDetails: current.details,
+          ...(input.Details === true
+            ? {
+                CommandPlugins: [
+                  {
+                    Name: 'aws:runShellScript',
+                    Status: current.status as CommandInvocation['Status'],
+                    ResponseCode: current.final ? (invocation.exitCode ?? -1) : -1,
+                    ResponseStartDateTime: new Date(command.sentAt),
+                    ...(current.final ? { ResponseFinishDateTime: new Date(invocation.finalAt) } : {}),
+                    Output: current.final ? output.slice(0, 2500) : '',
+                  },
+                ],
+              }
+            : {}),
+        };
+      });
+      return { CommandInvocations: invocations };
+    });
+
+  mock
+    .on(GetCommandInvocationCommand)
+    .callsFake(async (input: { CommandId?: string; InstanceId?: string }) => {
+      tick();
+      const command = commands.get(input.CommandId ?? '');
+      const invocation = command?.invocations.find((candidate) => candidate.instanceId === input.InstanceId);
+      if (command === undefined || invocation === undefined) {
+        throw awsError('InvocationDoesNotExist', 'Invocation does not exist');
+      }
+      await invocation.done;
       const current = state(invocation);
-      const output = `${invocation.stdout}${invocation.stderr === '' ? '' : `${ERROR_MARKER}${invocation.stderr}`}`;
       return {
         CommandId: command.commandId,
         InstanceId: invocation.instanceId,
-        Status: current.status as CommandInvocation['Status'],
+        Status: current.status,
         StatusDetails: current.details,
-        ...(input.Details === true
-          ? {
-              CommandPlugins: [
-                {
-                  Name: 'aws:runShellScript',
-                  Status: current.status as CommandInvocation['Status'],
-                  ResponseCode: current.final ? (invocation.exitCode ?? -1) : -1,
-                  ResponseStartDateTime: new Date(command.sentAt),
-                  ...(current.final ? { ResponseFinishDateTime: new Date(invocation.finalAt) } : {}),
-                  Output: current.final ? output.slice(0, 2500) : '',
-                },
-              ],
-            }
-          : {}),
+        ResponseCode: current.final ? (invocation.exitCode ?? -1) : -1,
+        StandardOutputContent: current.final ? invocation.stdout.slice(0, 24_000) : '',
+        StandardErrorContent: current.final ? invocation.stderr.slice(0, 8_000) : '',
+        ExecutionStartDateTime: new Date(command.sentAt).toISOString(),
+        ExecutionEndDateTime: current.final ? new Date(invocation.finalAt).toISOString() : '',
       };
     });
-    return { CommandInvocations: invocations };
-  });
-
-  mock.on(GetCommandInvocationCommand).callsFake(async (input: { CommandId?: string; InstanceId?: string }) => {
-    tick();
-    const command = commands.get(input.CommandId ?? '');
-    const invocation = command?.invocations.find((candidate) => candidate.instanceId === input.InstanceId);
-    if (command === undefined || invocation === undefined) {
-      throw awsError('InvocationDoesNotExist', 'Invocation does not exist');
-    }
-    await invocation.done;
-    const current = state(invocation);
-    return {
-      CommandId: command.commandId,
-      InstanceId: invocation.instanceId,
-      Status: current.status,
-      StatusDetails: current.details,
-      ResponseCode: current.final ? (invocation.exitCode ?? -1) : -1,
-      StandardOutputContent: current.final ? invocation.stdout.slice(0, 24_000) : '',
-      StandardErrorContent: current.final ? invocation.stderr.slice(0, 8_000) : '',
-      ExecutionStartDateTime: new Date(command.sentAt).toISOString(),
-      ExecutionEndDateTime: current.final ? new Date(invocation.finalAt).toISOString() : '',
-    };
-  });
 
   mock.on(ListCommandsCommand).callsFake(async (input: { CommandId?: string }) => {
     const command = commands.get(input.CommandId ?? '');
