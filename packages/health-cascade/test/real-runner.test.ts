@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
+  CancelCommandCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   SendCommandCommand,
@@ -16,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
 // lab-cleanup shares tag-cleanup's test topology.
 import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
-import { bindRunCommand, type InstanceTarget, labHealthStages } from '../src/aws.js';
+import { bindRunCommand, type InstanceTarget, labHealthStages, servicesActiveStage } from '../src/aws.js';
 import { runCascade } from '../src/index.js';
 
 const PROBE = resolve(import.meta.dirname, '../../../packer/files/lab/bin/lab-health-probe');
@@ -230,4 +231,63 @@ describe('the lab cascade with the real @lab/ssm-runner against a simulated SSM 
       getCommandInvocation: count(agent.mock.commandCalls(GetCommandInvocationCommand)),
     };
   }
+});
+
+describe('runner errors that only mean "not ready yet" (real @lab/ssm-runner)', () => {
+  const SMALL = ['i-0bb0000000000zk01', 'i-0bb0000000000zk02', 'i-0bb0000000000zk03'];
+  // A stand-in probe: the real one is exercised above; these tests are about the runner's errors.
+  const HEALTHY = `#!/usr/bin/env bash
+echo '{"probe":"lab-health-probe","version":1,"role":"zookeeper","check":"services","ok":true,"checks":[{"name":"zookeeper.service","kind":"service","ok":true,"detail":"active"}]}'
+`;
+
+  async function fleetWith(options: Partial<Parameters<typeof simulatedAgent>[0]>) {
+    const time = createVirtualTime(START);
+    const root = mkdtempSync(join(tmpdir(), 'cascade-runner-errors-'));
+    const agent = simulatedAgent({ root, instanceIds: SMALL, clock: time.clock, ...options });
+    for (const id of SMALL) {
+      writeFileSync(join(agent.instanceRoot(id), 'opt/lab/bin/lab-health-probe'), HEALTHY, { mode: 0o755 });
+    }
+    const stage = servicesActiveStage({
+      runCommand: bindRunCommand(runCommand, { ssm: agent.ssm, clock: time.clock, sleep: time.sleep }),
+      commandTimeoutMs: 20_000,
+      timeoutMs: 5 * 60_000,
+    });
+    const targets = SMALL.map((id) => ({ id, role: 'zookeeper' as const }));
+    return {
+      agent,
+      time,
+      run: () => runCascade({ stages: [stage], targets, ...time }),
+      async close() {
+        await agent.close();
+        rmSync(root, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('a round whose command misses its deadline (SSM_DEADLINE_EXCEEDED) is retried, not a failure', async () => {
+    // The first round's command hangs on one instance: the runner cancels it at 20 s.
+    const fleet = await fleetWith({
+      latencyMs: (id, number) => (number === 1 && id === SMALL[1] ? 10 * 60_000 : 500),
+    });
+    try {
+      const report = await fleet.run();
+      expect(report.stages[0]).toMatchObject({ name: 'services active', attempts: 2 });
+      expect(fleet.agent.mock.commandCalls(CancelCommandCommand)).toHaveLength(1);
+      expect(report.elapsedMs).toBeGreaterThanOrEqual(20_000);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('SendCommand refusing a just-registered agent (InvalidInstanceId) is retried, not a failure', async () => {
+    const fleet = await fleetWith({ acceptsCommands: (_id, now) => now - START >= 3_000 });
+    try {
+      const report = await fleet.run();
+      expect(report.stages[0]!.attempts).toBeGreaterThan(1);
+      const sent = fleet.agent.mock.commandCalls(SendCommandCommand);
+      expect(sent.length).toBe(report.stages[0]!.attempts);
+    } finally {
+      await fleet.close();
+    }
+  });
 });

@@ -37,6 +37,11 @@ export interface SimAgentOptions {
   env?: (instanceId: string) => Record<string, string>;
   /** Whether the agent is registered and Online (DescribeInstanceInformation). Default always. */
   online?: (instanceId: string, now: number) => boolean;
+  /**
+   * Whether SendCommand accepts the instance; when not, it fails with InvalidInstanceId, as SSM
+   * does for an agent that has only just registered. Default always.
+   */
+  acceptsCommands?: (instanceId: string, now: number) => boolean;
 }
 
 interface Invocation {
@@ -148,7 +153,10 @@ export function simulatedAgent(options: SimAgentOptions) {
     counter += 1;
     const commandId = `sim-${String(counter).padStart(8, '0')}-0000-0000-0000-000000000000`;
     const ids = input.InstanceIds ?? [];
-    const unknown = ids.filter((id) => !options.instanceIds.includes(id));
+    const unknown = ids.filter(
+      (id) =>
+        !options.instanceIds.includes(id) || !(options.acceptsCommands?.(id, options.clock.now()) ?? true),
+    );
     if (unknown.length > 0)
       throw awsError('InvalidInstanceId', `Instances [[${unknown.join(', ')}]] not in a valid state`);
     const parameters = input.Parameters ?? {};
