@@ -81,7 +81,6 @@ for file in "$drivers" "$workers" "\${workloads[@]}"; do
   [ -f "$file" ] || { echo "ERROR no such file: $file"; exit 3; }
 done
 grep -q '^driverClass: io.openmessaging.benchmark.driver.pulsar.PulsarBenchmarkDriver' "$drivers" || { echo 'ERROR bad driver'; exit 3; }
-printf '%s\\n' "$@" >/dev/null
 echo "INFO Workloads: \${workloads[*]}"
 start=$(cat "$LAB_SIM_ROOT/sim/now")
 end=$((start + 3 * 60000))

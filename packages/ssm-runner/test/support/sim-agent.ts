@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   CancelCommandCommand,
   type CommandInvocation,
+  type CommandPluginStatus,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   type InstanceInformationStringFilter,
@@ -206,7 +207,7 @@ export function simulatedAgent(options: SimAgentOptions) {
                 CommandPlugins: [
                   {
                     Name: 'aws:runShellScript',
-                    Status: current.status as CommandInvocation['Status'],
+                    Status: current.status as CommandPluginStatus,
                     ResponseCode: current.final ? (invocation.exitCode ?? -1) : -1,
                     ResponseStartDateTime: new Date(command.sentAt),
                     ...(current.final ? { ResponseFinishDateTime: new Date(invocation.finalAt) } : {}),
