@@ -148,13 +148,22 @@ function shellQuote(word: string): string {
 
 /**
  * AWS throttling/5xx/network errors, `InvalidInstanceId` (an agent that just registered can
- * briefly be unknown to SendCommand) and runner time-outs (code ending in `TIMEOUT`) make a
- * round "not ready yet"; anything else fails the stage.
+ * briefly be unknown to SendCommand — also when a runner wraps it, as `@lab/ssm-runner`'s
+ * `SSM_INSTANCE_NOT_REGISTERED` does, keeping it as the cause) and runner time-outs (a
+ * `LabError` code ending in `TIMEOUT` or `DEADLINE_EXCEEDED`, like the runner's
+ * `SSM_DEADLINE_EXCEEDED`) make a round "not ready yet"; anything else fails the stage.
  */
 export function isTransientRunnerError(error: unknown): boolean {
   if (isTransientAwsError(error)) return true;
-  if (awsErrorCode(error) === 'InvalidInstanceId') return true;
-  return isLabError(error) && error.code.endsWith('TIMEOUT');
+  if (isLabError(error) && /(TIMEOUT|DEADLINE_EXCEEDED)$/.test(error.code)) return true;
+  // Follow the cause chain (bounded): the AWS code may sit under the runner's own error.
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    if (awsErrorCode(current) === 'InvalidInstanceId') return true;
+    if (isLabError(current) && current.code === 'SSM_INSTANCE_NOT_REGISTERED') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function observeResult(

@@ -11,7 +11,7 @@ import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SignalSource } from '@lab/cli-kit';
-import { createVirtualTime, LabError } from '@lab/core';
+import { createVirtualTime, LabError, type VirtualTime } from '@lab/core';
 import { type Manifest, openStore } from '@lab/experiment-store';
 import type { CleanupByTagsRequest, RemainingResource, RemoteOps } from '@lab/orchestrator';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -40,6 +40,11 @@ export interface HarnessOptions {
   remaining?: RemainingResource[];
   /** Called with each stderr chunk (to press Ctrl-C at the right moment). */
   onStderr?: (text: string, interrupt: () => void) => void;
+  /**
+   * An SSM client that simulates the cluster itself (given the harness's virtual time). The
+   * lifecycle then uses the real `@lab/ssm-runner` against it instead of the stand-in below.
+   */
+  ssm?: (time: VirtualTime) => SSMClient;
 }
 
 /** Everything around `main`: mocked AWS, a simulated cluster behind the SSM runner, the fixture terraform. */
@@ -54,10 +59,11 @@ export async function createHarness(options: HarnessOptions = {}) {
 
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const ec2 = new EC2Client({ region: 'us-east-1', credentials });
-  const ssm = new SSMClient({ region: 'us-east-1', credentials });
+  const ssm = options.ssm?.(time) ?? new SSMClient({ region: 'us-east-1', credentials });
   const ce = new CostExplorerClient({ region: 'us-east-1', credentials });
   const ec2Mock = mockClient(ec2);
-  const ssmMock = mockClient(ssm);
+  // A simulated cluster's client is mocked already; the harness only mocks its own.
+  const ssmMock = options.ssm === undefined ? mockClient(ssm) : undefined;
   const ceMock = mockClient(ce);
   const pricing = new PricingClient({ region: 'us-east-1', credentials });
   const pricingMock = mockClient(pricing);
@@ -85,7 +91,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     ],
   }));
   ssmMock
-    .on(DescribeInstanceInformationCommand)
+    ?.on(DescribeInstanceInformationCommand)
     .callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => ({
       InstanceInformationList: (input.Filters?.[0]?.Values ?? []).map((id) => ({
         InstanceId: id,
@@ -256,7 +262,7 @@ export async function createHarness(options: HarnessOptions = {}) {
         costExplorer: async () => ce,
         pricing: async () => pricing,
       }),
-      remote,
+      ...(options.ssm === undefined ? { remote } : {}),
       cleanupByTags,
     });
 

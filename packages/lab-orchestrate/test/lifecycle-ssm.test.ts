@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SendCommandCommand } from '@aws-sdk/client-ssm';
+import 'aws-sdk-client-mock-vitest/extend';
+import { openStore } from '@lab/experiment-store';
+import { planExperiment, storedConfig, storedOutputs } from '@lab/orchestrator';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+// The simulated SSM agent lives with the runner's tests; shared by relative path, like
+// lab-cleanup shares tag-cleanup's test topology.
+import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
+import { createHarness } from './support/harness.js';
+
+const EXPERIMENT = 'exp-20260101-120000';
+const CLIENT = 'i-0cl00000000000001';
+const ROLES: Record<string, string> = { zk: 'zookeeper', bk: 'bookkeeper', br: 'broker', cl: 'client' };
+// The fixture terraform's cluster: 3 ZooKeeper, 3 bookies, 2 brokers, 2 clients.
+const INSTANCES = [
+  ...['zk', 'bk'].flatMap((role) => [1, 2, 3].map((n) => `i-0${role}0000000000000${n}`)),
+  ...['br', 'cl'].flatMap((role) => [1, 2].map((n) => `i-0${role}0000000000000${n}`)),
+];
+const OMB_RESULT = readFileSync(resolve(import.meta.dirname, 'fixtures/omb-result.json'));
+const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+
+const PLAN = `name: one-run
+description: One short fixed-rate run through the real SSM runner.
+workload:
+  topics: 1
+  partitionsPerTopic: 4
+  messageSize: 1024
+  payload:
+    type: file
+    file: payload/payload-1Kb.data
+  subscriptionsPerTopic: 1
+  consumerPerSubscription: 1
+  producersPerTopic: 1
+  testDurationMinutes: 2
+  warmupDurationMinutes: 1
+timeoutMarginMinutes: 5
+runs:
+  - name: fixed-1k
+    type: fixed-rate
+    producerRate: 1000
+`;
+
+// A healthy probe for every role (the real probe is exercised by @lab/health-cascade's tests).
+const PROBE = `#!/usr/bin/env bash
+set -euo pipefail
+role=$(jq -r .role "$LAB_SIM_ROOT/etc/lab/cluster.json")
+check=services
+while [ $# -gt 0 ]; do case "$1" in --check) check=$2; shift 2 ;; *) shift ;; esac; done
+jq -cn --arg role "$role" --arg check "$check" \\
+  '{probe: "lab-health-probe", version: 1, role: $role, check: $check, ok: true,
+    checks: [{name: ($role + " " + $check), kind: "service", ok: true, detail: "ok"}]}'
+`;
+
+// OMB's bin/benchmark on the client: checks its inputs, logs rates like OMB does, runs for the
+// workload's warm-up + duration in virtual time, then writes the result where --output says.
+const BENCHMARK = `#!/usr/bin/env bash
+set -euo pipefail
+drivers='' workers='' output='' workloads=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --drivers) drivers=$2; shift 2 ;;
+    --workers-file) workers=$2; shift 2 ;;
+    --output) output=$2; shift 2 ;;
+    *) workloads+=("$1"); shift ;;
+  esac
+done
+for file in "$drivers" "$workers" "\${workloads[@]}"; do
+  [ -f "$file" ] || { echo "ERROR no such file: $file"; exit 3; }
+done
+grep -q '^driverClass: io.openmessaging.benchmark.driver.pulsar.PulsarBenchmarkDriver' "$drivers" || { echo 'ERROR bad driver'; exit 3; }
+echo "INFO Workloads: \${workloads[*]}"
+start=$(cat "$LAB_SIM_ROOT/sim/now")
+end=$((start + 3 * 60000))
+for _ in $(seq 2000); do
+  [ "$(cat "$LAB_SIM_ROOT/sim/now")" -ge "$end" ] && break
+  echo "12:00:10.000 [main] INFO WorkloadGenerator - Pub rate   998.3 msg/s /  1.0 MB/s | Pub err     0.0 err/s | Cons rate   998.1 msg/s /  1.0 MB/s | Backlog:  0.0 K"
+  sleep 0.01
+done
+[ "$(cat "$LAB_SIM_ROOT/sim/now")" -ge "$end" ] || { echo 'ERROR the test never advanced virtual time'; exit 4; }
+cp "$LAB_SIM_ROOT/opt/omb/fixture-result.json" "$output"
+echo 'INFO done'
+`;
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('lab-orchestrate full through the real @lab/ssm-runner and a simulated SSM fleet', () => {
+  it('uploads byte for byte, runs OMB with the start/poll scripts, fetches the verified result and reports', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lifecycle-ssm-'));
+    let agent: ReturnType<typeof simulatedAgent> | undefined;
+    const lab = await createHarness({
+      ssm: (time) => {
+        agent = simulatedAgent({
+          root,
+          instanceIds: INSTANCES,
+          clock: time.clock,
+          latencyMs: () => 600,
+        });
+        return agent.ssm;
+      },
+    });
+    const sim = agent!;
+    try {
+      for (const id of INSTANCES) {
+        const base = sim.instanceRoot(id);
+        writeFileSync(join(base, 'etc/lab/cluster.json'), JSON.stringify({ role: ROLES[id.slice(3, 5)] }));
+        writeFileSync(join(base, 'opt/lab/bin/lab-health-probe'), PROBE, { mode: 0o755 });
+      }
+      const client = sim.instanceRoot(CLIENT);
+      mkdirSync(join(client, 'opt/omb/bin'), { recursive: true });
+      mkdirSync(join(client, 'etc/lab/omb'), { recursive: true });
+      writeFileSync(join(client, 'opt/omb/bin/benchmark'), BENCHMARK, { mode: 0o755 });
+      writeFileSync(join(client, 'opt/omb/fixture-result.json'), OMB_RESULT);
+      writeFileSync(
+        join(client, 'etc/lab/omb/workers.yaml'),
+        'workers:\n  - http://10.42.1.130:8080\n  - http://10.42.1.131:8080\n',
+      );
+      const planFile = join(root, 'one-run.yaml');
+      writeFileSync(planFile, PLAN);
+
+      const started = Date.now();
+      const code = await lab.run(['full', '--test-plan', planFile, ...lab.terraformArgs, '--yes']);
+      expect(lab.out.stderr).not.toMatch(/Error|ERROR/);
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(30_000);
+
+      // Every remote action went through SendCommand: the probes on all 10 instances, and on
+      // the client the uploads, OMB's start/poll scripts and the fetches.
+      const commands = sim.commands();
+      expect(commands.length).toBeGreaterThan(5);
+      expect(lab.remoteCalls).toEqual([]);
+      const probeRounds = commands.filter((command) => command.script.includes('lab-health-probe'));
+      expect(probeRounds.map((command) => command.input.InstanceIds?.length)).toEqual([10, 10]);
+      const onClient = commands.filter((command) => !command.script.includes('lab-health-probe'));
+      for (const command of onClient) expect(command.input.InstanceIds).toEqual([CLIENT]);
+      expect(onClient.filter((command) => command.script.includes('setsid nohup'))).toHaveLength(1);
+      expect(onClient.filter((command) => command.script.includes('Pub rate')).length).toBeGreaterThanOrEqual(
+        2,
+      );
+      expect(onClient.some((command) => command.script.includes('kill -TERM'))).toBe(false);
+
+      // The uploads arrived byte for byte: the simulated client's files against what the plan made.
+      const dir = await lab.experimentDir();
+      const remoteDir = join(client, 'var/lib/lab/omb', EXPERIMENT);
+      const driver = readFileSync(join(remoteDir, 'driver.yaml'));
+      const workload = readFileSync(join(remoteDir, '001-fixed-1k/workload.yaml'));
+      expect(driver.toString('utf8')).toContain('serviceUrl: pulsar://10.42.1.90:6650,10.42.1.91:6650');
+      expect(workload.toString('utf8')).toContain('producerRate: 1000');
+      // What the orchestrator planned to upload, recomputed the way its run phase does.
+      const experiment = await openStore({ home: lab.home }).open(EXPERIMENT);
+      const outputs = await storedOutputs(experiment);
+      const plan = planExperiment({
+        resolved: await storedConfig(experiment),
+        experimentId: EXPERIMENT,
+        createdAtMs: Date.parse((await experiment.readManifest()).createdAt),
+        hosts: { brokers: outputs.roles.broker.privateIps, clients: outputs.roles.client.privateIps },
+        terraform: { moduleDir: join(root, 'unused'), workDir: join(root, 'unused') },
+      });
+      expect(sha256(driver)).toBe(sha256(plan.files['omb/driver.yaml']!));
+      expect(sha256(workload)).toBe(sha256(plan.files[plan.runs[0]!.workloadPath]!));
+      expect(driver.toString('utf8')).toBe(plan.files['omb/driver.yaml']);
+
+      // OMB ran from /opt/omb with the uploaded files, and exited by itself.
+      expect(readFileSync(join(remoteDir, '001-fixed-1k/exit-code'), 'utf8').trim()).toBe('0');
+      const remoteLog = readFileSync(join(remoteDir, '001-fixed-1k/omb.log'), 'utf8');
+      expect(remoteLog).toContain('INFO done');
+
+      // The result came home verified and stored; the log next to it; nothing left in /tmp.
+      const stored = await readFile(join(dir, 'benchmark_results/001-fixed-1k.json'));
+      expect(sha256(stored)).toBe(sha256(OMB_RESULT));
+      expect(await readFile(join(dir, 'benchmark_results/001-fixed-1k.log'), 'utf8')).toBe(remoteLog);
+      expect(readdirNames(join(client, 'tmp'))).toEqual([]);
+      const manifest = await lab.manifest();
+      expect(manifest.details.runs).toEqual([
+        expect.objectContaining({
+          id: '001-fixed-1k',
+          status: 'succeeded',
+          resultFile: 'benchmark_results/001-fixed-1k.json',
+        }),
+      ]);
+      expect(manifest.outcome?.result).toBe('succeeded');
+
+      // The report was written from the fetched result.
+      const summary = JSON.parse(await readFile(join(dir, 'report/summary.json'), 'utf8')) as {
+        runs: Array<Record<string, unknown>>;
+      };
+      expect(summary.runs).toHaveLength(1);
+      expect(existsSync(join(dir, 'report/index.html'))).toBe(true);
+      const log = await readFile(join(dir, 'log.txt'), 'utf8');
+      expect(log).toContain('publishing 998 msg/s');
+      expect(sim.mock).toHaveReceivedCommand(SendCommandCommand);
+    } finally {
+      await sim.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+function readdirNames(path: string): string[] {
+  return existsSync(path) ? readdirSync(path) : [];
+}
