@@ -21,6 +21,7 @@ export {
   DEFAULT_PROBE_PATH,
   endpointsHealthyStage,
   isTransientRunnerError,
+  PROBE_COMMAND_POLL,
   PROBE_SCHEDULE,
   type ProbeStageOptions,
   probeScript,

@@ -17,13 +17,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
 // lab-cleanup shares tag-cleanup's test topology.
 import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
-import { bindRunCommand, type InstanceTarget, labHealthStages, servicesActiveStage } from '../src/aws.js';
+import {
+  bindRunCommand,
+  type InstanceTarget,
+  labHealthStages,
+  PROBE_COMMAND_POLL,
+  servicesActiveStage,
+} from '../src/aws.js';
 import { runCascade } from '../src/index.js';
 
 const PROBE = resolve(import.meta.dirname, '../../../packer/files/lab/bin/lab-health-probe');
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
-/** GetCommandInvocation calls the runner makes per round: one per instance that printed something. */
-const GET_PER_ROUND = 9;
+/** The probe's JSON fits in ListCommandInvocations' output: no GetCommandInvocation at all. */
+const GET_PER_ROUND = 0;
 
 /** 3 ZooKeeper, 3 BookKeeper, 2 brokers, 1 client; when (virtual ms after start) each becomes healthy. */
 const FLEET: Array<{ id: string; role: Component; servicesAt: number; endpointsAt: number }> = [
@@ -169,7 +175,12 @@ describe('the lab cascade with the real @lab/ssm-runner against a simulated SSM 
       stages: labHealthStages({
         ec2,
         ssm,
-        runCommand: bindRunCommand(runCommand, { ssm, clock: time.clock, sleep: time.sleep }),
+        runCommand: bindRunCommand(runCommand, {
+          ssm,
+          poll: PROBE_COMMAND_POLL,
+          clock: time.clock,
+          sleep: time.sleep,
+        }),
         targets,
       }),
       targets,
@@ -207,9 +218,12 @@ describe('the lab cascade with the real @lab/ssm-runner against a simulated SSM 
     expect(endpointsCalls.rounds).toBe(report.stages[3]!.attempts);
     for (const stage of [services, endpointsCalls]) {
       expect(stage.sendCommand).toBe(stage.rounds);
-      // The runner looks at once, then after 250 ms ×1.5: a probe that takes 0.3–0.9 s costs 3–4 lists.
-      expect(stage.listCommandInvocations / stage.rounds).toBeGreaterThanOrEqual(3);
-      expect(stage.listCommandInvocations / stage.rounds).toBeLessThanOrEqual(4);
+      // With PROBE_COMMAND_POLL the runner first looks 1 s after sending: a probe that takes
+      // 0.3–0.9 s is done by then, so a round is one SendCommand and one list.
+      expect(stage.listCommandInvocations).toBe(stage.rounds);
+      expect(
+        (stage.sendCommand + stage.listCommandInvocations + stage.getCommandInvocation) / stage.rounds,
+      ).toBe(2);
       expect(stage.getCommandInvocation).toBe(GET_PER_ROUND * stage.rounds);
     }
   }, 120_000);

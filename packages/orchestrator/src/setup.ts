@@ -353,7 +353,7 @@ async function waitHealthy(
   sink: ReturnType<typeof experimentSink>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const [{ runCascade }, { bindRunCommand, labHealthStages }] = await Promise.all([
+  const [{ runCascade }, { bindRunCommand, labHealthStages, PROBE_COMMAND_POLL }] = await Promise.all([
     import('@lab/health-cascade'),
     import('@lab/health-cascade/aws'),
   ]);
@@ -373,6 +373,7 @@ async function waitHealthy(
       ssm,
       runCommand: bindRunCommand(remote.runCommand, {
         ssm,
+        poll: PROBE_COMMAND_POLL,
         events: sink,
         clock: deps.clock,
         sleep: deps.sleep,

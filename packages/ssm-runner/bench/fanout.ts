@@ -61,7 +61,7 @@ interface Scenario {
 }
 
 /** A fake SSM: instances finish 2–6 s after SendCommand; invocations appear after 1 s. */
-function simulatedSsm(simulation: Simulation, scenario: Scenario) {
+function simulatedSsm(simulation: Simulation, scenario: Scenario, stdout = 'ok\n') {
   const calls: Record<string, number> = {};
   const nextFree: Record<string, number> = {};
   const commands = new Map<string, { sentAt: number; instances: string[] }>();
@@ -85,7 +85,12 @@ function simulatedSsm(simulation: Simulation, scenario: Scenario) {
       Status: done ? 'Success' : 'InProgress',
       StatusDetails: done ? 'Success' : 'InProgress',
       CommandPlugins: [
-        { Name: 'aws:runShellScript', ResponseCode: done ? 0 : -1, Output: done ? 'ok\n' : '' },
+        // ListCommandInvocations cuts a plugin's Output at 2,500 characters.
+        {
+          Name: 'aws:runShellScript',
+          ResponseCode: done ? 0 : -1,
+          Output: done ? stdout.slice(0, 2500) : '',
+        },
       ],
     };
   };
@@ -122,7 +127,7 @@ function simulatedSsm(simulation: Simulation, scenario: Scenario) {
           Status: found.Status,
           StatusDetails: found.StatusDetails,
           ResponseCode: found.CommandPlugins?.[0]?.ResponseCode,
-          StandardOutputContent: found.Status === 'Success' ? 'ok\n' : '',
+          StandardOutputContent: found.Status === 'Success' ? stdout : '',
           StandardErrorContent: '',
         };
       }
@@ -208,9 +213,14 @@ for (const scenario of scenarios) {
   );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const size of sizes) {
-    for (const output of ['full', 'none'] as const) {
+    const variants = [
+      { label: 'output: full, 3 B stdout', output: 'full', stdout: 'ok\n' },
+      { label: 'output: full, 3 KB stdout', output: 'full', stdout: 'x'.repeat(3000) },
+      { label: 'output: none', output: 'none', stdout: 'ok\n' },
+    ] as const;
+    for (const { label, output, stdout } of variants) {
       const simulation = new Simulation();
-      const fake = simulatedSsm(simulation, scenario);
+      const fake = simulatedSsm(simulation, scenario, stdout);
       const result = await simulation.run(() =>
         runCommand({
           ssm: fake.ssm,
@@ -225,7 +235,7 @@ for (const scenario of scenarios) {
       if (!result.ok) throw new Error('the runner did not succeed');
       const total = Object.values(fake.calls).reduce((sum, count) => sum + count, 0);
       console.log(
-        `| ${size} | @lab/ssm-runner (output: ${output}) | ${format(fake.calls, 'SendCommand')} | ${Math.max(...fake.listPerRound.filter(Number.isFinite))} | ${format(fake.calls, 'ListCommandInvocations')} | ${format(fake.calls, 'GetCommandInvocation')} | ${total} | ${(result.elapsedMs / 1000).toFixed(1)} s |`,
+        `| ${size} | @lab/ssm-runner (${label}) | ${format(fake.calls, 'SendCommand')} | ${Math.max(...fake.listPerRound.filter(Number.isFinite))} | ${format(fake.calls, 'ListCommandInvocations')} | ${format(fake.calls, 'GetCommandInvocation')} | ${total} | ${(result.elapsedMs / 1000).toFixed(1)} s |`,
       );
     }
     {

@@ -22,6 +22,7 @@ export { agentCommands, SCRIPT_NAME, shellJoin, shellQuote } from './quote.js';
 export {
   assertAllSucceeded,
   type CommandTarget,
+  completePluginOutput,
   DEFAULT_POLL_SCHEDULE,
   type PollSchedule,
   parseSsmDate,

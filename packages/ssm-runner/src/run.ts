@@ -111,8 +111,10 @@ export interface RunCommandOptions extends SsmCallOptions {
   /** SendCommand `MaxErrors` (e.g. 0 or `'10%'`); applies to each batch of 50. */
   maxErrors?: number | string;
   /**
-   * `full` (default): one GetCommandInvocation per finished instance with output, for up to
-   * 24,000/8,000 characters of stdout/stderr. `none`: statuses and exit codes only.
+   * `full` (default): every instance's stdout and stderr, up to 24,000/8,000 characters. Output
+   * that ListCommandInvocations already holds whole (under its 2,500-character cut, nothing on
+   * stderr) costs no further call; anything else one GetCommandInvocation per instance.
+   * `none`: statuses and exit codes only.
    */
   output?: 'full' | 'none';
   /** GetCommandInvocation calls in flight at once. Default 8. */
@@ -288,9 +290,12 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     const waiting = [...states.values()].filter((state) => isFinalStatus(state.status) && !state.outputDone);
     const toFetch: InstanceState[] = [];
     for (const state of waiting) {
-      // An empty plugin Output means nothing was written to either stream: no call needed.
-      if (options.output === 'none' || state.pluginOutput === '') state.outputDone = true;
-      else toFetch.push(state);
+      const complete = completePluginOutput(state.pluginOutput);
+      if (options.output === 'none') state.outputDone = true;
+      else if (complete !== undefined) {
+        state.stdout = complete;
+        state.outputDone = true;
+      } else toFetch.push(state);
     }
     await mapLimit(toFetch, options.outputConcurrency ?? 8, async (state) => {
       const output = await getInvocation(context, state.commandId, state.instanceId);
@@ -309,7 +314,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
 
   try {
     await pollUntil(
-      async () => {
+      async ({ attempt }) => {
+        // Nothing finishes in the milliseconds after SendCommand: the first look comes one delay later.
+        if (attempt === 1) return false;
         await Promise.all(tracked.filter((command) => !command.done).map(refresh));
         await fetchOutputs();
         return settled();
@@ -761,4 +768,18 @@ export function tagTargets(tags: Readonly<Record<string, string | readonly strin
     Key: `tag:${key}`,
     Values: typeof value === 'string' ? [value] : [...value],
   }));
+}
+
+/** ListCommandInvocations cuts a plugin's Output at this many characters. */
+const PLUGIN_OUTPUT_LIMIT = 2500;
+/** The agent appends stderr to a plugin's Output after this line. */
+const STDERR_MARKER = '----------ERROR-------';
+
+/**
+ * The stdout a plugin's Output holds when it is provably whole: shorter than the list's cut and
+ * without a stderr part. Undefined when GetCommandInvocation must be asked.
+ */
+export function completePluginOutput(output: string | undefined): string | undefined {
+  if (output === undefined || output.length >= PLUGIN_OUTPUT_LIMIT - 50) return undefined;
+  return output.includes(STDERR_MARKER) ? undefined : output;
 }

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   assertAllSucceeded,
+  completePluginOutput,
   runCommand,
   SsmAbortedError,
   SsmApiError,
@@ -85,8 +86,8 @@ describe('runCommand: one instance', () => {
         ok: true,
       }),
     ]);
-    // The short default schedule: 250 ms, ×1.5.
-    expect(time.sleeps).toEqual([250, 375, 562.5]);
+    // The short default schedule, 250 ms ×1.5; the first look comes one delay after sending.
+    expect(time.sleeps).toEqual([250, 375, 562.5, 843.75]);
     expect(events.map((event) => event.type)).toEqual([
       'ssm.command.sent',
       'ssm.invocation.status',
@@ -128,6 +129,41 @@ describe('runCommand: one instance', () => {
       ...createVirtualTime(),
     });
     expect(loud.mock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 0);
+  });
+
+  it('takes output the list holds whole from the list, and asks GetCommandInvocation for the rest', async () => {
+    const json = JSON.stringify({ role: 'broker', healthy: true });
+    const small = fleet(() => success(json));
+    const result = await runCommand({
+      ssm: small.ssm,
+      instanceIds: [ONE],
+      script: 'probe',
+      ...createVirtualTime(),
+    });
+    expect(result.results[0]!.stdout).toBe(json);
+    expect(small.mock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 0);
+
+    // Near the list's 2,500-character cut, or with stderr, only GetCommandInvocation has it all.
+    const long = fleet(() => success('x'.repeat(2460)));
+    await runCommand({ ssm: long.ssm, instanceIds: [ONE], script: 'x', ...createVirtualTime() });
+    expect(long.mock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 1);
+    const noisy = fleet(() => ({ ...success('out'), stderr: 'err' }));
+    const both = await runCommand({
+      ssm: noisy.ssm,
+      instanceIds: [ONE],
+      script: 'x',
+      ...createVirtualTime(),
+    });
+    expect(noisy.mock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 1);
+    expect(both.results[0]).toMatchObject({ stdout: 'out', stderr: 'err' });
+  });
+
+  it('completePluginOutput accepts only output that is provably whole', () => {
+    expect(completePluginOutput('{"ok":true}\n')).toBe('{"ok":true}\n');
+    expect(completePluginOutput('')).toBe('');
+    expect(completePluginOutput(undefined)).toBeUndefined();
+    expect(completePluginOutput('a\n----------ERROR-------\nb')).toBeUndefined();
+    expect(completePluginOutput('y'.repeat(2499))).toBeUndefined();
   });
 
   it('marks output that reached SSM limits as truncated', async () => {
@@ -256,12 +292,13 @@ describe('runCommand: fan-out', () => {
 
 describe('runCommand: eventual consistency', () => {
   it('keeps waiting while the list is empty and GetCommandInvocation says InvocationDoesNotExist', async () => {
-    const { ssm, mock } = fleet((_, n) => (n <= 3 ? undefined : success('done')));
+    // stderr output: the list's Output is not the whole story, so GetCommandInvocation is asked.
+    const { ssm, mock } = fleet((_, n) => (n <= 3 ? undefined : { ...success('done'), stderr: 'note' }));
     mock.on(GetCommandInvocationCommand).rejectsOnce(awsError('InvocationDoesNotExist')).resolves({
       Status: 'Success',
       ResponseCode: 0,
       StandardOutputContent: 'done',
-      StandardErrorContent: '',
+      StandardErrorContent: 'note',
     });
     const result = await runCommand({ ssm, instanceIds: [ONE], script: 'x', ...createVirtualTime() });
     expect(result.ok).toBe(true);
@@ -355,13 +392,18 @@ describe('runCommand: throttling and API errors', () => {
       .rejectsOnce(awsError('ThrottlingException'))
       .callsFake(() => ({
         CommandInvocations: [
-          { InstanceId: ONE, Status: 'Success', CommandPlugins: [{ ResponseCode: 0, Output: 'ok' }] },
+          {
+            InstanceId: ONE,
+            Status: 'Success',
+            CommandPlugins: [{ ResponseCode: 0, Output: 'ok\n----------ERROR-------\nwarn' }],
+          },
         ],
       }));
     mock.on(GetCommandInvocationCommand).rejectsOnce(awsError('ServiceUnavailable', 503)).resolves({
       Status: 'Success',
       ResponseCode: 0,
       StandardOutputContent: 'ok',
+      StandardErrorContent: 'warn',
     });
     const { sink, events } = collectEvents();
     const result = await runCommand({

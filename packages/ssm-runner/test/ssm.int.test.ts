@@ -73,8 +73,9 @@ function pretendOutput(ssm: SSMClient): void {
     (next: InitializeHandler<any, any>, context) => async (args: InitializeHandlerArguments<any>) => {
       const result = await next(args);
       if (context.commandName === 'ListCommandInvocationsCommand') {
+        // Output with a stderr part: the list cannot hold it whole, so GetCommandInvocation is asked.
         for (const invocation of result.output.CommandInvocations ?? [])
-          invocation.CommandPlugins[0].Output = '…';
+          invocation.CommandPlugins[0].Output = '…\n----------ERROR-------\n…';
       }
       return result;
     },

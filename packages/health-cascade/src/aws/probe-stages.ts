@@ -58,6 +58,19 @@ export const PROBE_SCHEDULE: Required<BackoffSchedule> = {
   jitter: 0,
 };
 
+/**
+ * The poll schedule to give the SSM runner for probe commands (`bindRunCommand(runCommand, {
+ * ssm, poll: PROBE_COMMAND_POLL })`): the probe answers within about a second when healthy, so
+ * the runner's first look one second after SendCommand usually finds every result — one
+ * SendCommand and one ListCommandInvocations per round.
+ */
+export const PROBE_COMMAND_POLL: Required<BackoffSchedule> = {
+  initialDelayMs: 1000,
+  factor: 1.5,
+  maxDelayMs: 2000,
+  jitter: 0,
+};
+
 /** Where the AMI installs the probe. */
 export const DEFAULT_PROBE_PATH = '/opt/lab/bin/lab-health-probe';
 
