@@ -89,6 +89,16 @@ export const globalArgs = {
   verbose: flag({ long: 'verbose', short: 'v', description: 'show debug events' }),
 };
 
+/** What `globalArgs` parse to. */
+export interface GlobalArgValues {
+  region: string | undefined;
+  profile: string | undefined;
+  endpointUrl: string | undefined;
+  json: boolean;
+  yes: boolean;
+  verbose: boolean;
+}
+
 export const GLOBAL_FLAG_SPEC: GlobalFlagSpec = {
   flags: ['--json', '--yes', '-y', '--verbose', '-v', '--dry-run'],
   options: ['--region', '--profile', '--endpoint-url'],

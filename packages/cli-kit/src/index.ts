@@ -1,6 +1,7 @@
 export {
   duration,
   GLOBAL_FLAG_SPEC,
+  type GlobalArgValues,
   type GlobalFlagSpec,
   globalArgs,
   hoistGlobalFlags,

@@ -8,6 +8,7 @@ import { createServer as createTcpServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeWhen } from '@lab/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProbeReport, parseProbeOutput } from '../src/aws.js';
 
@@ -266,33 +267,21 @@ const zooKeeperJar = findZooKeeperJar();
 const zooKeeperAvailable = zooKeeperJar !== undefined && hasJava();
 
 function describeWithZooKeeper(name: string, body: (zk: () => ZooKeeper) => void): void {
-  if (!zooKeeperAvailable) {
-    if (underCi) {
-      describe(name, () => {
-        it('needs ZooKeeper', () => {
-          throw new Error(
-            'ZooKeeper or java is missing under CI: .ci/run installs Debian\'s "zookeeper" package',
-          );
-        });
+  describeWhen(
+    zooKeeperAvailable,
+    'ZooKeeper or java is missing: install Debian\'s "zookeeper" package (.ci/run does)',
+    name,
+    () => {
+      let zk: ZooKeeper | undefined;
+      beforeAll(async () => {
+        zk = await startZooKeeper(zooKeeperJar!);
       });
-      return;
-    }
-    console.warn(
-      `\n!!! SKIPPING "${name}": install Debian's zookeeper package (apt-get install zookeeper) and java.\n`,
-    );
-    describe.skip(name, () => body(() => undefined as never));
-    return;
-  }
-  describe(name, () => {
-    let zk: ZooKeeper | undefined;
-    beforeAll(async () => {
-      zk = await startZooKeeper(zooKeeperJar!);
-    });
-    afterAll(async () => {
-      await zk?.stop();
-    });
-    body(() => zk!);
-  });
+      afterAll(async () => {
+        await zk?.stop();
+      });
+      body(() => zk!);
+    },
+  );
 }
 
 describeWithZooKeeper('lab-health-probe against a real ZooKeeper', (zk) => {

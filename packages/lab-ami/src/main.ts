@@ -12,6 +12,7 @@ import {
   EXIT_CODES_HELP,
   formatTable,
   GLOBAL_FLAG_SPEC,
+  type GlobalArgValues,
   globalArgs,
   hoistGlobalFlags,
   type OutputStream,
@@ -65,13 +66,7 @@ const common = {
   }),
 };
 
-interface CommonValues {
-  region: string | undefined;
-  profile: string | undefined;
-  endpointUrl: string | undefined;
-  json: boolean;
-  yes: boolean;
-  verbose: boolean;
+interface CommonValues extends GlobalArgValues {
   dryRun: boolean;
   home: string | undefined;
 }

@@ -7,6 +7,7 @@ import {
   EXIT_CODES,
   EXIT_CODES_HELP,
   GLOBAL_FLAG_SPEC,
+  type GlobalArgValues,
   globalArgs,
   hoistGlobalFlags,
   type OutputStream,
@@ -147,13 +148,7 @@ const setupArgs = {
   }),
 };
 
-interface CommonValues {
-  region: string | undefined;
-  profile: string | undefined;
-  endpointUrl: string | undefined;
-  json: boolean;
-  yes: boolean;
-  verbose: boolean;
+interface CommonValues extends GlobalArgValues {
   dryRun: boolean;
   home: string | undefined;
   terraformDir: string | undefined;

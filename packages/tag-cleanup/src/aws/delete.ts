@@ -140,6 +140,27 @@ async function waitGone(
   }
 }
 
+/**
+ * Waits for every resource whose deletion was accepted (`deleted`) to be really gone, and turns
+ * those still there at the deadline into failures carrying `stillMessage` (or the timeout).
+ */
+async function confirmGone(
+  context: AwsContext,
+  run: DeleteContext,
+  description: (count: number) => string,
+  entries: ReadonlyArray<{ id: string; outcome: DeleteOutcome }>,
+  check: (ids: readonly string[]) => Promise<Set<string>>,
+  stillMessage: string,
+): Promise<DeleteOutcome[]> {
+  const pending = entries.filter((entry) => entry.outcome.status === 'deleted').map((entry) => entry.id);
+  const { stillThere, error } = await waitGone(context, run, description(pending.length), pending, check);
+  return entries.map(({ id, outcome }) =>
+    outcome.status === 'deleted' && stillThere.has(id)
+      ? { key: outcome.key, status: 'failed', error: error ?? new Error(stillMessage) }
+      : outcome,
+  );
+}
+
 /** Batch call with a fallback: when one id makes the whole call fail, isolate it id by id. */
 async function batchOrEach(
   resources: readonly Resource[],
@@ -190,15 +211,12 @@ const terminateInstances: TypeDeleter = async (context, resources, run) => {
     );
   }
   // Terminated (or already gone) is the end state; shutting-down ones are waited for.
-  const terminating = outcomes
-    .filter((outcome) => outcome.status === 'deleted')
-    .map((outcome) => outcome.key);
   const idOf = new Map(resources.map((resource) => [resourceKey(resource), resource.id]));
-  const { stillThere, error } = await waitGone(
+  return confirmGone(
     context,
     run,
-    `${terminating.length} instance(s) to terminate`,
-    terminating.map((key) => idOf.get(key)!),
+    (count) => `${count} instance(s) to terminate`,
+    outcomes.map((outcome) => ({ id: idOf.get(outcome.key)!, outcome })),
     async (ids) => {
       const left = new Set<string>();
       for (const part of chunk(ids, DESCRIBE_BATCH)) {
@@ -222,14 +240,8 @@ const terminateInstances: TypeDeleter = async (context, resources, run) => {
       }
       return left;
     },
+    'not terminated yet',
   );
-  return outcomes.map((outcome) => {
-    const id = idOf.get(outcome.key)!;
-    if (outcome.status === 'deleted' && stillThere.has(id)) {
-      return { key: outcome.key, status: 'failed', error: error ?? new Error('not terminated yet') };
-    }
-    return outcome;
-  });
 };
 
 const cancelSpotRequests: TypeDeleter = async (context, resources, run) => {
@@ -278,12 +290,11 @@ const deleteNatGateways: TypeDeleter = async (context, resources, run) => {
           ),
         ),
   );
-  const pending = resources.filter((_, index) => outcomes[index]!.status === 'deleted').map((r) => r.id);
-  const { stillThere, error } = await waitGone(
+  return confirmGone(
     context,
     run,
-    `${pending.length} NAT gateway(s) to be deleted`,
-    pending,
+    (count) => `${count} NAT gateway(s) to be deleted`,
+    resources.map((resource, index) => ({ id: resource.id, outcome: outcomes[index]! })),
     async (ids) => {
       const answer = await context
         .call(
@@ -302,11 +313,7 @@ const deleteNatGateways: TypeDeleter = async (context, resources, run) => {
           .map((gateway) => gateway.NatGatewayId!),
       );
     },
-  );
-  return outcomes.map((outcome, index) =>
-    outcome.status === 'deleted' && stillThere.has(resources[index]!.id)
-      ? { key: outcome.key, status: 'failed', error: error ?? new Error('still deleting') }
-      : outcome,
+    'still deleting',
   );
 };
 
@@ -346,12 +353,11 @@ const deleteVpcEndpoints: TypeDeleter = async (context, resources, run) => {
       }
     }
   }
-  const pending = resources.filter((r) => outcomes.get(r.id)?.status === 'deleted').map((r) => r.id);
-  const { stillThere, error } = await waitGone(
+  return confirmGone(
     context,
     run,
-    `${pending.length} VPC endpoint(s) to be deleted`,
-    pending,
+    (count) => `${count} VPC endpoint(s) to be deleted`,
+    resources.map((resource) => ({ id: resource.id, outcome: outcomes.get(resource.id)! })),
     async (ids) => {
       const answer = await context
         .call(
@@ -370,13 +376,8 @@ const deleteVpcEndpoints: TypeDeleter = async (context, resources, run) => {
           .map((endpoint) => endpoint.VpcEndpointId!),
       );
     },
+    'still deleting',
   );
-  return resources.map((resource) => {
-    const outcome = outcomes.get(resource.id)!;
-    return outcome.status === 'deleted' && stillThere.has(resource.id)
-      ? { key: outcome.key, status: 'failed', error: error ?? new Error('still deleting') }
-      : outcome;
-  });
 };
 
 const revokeReferences = async (context: AwsContext, resource: Resource, run: DeleteContext) => {
