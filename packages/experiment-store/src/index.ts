@@ -40,6 +40,8 @@ export {
   type PhaseStatus,
   parseManifest,
   resourcesMayBeAlive,
+  TARGETS,
+  type Target,
 } from './manifest.js';
 export {
   AMI_CACHE_DIR,

@@ -2,12 +2,12 @@ import type { ValidationIssue } from '@lab/core';
 import { z } from 'zod';
 import { ManifestCorruptError, ManifestTooNewError } from './errors.js';
 
-/**
- * The manifest schema this version writes. Version 1 is the first released schema, so there
- * are no real migrations yet; the mechanism (`MANIFEST_MIGRATIONS`, `upgradeDocument`) is in
- * place and tested with a synthetic older version, so the first schema change only adds a step.
- */
-export const MANIFEST_SCHEMA_VERSION = 1;
+/** The manifest schema this version writes; older ones are migrated on read (`MANIFEST_MIGRATIONS`). */
+export const MANIFEST_SCHEMA_VERSION = 2;
+
+/** Where an experiment's cluster lives: AWS, or this machine (the local rehearsal). */
+export const TARGETS = ['aws', 'local'] as const;
+export type Target = (typeof TARGETS)[number];
 
 export const PHASE_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type PhaseStatus = (typeof PHASE_STATUSES)[number];
@@ -37,30 +37,47 @@ const phaseRecord = z.strictObject({
 });
 
 /** The manifest without its `schemaVersion`, which the codec checks itself. */
-const manifestBody = z.strictObject({
-  id: z.string().min(1),
-  name: z.string().min(1).max(200),
-  createdAt: isoTime,
-  tags: z.record(z.string(), z.string()),
-  regions: z.array(z.string().regex(REGION)).min(1),
-  configDigest: z.string().min(1).max(256),
-  phases: z.record(z.string().regex(PHASE_NAME), phaseRecord),
-  terraform: z.strictObject({ stateDir: z.string().min(1) }),
-  resources: z.record(
-    z.string().regex(REGION),
-    z.record(z.string().regex(RESOURCE_TYPE), z.array(z.string().min(1))),
-  ),
-  resourcesGone: z.strictObject({ at: isoTime, by: z.string().min(1) }).nullable(),
-  outcome: z
-    .strictObject({
-      result: z.enum(OUTCOME_RESULTS),
-      at: isoTime,
-      message: z.string().optional(),
-      error: errorRecord.optional(),
-    })
-    .nullable(),
-  details: z.record(z.string(), z.unknown()),
-});
+const manifestBody = z
+  .strictObject({
+    id: z.string().min(1),
+    name: z.string().min(1).max(200),
+    createdAt: isoTime,
+    target: z.enum(TARGETS),
+    tags: z.record(z.string(), z.string()),
+    /** The AWS regions of its resources; none for a local experiment. */
+    regions: z.array(z.string().regex(REGION)),
+    configDigest: z.string().min(1).max(256),
+    phases: z.record(z.string().regex(PHASE_NAME), phaseRecord),
+    terraform: z.strictObject({ stateDir: z.string().min(1) }),
+    resources: z.record(
+      z.string().regex(REGION),
+      z.record(z.string().regex(RESOURCE_TYPE), z.array(z.string().min(1))),
+    ),
+    resourcesGone: z.strictObject({ at: isoTime, by: z.string().min(1) }).nullable(),
+    outcome: z
+      .strictObject({
+        result: z.enum(OUTCOME_RESULTS),
+        at: isoTime,
+        message: z.string().optional(),
+        error: errorRecord.optional(),
+      })
+      .nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .check((ctx) => {
+    const { target, regions } = ctx.value;
+    if ((target === 'aws') !== regions.length > 0) {
+      ctx.issues.push({
+        code: 'custom',
+        input: regions,
+        path: ['regions'],
+        message:
+          target === 'aws'
+            ? 'an AWS experiment has at least one region'
+            : 'a local experiment has no regions',
+      });
+    }
+  });
 
 export type ErrorRecord = z.infer<typeof errorRecord>;
 export type PhaseRecord = z.infer<typeof phaseRecord>;
@@ -78,8 +95,14 @@ export interface ManifestMigration {
   migrate(document: Record<string, unknown>): Record<string, unknown>;
 }
 
-/** The real migrations, oldest first. Empty: version 1 is the first schema. */
-export const MANIFEST_MIGRATIONS: readonly ManifestMigration[] = [];
+/** The real migrations, oldest first. */
+export const MANIFEST_MIGRATIONS: readonly ManifestMigration[] = [
+  {
+    from: 1,
+    description: 'records the target; every version 1 experiment was on AWS',
+    migrate: (document) => ({ ...document, target: 'aws' }),
+  },
+];
 
 export interface ManifestSchema {
   version: number;

@@ -42,6 +42,7 @@ import {
   type ManifestSchema,
   resourcesMayBeAlive,
   serializeManifest,
+  type Target,
 } from './manifest.js';
 
 /** The environment variable that moves the store's home. */
@@ -68,6 +69,9 @@ export interface StoreOptions {
 
 export interface CreateExperimentInput {
   name: string;
+  /** Default `aws`. */
+  target?: Target;
+  /** The AWS regions it will use; none for a local experiment. */
   regions: readonly string[];
   /** Digest of the resolved configuration, e.g. `sha256:…`. */
   configDigest: string;
@@ -89,6 +93,7 @@ export interface ExperimentRow {
   status: ExperimentStatus;
   createdAt: string | undefined;
   ageMs: number | undefined;
+  target: Target | undefined;
   regions: string[];
   /** True unless teardown succeeded, cleanup verified the resources gone, or nothing was started. Unknown → true. */
   resourcesMayBeAlive: boolean;
@@ -298,6 +303,7 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
         id,
         name: input.name,
         createdAt: new Date(nowMs).toISOString(),
+        target: input.target ?? 'aws',
         tags: { ...(input.tags ?? {}) },
         regions: [...input.regions],
         configDigest: input.configDigest,
@@ -347,6 +353,7 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
         status: deriveStatus(manifest, lockedBy !== undefined),
         createdAt: manifest.createdAt,
         ageMs: now - createdMs,
+        target: manifest.target,
         regions: manifest.regions,
         resourcesMayBeAlive: resourcesMayBeAlive(manifest),
         lockedBy,
@@ -360,6 +367,7 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
         status: missing ? 'incomplete' : 'unreadable',
         createdAt: generatedAt === undefined ? undefined : new Date(generatedAt).toISOString(),
         ageMs: generatedAt === undefined ? undefined : now - generatedAt,
+        target: undefined,
         regions: [],
         resourcesMayBeAlive: true,
         lockedBy,
@@ -488,11 +496,12 @@ function validateCreateInput(input: CreateExperimentInput, phases: readonly stri
   if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) {
     issues.push({ path: 'name', message: 'must be 1–200 characters', received: JSON.stringify(input.name) });
   }
-  if (!Array.isArray(input.regions) || input.regions.length === 0) {
+  const local = input.target === 'local';
+  if (!Array.isArray(input.regions) || (input.regions.length === 0) !== local) {
     issues.push({
       path: 'regions',
-      message: 'at least one region is required',
-      expected: 'e.g. ["eu-west-1"]',
+      message: local ? 'a local experiment has no regions' : 'at least one region is required',
+      expected: local ? '[]' : 'e.g. ["eu-west-1"]',
     });
   } else {
     input.regions.forEach((region, index) => {

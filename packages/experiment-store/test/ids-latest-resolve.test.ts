@@ -220,9 +220,10 @@ describe('resolve', () => {
     );
     const manifest = await experiment.readManifest();
     expect(manifest).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       id: 'layout',
       name: 'poc',
+      target: 'aws',
       regions: ['eu-west-1'],
       configDigest: 'sha256:abc',
       terraform: { stateDir: 'terraform' },

@@ -40,6 +40,7 @@ function versionOneDocument(id: string) {
     id,
     name: 'from the past',
     created: '2025-06-01T12:00:00.000Z',
+    target: 'aws',
     tags: { Owner: 'ana' },
     region: 'us-east-1',
     configDigest: 'sha256:old',
@@ -59,9 +60,31 @@ function versionOneDocument(id: string) {
 }
 
 describe('schema migration', () => {
-  it('the real schema is version 1 with no migrations yet', () => {
-    expect(MANIFEST_SCHEMA_VERSION).toBe(1);
-    expect(MANIFEST_MIGRATIONS).toEqual([]);
+  it('the real schema is version 2: a version 1 manifest was an AWS experiment', () => {
+    expect(MANIFEST_SCHEMA_VERSION).toBe(2);
+    expect(MANIFEST_MIGRATIONS.map((migration) => migration.from)).toEqual([1]);
+    const { region: _region, created, target: _target, ...rest } = versionOneDocument('v1');
+    const parsed = parseManifest(
+      JSON.stringify({ ...rest, createdAt: created, regions: ['us-east-1'] }),
+      '/x/manifest.json',
+    );
+    expect(parsed).toMatchObject({ migratedFrom: 1, manifest: { schemaVersion: 2, target: 'aws' } });
+  });
+
+  it('a local experiment has no regions, an AWS one at least one', () => {
+    const { region: _region, created, target: _target, ...rest } = versionOneDocument('v2');
+    const document = { ...rest, schemaVersion: 2, createdAt: created };
+    expect(parseManifest(JSON.stringify({ ...document, target: 'local', regions: [] }), '/x').manifest.target).toBe(
+      'local',
+    );
+    for (const [target, regions] of [
+      ['local', ['us-east-1']],
+      ['aws', []],
+    ] as const) {
+      expect(() => parseManifest(JSON.stringify({ ...document, target, regions }), '/x')).toThrow(
+        ManifestCorruptError,
+      );
+    }
   });
 
   it('applies every step from an old version, in order', () => {
@@ -170,7 +193,7 @@ describe('corrupt and newer manifests', () => {
     [
       'a wrong shape',
       JSON.stringify({ schemaVersion: 1, id: 'x' }),
-      /does not match manifest schema version 1/,
+      /does not match manifest schema version 2/,
     ],
   ];
 
