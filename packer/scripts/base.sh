@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Base packages for the Pulsar image on Amazon Linux 2023: Amazon Corretto, the tools the lab's
-# on-instance scripts rely on (jq, curl, nc), git and Maven for the OMB build, the `pulsar`
-# system user, and the SSM agent (the only way in: no SSH keys, no inbound ports).
+# Base packages for the Pulsar image on Amazon Linux 2023: Amazon Corretto (the JDK also builds
+# OMB; install-omb.sh brings its own Maven), the tools the lab's on-instance scripts rely on (jq,
+# curl, iproute for ip and ss), git, the `pulsar` system user, and the SSM agent (the only way
+# in: no SSH keys, no inbound ports).
 set -euo pipefail
 
 : "${JAVA_VERSION:?JAVA_VERSION is required (17 or 21)}"
@@ -15,8 +16,7 @@ log "installing Amazon Corretto ${JAVA_VERSION} and tools"
 dnf -y -q install \
   "java-${JAVA_VERSION}-amazon-corretto-headless" \
   "java-${JAVA_VERSION}-amazon-corretto-devel" \
-  "maven-amazon-corretto${JAVA_VERSION}" \
-  git jq nmap-ncat tar gzip procps-ng amazon-ssm-agent
+  git jq iproute tar gzip procps-ng amazon-ssm-agent
 
 # curl-minimal provides `curl` on AL2023; make sure one of them is there.
 command -v curl >/dev/null || dnf -y -q install curl-minimal

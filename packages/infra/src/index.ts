@@ -1,13 +1,19 @@
-export { type ClusterDocument, clusterDocumentSchema, parseClusterDocument } from './cluster-document.js';
+export {
+  type ClusterDocument,
+  type ClusterDocumentsInput,
+  clusterDocumentSchema,
+  clusterDocuments,
+  parseClusterDocument,
+} from './cluster-document.js';
 export {
   BOOTSTRAP_LOG_PATH,
   BOOTSTRAP_STATUS_PATH,
   CLUSTER_DOCUMENT_PATH,
   DATA_PATHS,
   isReservedSetting,
-  OMB_DRIVER_PATH,
   OMB_WORKER_ENV_PATH,
   OMB_WORKERS_PATH,
+  PULSAR_ENV_PATH,
   RESERVED_SETTINGS,
   ROLES,
   type Role,

@@ -10,11 +10,12 @@ export const CLUSTER_DOCUMENT_PATH = '/etc/lab/cluster.json';
 export const BOOTSTRAP_LOG_PATH = '/var/log/lab/bootstrap.log';
 /** `{"status":"ok"|"failed","role","message","time"}`, written when the bootstrap ends. */
 export const BOOTSTRAP_STATUS_PATH = '/var/lib/lab/bootstrap.status';
-/** Files the bootstrap writes on clients for OMB. */
-export const OMB_DRIVER_PATH = '/etc/lab/omb/driver.yaml';
+/** The OMB worker list the bootstrap writes on clients (distributed runs use it). */
 export const OMB_WORKERS_PATH = '/etc/lab/omb/workers.yaml';
-/** `HEAP_OPTS="…"` for the OMB worker unit (an EnvironmentFile). */
+/** The OMB worker unit's EnvironmentFile: `HEAP_OPTS`, `LAB_WORKER_PORT`, `LAB_WORKER_STATS_PORT`. */
 export const OMB_WORKER_ENV_PATH = '/etc/lab/omb-worker.env';
+/** The Pulsar units' EnvironmentFile: `PULSAR_MEM` (ZooKeeper, broker) or `BOOKIE_MEM`. */
+export const PULSAR_ENV_PATH = '/etc/lab/pulsar.env';
 
 /** The systemd unit the bootstrap enables and starts on each role. */
 export const SYSTEMD_UNITS: Readonly<Record<Role, string>> = {
@@ -44,16 +45,26 @@ export const DATA_PATHS = {
  * redefine them (ZooKeeper's `server.N` lines are reserved as well).
  */
 export const RESERVED_SETTINGS: Readonly<Record<'zookeeper' | 'bookkeeper' | 'broker', readonly string[]>> = {
-  zookeeper: ['dataDir', 'clientPort', '4lw.commands.whitelist', 'quorumListenOnAllIPs'],
+  zookeeper: [
+    'dataDir',
+    'clientPort',
+    'clientPortAddress',
+    '4lw.commands.whitelist',
+    'quorumListenOnAllIPs',
+    'admin.serverAddress',
+    'metricsProvider.httpHost',
+  ],
   bookkeeper: [
     'metadataServiceUri',
     'zkServers',
     'advertisedAddress',
+    'listeningInterface',
     'bookiePort',
     'journalDirectories',
     'journalDirectory',
     'ledgerDirectories',
     'httpServerEnabled',
+    'httpServerHost',
     'httpServerPort',
     'useHostNameAsBookieID',
   ],
@@ -64,6 +75,7 @@ export const RESERVED_SETTINGS: Readonly<Record<'zookeeper' | 'bookkeeper' | 'br
     'configurationStoreServers',
     'clusterName',
     'advertisedAddress',
+    'bindAddress',
     'brokerServicePort',
     'webServicePort',
     'managedLedgerDefaultEnsembleSize',
