@@ -9,8 +9,8 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { DEFAULT_SCHEDULE, pollUntil } from '@lab/backoff';
 import { type Component, createVirtualTime, type VirtualTime } from '@lab/core';
-import { type CommandResult, type InstanceTarget, labHealthStages, type RunCommand } from '../src/aws.js';
-import { runCascade } from '../src/index.js';
+import { type InstanceTarget, labHealthStages } from '../src/aws.js';
+import { type CommandResult, type RunCommand, runCascade } from '../src/index.js';
 
 const TRIALS = 200;
 const API_LATENCY_MS = 150;

@@ -3,7 +3,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { BackoffSchedule } from '@lab/backoff';
 import type { InstanceTarget } from './aws/common.js';
 import { instancesRunningStage } from './aws/instances.js';
-import { endpointsHealthyStage, type RunCommand, servicesActiveStage } from './aws/probe-stages.js';
+import { endpointsHealthyStage, type RunCommand, servicesActiveStage } from './probe-stages.js';
 import { ssmOnlineStage } from './aws/ssm-online.js';
 import type { Stage } from './types.js';
 
@@ -15,27 +15,7 @@ export {
   instancesRunningStage,
   TERMINAL_INSTANCE_STATES,
 } from './aws/instances.js';
-export {
-  bindRunCommand,
-  type CommandResult,
-  DEFAULT_PROBE_PATH,
-  endpointsHealthyStage,
-  isTransientRunnerError,
-  PROBE_COMMAND_POLL,
-  PROBE_SCHEDULE,
-  type ProbeStageOptions,
-  probeScript,
-  type RunCommand,
-  type RunCommandRequest,
-  servicesActiveStage,
-} from './aws/probe-stages.js';
 export { type SsmOnlineOptions, ssmOnlineStage } from './aws/ssm-online.js';
-export {
-  type ParsedProbeOutput,
-  type ProbeCheck,
-  type ProbeReport,
-  parseProbeOutput,
-} from './probe-output.js';
 
 /** Per-stage timeouts of the lab's cascade, in milliseconds. */
 export interface LabStageTimeouts {

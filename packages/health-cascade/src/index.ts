@@ -10,3 +10,24 @@ export type {
   StageReport,
   Target,
 } from './types.js';
+export {
+  type ParsedProbeOutput,
+  type ProbeCheck,
+  type ProbeReport,
+  parseProbeOutput,
+} from './probe-output.js';
+export {
+  bindRunCommand,
+  type CommandResult,
+  DEFAULT_PROBE_PATH,
+  endpointsHealthyStage,
+  isTransientRunnerError,
+  PROBE_COMMAND_POLL,
+  PROBE_SCHEDULE,
+  type ProbeStageOptions,
+  type ProbeTarget,
+  probeScript,
+  type RunCommand,
+  type RunCommandRequest,
+  servicesActiveStage,
+} from './probe-stages.js';

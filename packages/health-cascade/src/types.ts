@@ -11,7 +11,7 @@ export interface Target {
 /** What a stage saw about one target in one round. */
 export interface Observation {
   ready: boolean;
-  /** One line a person can act on: `pending`, `PingStatus ConnectionLost`, `HTTP 503 from /status.html`. */
+  /** One line a person can act on: `pending`, `PingStatus ConnectionLost`, `HTTP 503 from /admin/v2/brokers/health`. */
   detail: string;
   /**
    * The target can never become ready (e.g. the instance was terminated): the stage fails at

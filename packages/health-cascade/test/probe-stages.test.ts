@@ -1,17 +1,18 @@
 import { collectEvents, createVirtualTime, LabError } from '@lab/core';
 import { describe, expect, it } from 'vitest';
+import type { InstanceTarget } from '../src/aws.js';
 import {
   bindRunCommand,
+  type CascadeStageError,
   type CommandResult,
   endpointsHealthyStage,
-  type InstanceTarget,
   parseProbeOutput,
   probeScript,
   type RunCommand,
   type RunCommandRequest,
+  runCascade,
   servicesActiveStage,
-} from '../src/aws.js';
-import { type CascadeStageError, runCascade } from '../src/index.js';
+} from '../src/index.js';
 
 const targets: InstanceTarget[] = [
   { id: 'i-zk1', role: 'zookeeper', label: 'zookeeper-1' },

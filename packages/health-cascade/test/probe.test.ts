@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeWhen } from '@lab/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ProbeReport, parseProbeOutput } from '../src/aws.js';
+import { type ProbeReport, parseProbeOutput } from '../src/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROBE = join(REPO_ROOT, 'packer/files/lab/bin/lab-health-probe');
@@ -102,6 +102,10 @@ function runProbe(args: string[], env: Record<string, string> = {}): Promise<Pro
 
 const checkDetails = (run: ProbeRun) =>
   run.report.checks.map((check) => [check.name, check.ok, check.detail]);
+
+/** What the probe says about a port held by this test's own HTTP server (a node process). */
+const heldByTestServer = (port: number, unit: string) =>
+  new RegExp(`port ${port} is held by pid \\d+ \\(node: [^)]*\\), not by ${unit.replace('.', '\\.')}$`);
 
 async function freePort(): Promise<number> {
   const server = createTcpServer();
@@ -347,7 +351,11 @@ describe('lab-health-probe: ZooKeeper down or silent', () => {
     const run = await runProbe(['--role', 'zookeeper', '--check', 'endpoints', '--zk-port', String(port)]);
     expect(run.code).toBe(1);
     expect(checkDetails(run)).toEqual([
-      ['zookeeper ruok', false, `cannot connect to 127.0.0.1:${port} (connection refused or unreachable)`],
+      [
+        'zookeeper ruok',
+        false,
+        `cannot connect to 127.0.0.1:${port} (connection refused or unreachable); nothing listens on 127.0.0.1:${port}`,
+      ],
       ['zookeeper mntr', false, 'skipped: ruok failed'],
     ]);
     expect(run.elapsedMs).toBeLessThan(3000);
@@ -367,7 +375,11 @@ describe('lab-health-probe: ZooKeeper down or silent', () => {
         '1',
       ]);
       expect(run.code).toBe(1);
-      expect(run.report.checks[0]!.detail).toBe(`no answer from 127.0.0.1:${silent.port} within 1 s`);
+      expect(run.report.checks[0]!.detail).toMatch(
+        new RegExp(
+          `^no answer from 127\\.0\\.0\\.1:${silent.port} within 1 s; port ${silent.port} is held by pid \\d+ \\(node: `,
+        ),
+      );
       expect(run.elapsedMs).toBeLessThan(4000);
     } finally {
       await silent.close();
@@ -376,23 +388,19 @@ describe('lab-health-probe: ZooKeeper down or silent', () => {
 });
 
 describe('lab-health-probe: broker', () => {
-  it('is healthy when /status.html answers and /admin/v2/brokers/health says ok', async () => {
+  const broker = (port: number, ...extra: string[]) =>
+    runProbe(['--role', 'broker', '--check', 'endpoints', '--broker-http-port', String(port), ...extra]);
+
+  it('is healthy when /admin/v2/brokers/ready and /health say ok (no /status.html needed)', async () => {
     const server = await httpServer({
-      '/status.html': text(200, 'OK'),
+      '/admin/v2/brokers/ready': text(200, 'ok'),
       '/admin/v2/brokers/health': text(200, 'ok'),
     });
     try {
-      const run = await runProbe([
-        '--role',
-        'broker',
-        '--check',
-        'endpoints',
-        '--broker-http-port',
-        String(server.port),
-      ]);
+      const run = await broker(server.port);
       expect(run.code).toBe(0);
       expect(checkDetails(run)).toEqual([
-        ['broker /status.html', true, 'HTTP 200'],
+        ['broker /admin/v2/brokers/ready', true, 'ok'],
         ['broker /admin/v2/brokers/health', true, 'ok'],
       ]);
     } finally {
@@ -400,57 +408,42 @@ describe('lab-health-probe: broker', () => {
     }
   });
 
-  it('is unhealthy when the health check fails or status.html is missing', async () => {
+  it('is unhealthy when the health check fails, and says what answers instead of a broker', async () => {
     const server = await httpServer({
+      '/admin/v2/brokers/ready': text(200, 'ok'),
       '/admin/v2/brokers/health': text(500, 'Internal error: no bookies available\nstack…'),
     });
+    const notBroker = await httpServer({});
     try {
-      const run = await runProbe([
-        '--role',
-        'broker',
-        '--check',
-        'endpoints',
-        '--broker-http-port',
-        String(server.port),
-      ]);
+      const run = await broker(server.port);
       expect(run.code).toBe(1);
       expect(checkDetails(run)).toEqual([
-        ['broker /status.html', false, 'HTTP 404: Not Found'],
+        ['broker /admin/v2/brokers/ready', true, 'ok'],
         ['broker /admin/v2/brokers/health', false, 'HTTP 500: Internal error: no bookies available'],
       ]);
+      const other = await broker(notBroker.port);
+      expect(other.report.checks.map((check) => check.ok)).toEqual([false, false]);
+      expect(other.report.checks[0]!.detail).toMatch(/^HTTP 404: Not Found; /);
+      expect(other.report.checks[0]!.detail).toMatch(
+        heldByTestServer(notBroker.port, 'pulsar-broker.service'),
+      );
+      expect(other.report.checks[1]!.detail).toBe('skipped: the broker is not ready');
     } finally {
       await server.close();
+      await notBroker.close();
     }
   });
 
   it('times out quickly on a broker that never answers', async () => {
-    const server = await httpServer({ '/status.html': HANG, '/admin/v2/brokers/health': HANG });
+    const server = await httpServer({ '/admin/v2/brokers/ready': HANG, '/admin/v2/brokers/health': HANG });
     try {
-      const run = await runProbe([
-        '--role',
-        'broker',
-        '--check',
-        'endpoints',
-        '--broker-http-port',
-        String(server.port),
-        '--timeout',
-        '1',
-        '--broker-health-timeout',
-        '1',
-      ]);
+      const run = await broker(server.port, '--timeout', '1', '--broker-health-timeout', '1');
       expect(run.code).toBe(1);
-      expect(checkDetails(run)).toEqual([
-        [
-          'broker /status.html',
-          false,
-          `no answer from http://127.0.0.1:${server.port}/status.html within 1 s`,
-        ],
-        [
-          'broker /admin/v2/brokers/health',
-          false,
-          `no answer from http://127.0.0.1:${server.port}/admin/v2/brokers/health within 1 s`,
-        ],
-      ]);
+      expect(run.report.checks[0]!.detail).toMatch(
+        new RegExp(
+          `^no answer from http://127\\.0\\.0\\.1:${server.port}/admin/v2/brokers/ready within 1 s; `,
+        ),
+      );
       expect(run.elapsedMs).toBeLessThan(6000);
     } finally {
       await server.close();
@@ -466,7 +459,11 @@ describe('lab-health-probe: bookie', () => {
     [{ ...state, readOnly: true }, false, 'read-only'],
     [{ ...state, running: false }, false, 'not running'],
     [{ ...state, shuttingDown: true }, false, 'shutting down'],
-    ['<html>oops</html>', false, 'unexpected answer (not a bookie state document): "<html>oops</html>"'],
+    [
+      '<html>oops</html>',
+      false,
+      /^unexpected answer \(not a bookie state document\): "<html>oops<\/html>"; port \d+ is held by pid \d+ \(node: /,
+    ],
   ])('state %j → ok=%s (%s)', async (body, ok, detail) => {
     const server = await httpServer({ '/api/v1/bookie/state': json(200, body) });
     try {
@@ -479,7 +476,11 @@ describe('lab-health-probe: bookie', () => {
         String(server.port),
       ]);
       expect(run.code).toBe(ok ? 0 : 1);
-      expect(checkDetails(run)).toEqual([['bookie /api/v1/bookie/state', ok, detail]]);
+      expect(run.report.checks.map((check) => [check.name, check.ok])).toEqual([
+        ['bookie /api/v1/bookie/state', ok],
+      ]);
+      if (typeof detail === 'string') expect(run.report.checks[0]!.detail).toBe(detail);
+      else expect(run.report.checks[0]!.detail).toMatch(detail);
     } finally {
       await server.close();
     }
@@ -496,7 +497,8 @@ describe('lab-health-probe: bookie', () => {
         '--bookie-http-port',
         String(server.port),
       ]);
-      expect(run.report.checks[0]!.detail).toBe('HTTP 503: Service Unavailable');
+      expect(run.report.checks[0]!.detail).toMatch(/^HTTP 503: Service Unavailable; /);
+      expect(run.report.checks[0]!.detail).toMatch(heldByTestServer(server.port, 'bookkeeper.service'));
     } finally {
       await server.close();
     }
@@ -516,8 +518,8 @@ describe('lab-health-probe: bookie', () => {
         '1',
       ]);
       expect(run.code).toBe(1);
-      expect(run.report.checks[0]!.detail).toBe(
-        `no answer from http://127.0.0.1:${server.port}/api/v1/bookie/state within 1 s`,
+      expect(run.report.checks[0]!.detail).toMatch(
+        new RegExp(`^no answer from http://127\\.0\\.0\\.1:${server.port}/api/v1/bookie/state within 1 s; `),
       );
       expect(run.elapsedMs).toBeLessThan(4000);
     } finally {
@@ -527,21 +529,24 @@ describe('lab-health-probe: bookie', () => {
 });
 
 describe('lab-health-probe: client', () => {
-  it('is healthy when the OMB worker port answers HTTP at all', async () => {
-    const server = await httpServer({});
+  it('is healthy when the OMB worker serves its counters, not when anything else answers', async () => {
+    const worker = await httpServer({
+      '/counters-stats': json(200, { messagesSent: 0, messagesReceived: 0, messageSendErrors: 0 }),
+    });
+    const other = await httpServer({});
     try {
-      const run = await runProbe([
-        '--role',
-        'client',
-        '--check',
-        'endpoints',
-        '--worker-port',
-        String(server.port),
-      ]);
+      const client = (port: number) =>
+        runProbe(['--role', 'client', '--check', 'endpoints', '--worker-port', String(port)]);
+      const run = await client(worker.port);
       expect(run.code).toBe(0);
-      expect(checkDetails(run)).toEqual([[`omb worker port ${server.port}`, true, 'answers (HTTP 404)']]);
+      expect(checkDetails(run)).toEqual([[`omb worker :${worker.port}/counters-stats`, true, 'answers']]);
+      const wrong = await client(other.port);
+      expect(wrong.code).toBe(1);
+      expect(wrong.report.checks[0]!.detail).toMatch(/^HTTP 404, not an OMB worker's answer: Not Found; /);
+      expect(wrong.report.checks[0]!.detail).toMatch(heldByTestServer(other.port, 'omb-worker.service'));
     } finally {
-      await server.close();
+      await worker.close();
+      await other.close();
     }
   });
 

@@ -17,14 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
 // lab-cleanup shares tag-cleanup's test topology.
 import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
-import {
-  bindRunCommand,
-  type InstanceTarget,
-  labHealthStages,
-  PROBE_COMMAND_POLL,
-  servicesActiveStage,
-} from '../src/aws.js';
-import { runCascade } from '../src/index.js';
+import { type InstanceTarget, labHealthStages } from '../src/aws.js';
+import { bindRunCommand, PROBE_COMMAND_POLL, runCascade, servicesActiveStage } from '../src/index.js';
 
 const PROBE = resolve(import.meta.dirname, '../../../packer/files/lab/bin/lab-health-probe');
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);

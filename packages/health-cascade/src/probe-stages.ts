@@ -1,8 +1,13 @@
 import { type BackoffSchedule, isTransientAwsError } from '@lab/backoff';
-import { awsErrorCode, isLabError } from '@lab/core';
-import { type ProbeReport, parseProbeOutput } from '../probe-output.js';
-import type { Observation, Stage } from '../types.js';
-import type { AwsStageOptions, InstanceTarget } from './common.js';
+import { awsErrorCode, type Component, isLabError } from '@lab/core';
+import { type ProbeReport, parseProbeOutput } from './probe-output.js';
+import type { Observation, Stage, Target } from './types.js';
+
+/** A node the probe runs on: an EC2 instance, or a node of the local target. */
+export interface ProbeTarget extends Target {
+  /** What the node is for; the stages check that the probe reports the same role. */
+  role?: Component;
+}
 
 /** One round's request to the command runner: one script for many instances. */
 export interface RunCommandRequest {
@@ -74,8 +79,14 @@ export const PROBE_COMMAND_POLL: Required<BackoffSchedule> = {
 /** Where the AMI installs the probe. */
 export const DEFAULT_PROBE_PATH = '/opt/lab/bin/lab-health-probe';
 
-export interface ProbeStageOptions extends AwsStageOptions {
+export interface ProbeStageOptions {
   runCommand: RunCommand;
+  /** Overrides the stage's name (and its progress label). */
+  name?: string;
+  /** How long the stage may take. */
+  timeoutMs?: number;
+  /** Polling schedule; default PROBE_SCHEDULE. */
+  schedule?: BackoffSchedule;
   /** Bound of one round's command. Default 60 s (the probe itself needs at most ~16 s). */
   commandTimeoutMs?: number;
   /** Default `/opt/lab/bin/lab-health-probe`. */
@@ -91,7 +102,7 @@ export interface ProbeStageOptions extends AwsStageOptions {
  * `lab-health-probe --check services` on all targets (the runner sends it in batches of ≤ 50
  * instances); each instance's probe finds its role in `/etc/lab/cluster.json`.
  */
-export function servicesActiveStage(options: ProbeStageOptions): Stage<InstanceTarget> {
+export function servicesActiveStage(options: ProbeStageOptions): Stage<ProbeTarget> {
   return probeStage('services', options, {
     name: 'services active',
     hint: 'On the instance (aws ssm start-session): systemctl status <unit>, journalctl -u <unit>, and /var/log/lab/bootstrap.log.',
@@ -100,10 +111,10 @@ export function servicesActiveStage(options: ProbeStageOptions): Stage<InstanceT
 
 /**
  * Stage 4: every instance's endpoints are healthy — ZooKeeper `ruok`/`mntr` with a leader,
- * bookie writable, broker `/status.html` and `/admin/v2/brokers/health`, OMB worker port — in
+ * bookie writable, broker `/admin/v2/brokers/ready` and `/health`, OMB worker counters — in
  * one command per round, like stage 3.
  */
-export function endpointsHealthyStage(options: ProbeStageOptions): Stage<InstanceTarget> {
+export function endpointsHealthyStage(options: ProbeStageOptions): Stage<ProbeTarget> {
   return probeStage('endpoints', options, {
     name: 'endpoints healthy',
     hint: 'The listed check names the endpoint; on the instance see the service log under /opt/pulsar/logs (or /opt/omb) and journalctl.',
@@ -114,7 +125,7 @@ function probeStage(
   check: 'services' | 'endpoints',
   options: ProbeStageOptions,
   defaults: { name: string; hint: string },
-): Stage<InstanceTarget> {
+): Stage<ProbeTarget> {
   const script = probeScript(check, options);
   const probePath = options.probePath ?? DEFAULT_PROBE_PATH;
   return {
@@ -180,7 +191,7 @@ export function isTransientRunnerError(error: unknown): boolean {
 }
 
 function observeResult(
-  target: InstanceTarget,
+  target: ProbeTarget,
   result: CommandResult | undefined,
   probePath: string,
 ): Observation {
@@ -222,7 +233,7 @@ function observeResult(
 }
 
 function observeReport(
-  target: InstanceTarget,
+  target: ProbeTarget,
   report: ProbeReport,
   command: Record<string, unknown>,
 ): Observation {
