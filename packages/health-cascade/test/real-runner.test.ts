@@ -82,7 +82,10 @@ async function endpoints(role: Component, healthy: () => boolean): Promise<Recor
         request.socket.destroy();
         return;
       }
-      response.writeHead(404).end('no such route');
+      if (request.url === '/counters-stats') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ messagesSent: 0, messagesReceived: 0, messageSendErrors: 0 }));
+      } else response.writeHead(404).end('no such route');
       return;
     }
     if (role === 'bookkeeper' && request.url === '/api/v1/bookie/state') {
@@ -90,8 +93,8 @@ async function endpoints(role: Component, healthy: () => boolean): Promise<Recor
       response.end(JSON.stringify({ running: true, readOnly: !healthy(), shuttingDown: false }));
       return;
     }
-    if (role === 'broker' && request.url === '/status.html') {
-      response.writeHead(200).end('OK');
+    if (role === 'broker' && request.url === '/admin/v2/brokers/ready') {
+      response.writeHead(200).end('ok');
       return;
     }
     if (role === 'broker' && request.url === '/admin/v2/brokers/health') {
