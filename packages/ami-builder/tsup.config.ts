@@ -1,3 +1,4 @@
+import { cp, rm } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -7,6 +8,11 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  // The image checks are a real bash script (shellchecked, run in tests), read at run time.
-  onSuccess: 'cp src/check-image.sh dist/check-image.sh',
+  // The image checks are a real bash script (shellchecked, run in tests), read at run time; the
+  // package ships the lab's packer/ (template, scripts, on-instance files) as PACKER_DIR.
+  onSuccess: async () => {
+    await cp('src/check-image.sh', 'dist/check-image.sh');
+    await rm('packer', { recursive: true, force: true });
+    await cp('../../packer', 'packer', { recursive: true });
+  },
 });

@@ -7,6 +7,7 @@ import type { ProcessRunner } from '@lab/core/process';
 import type { ExperimentStore } from '@lab/experiment-store';
 import type { fetchFile, putFile, runCommand } from '@lab/ssm-runner';
 import type { CleanupByTags } from './cleanup-port.js';
+import type { LocalTargetSettings } from './platform-local.js';
 
 /** The AWS clients of one region, created on first use (the SDK is imported only then). */
 export interface RegionClients {
@@ -49,6 +50,8 @@ export interface OrchestratorDeps {
   cleanupByTags: CleanupByTags;
   /** Default: `@lab/ssm-runner`, loaded on first use. */
   remote?: RemoteOps;
+  /** The local target's cache and inputs (`--target local`); required for local experiments. */
+  local?: LocalTargetSettings;
   clock?: Clock;
   sleep?: Sleep;
   /** The caller's sink (a CLI's renderer); the experiment's own logs get every event too. */

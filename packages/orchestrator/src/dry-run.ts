@@ -25,10 +25,11 @@ export function dryRunFiles(plan: ExperimentPlan, scope: DryRunScope = 'full'): 
   const files: Record<string, string> = {};
   files['config/explain.txt'] = `${plan.explain.trimEnd()}\n`;
   files['config/resolved.json'] = `${JSON.stringify(plan.config, null, 2)}\n`;
-  if (steps.includes('setup')) {
+  if (steps.includes('setup') && plan.local === undefined) {
     files['terraform/terraform.tfvars.json'] = tfvarsText(plan);
     files['terraform/commands.txt'] = `${plan.terraform.commands.join('\n')}\n`;
   }
+  if (steps.includes('setup') && plan.local !== undefined) files['local/nodes.txt'] = localNodesText(plan.local);
   if (steps.includes('run') || steps.includes('setup')) {
     for (const [path, content] of Object.entries(plan.files)) files[path] = content;
   }
@@ -69,13 +70,19 @@ export function formatPlan(plan: ExperimentPlan, scope: DryRunScope, files: Reco
     `# Dry run: lab-orchestrate ${scope} — ${plan.experimentId}\n\nNothing was created and no AWS API was called. Experiment "${plan.name}" in ${plan.region}; ` +
       `configuration digest ${plan.configDigest}.\n`,
   );
+  const remoteVia = plan.local === undefined ? 'through SSM Run Command' : 'local commands on the client node';
   section('Configuration (value and where it came from)', files['config/explain.txt'] ?? '');
-  if (steps.includes('setup')) {
+  if (steps.includes('setup') && plan.local !== undefined) {
+    section('Local cluster (--target local)', file('local/nodes.txt'));
+  }
+  if (steps.includes('setup') && plan.local === undefined) {
     section('AMI', amiText(plan));
     section(
       'Terraform',
       `State, plan and variables of this experiment only, in ${plan.terraform.workDir}.\n\n${file('terraform/commands.txt')}\n${file('terraform/terraform.tfvars.json')}`,
     );
+  }
+  if (steps.includes('setup')) {
     section(
       'Health cascade',
       plan.cascade
@@ -111,7 +118,7 @@ export function formatPlan(plan: ExperimentPlan, scope: DryRunScope, files: Reco
             .join('\n'),
     );
     section(
-      'Remote commands (through SSM Run Command)',
+      `Remote commands (${remoteVia})`,
       plan.runs.map((entry) => file(`remote/${entry.run.id}.txt`)).join('\n'),
     );
   }
@@ -147,23 +154,33 @@ function tfvarsText(plan: ExperimentPlan): string {
 
 function remoteText(plan: ExperimentPlan, entry: ExperimentPlan['runs'][number]): string {
   const { remote, run, workloadPath } = entry;
+  const via = plan.local === undefined ? 'ssm' : 'local copy';
   return [
     `# ${run.id} on ${plan.hosts.clients[0] ?? 'the first client'}; timeout ${run.timeoutMinutes} min`,
-    `upload (ssm putFile, sha256-checked): ${workloadPath} -> ${remote.workloadFile}`,
-    `upload once per experiment (ssm putFile, sha256-checked): omb/driver.yaml -> ${remote.driverFile}`,
+    `upload (${via} putFile, sha256-checked): ${workloadPath} -> ${remote.workloadFile}`,
+    `upload once per experiment (${via} putFile, sha256-checked): omb/driver.yaml -> ${remote.driverFile}`,
     '# start (returns at once; OMB runs detached):',
     remote.startScript,
     '# poll every 10 s (achieved rate from the log):',
     remote.pollScript,
     '# on timeout or Ctrl-C:',
     remote.stopScript,
-    `fetch (ssm fetchFile, sha256-checked): ${remote.resultFile} -> benchmark_results/${run.id}.json (must parse as an OMB result)`,
-    `fetch (ssm fetchFile): ${remote.logFile} -> benchmark_results/${run.id}.log`,
+    `fetch (${via} fetchFile, sha256-checked): ${remote.resultFile} -> benchmark_results/${run.id}.json (must parse as an OMB result)`,
+    `fetch (${via} fetchFile): ${remote.logFile} -> benchmark_results/${run.id}.log`,
     '',
   ].join('\n');
 }
 
 function cleanupText(plan: ExperimentPlan): string {
+  if (!('terraformDestroy' in plan.cleanup)) {
+    return [
+      'Teardown, and automatically when setup fails or is interrupted after anything was started:',
+      ...plan.cleanup.stop.map((line, index) => `${index + 1}. ${line}`),
+      `${plan.cleanup.stop.length + 1}. record the outcome in the manifest`,
+      `If anything remains: ${plan.cleanup.labCleanup}`,
+      '',
+    ].join('\n');
+  }
   return [
     'Teardown, and automatically when setup fails or is interrupted after resources may exist:',
     `1. ${plan.cleanup.terraformDestroy}`,
@@ -176,15 +193,30 @@ function cleanupText(plan: ExperimentPlan): string {
   ].join('\n');
 }
 
+/** Where each node of a local cluster lives, and what it runs. */
+function localNodesText(local: NonNullable<ExperimentPlan['local']>): string {
+  const { image } = local;
+  return [
+    `Apache Pulsar ${image.pulsarVersion} (packer/scripts/install-pulsar.sh, SHA-512 pinned; ${image.pulsarTarball ?? 'downloaded'}) and OMB ${image.ombCommit} (packer/scripts/install-omb.sh; ${image.ombSource ?? 'from its git repository'}), installed once into ${image.cacheDir}.`,
+    'Each node: a root directory (its /), an address of 127.0.0.0/8, lab-bootstrap with its cluster document, services from the units under lab-systemctl; no root needed.',
+    '',
+    ...local.nodes.map((node) => `${node.name.padEnd(14)} ${node.address.padEnd(15)} ${node.unit.padEnd(22)} ${node.root}`),
+    `OMB workers: ${local.ombWorkers.map((ports, index) => `client-${index + 1} ports ${ports.port}/${ports.stats_port}`).join(', ')} (they bind every address)`,
+    '',
+  ].join('\n');
+}
+
 function planSummary(plan: ExperimentPlan, scope: DryRunScope) {
   return {
     scope,
+    target: plan.target,
     experimentId: plan.experimentId,
     name: plan.name,
     region: plan.region,
     configDigest: plan.configDigest,
-    ami: plan.ami,
-    terraform: { commands: plan.terraform.commands, workDir: plan.terraform.workDir },
+    ...(plan.local === undefined
+      ? { ami: plan.ami, terraform: { commands: plan.terraform.commands, workDir: plan.terraform.workDir } }
+      : { local: plan.local }),
     cascade: plan.cascade,
     distributed: plan.distributed,
     runs: plan.runs.map(({ run, remote }) => ({

@@ -2,6 +2,7 @@ import { AbortedError, errorMessage, isLabError, LabError } from '@lab/core';
 import type { ExperimentRow, Manifest } from '@lab/experiment-store';
 import type { RemainingResource } from './cleanup-port.js';
 import { experimentEmitter } from './common.js';
+import { platformFor } from './platforms.js';
 import { type OrchestratorDeps, withDefaults } from './deps.js';
 import { type ReportOptions, type ReportResult, reportExperiment } from './report.js';
 import { type RunOptions, type RunPhaseResult, runExperiment } from './run.js';
@@ -37,6 +38,7 @@ export async function full(
   const experiment = await createExperimentFor(deps, options, plan);
   try {
     const setupResult = await setupExperiment(deps, experiment, options);
+    const manifest = await experiment.readManifest();
     const events = experimentEmitter(deps, experiment);
     let runResult: RunPhaseResult | undefined;
     let reportResult: ReportResult | undefined;
@@ -63,7 +65,7 @@ export async function full(
     } else {
       await experiment.endPhase('report', 'skipped').catch(() => undefined);
     }
-    step(events, 'teardown', 'terraform destroy');
+    step(events, 'teardown', manifest.target === 'aws' ? 'terraform destroy' : 'stop every process');
     // Teardown always runs to the end, even after Ctrl-C (a second one exits the process).
     const teardown = await teardownExperiment(deps, experiment, undefined);
     const result = aborted ? 'aborted' : failure === undefined && teardown.complete ? 'succeeded' : 'failed';
@@ -138,14 +140,13 @@ export async function experimentStatus(
   }
   if (options.checkResources === false) return { row, manifest };
   try {
-    const found = await deps.cleanupByTags({
-      experimentId: id,
-      regions: manifest.regions,
-      execute: false,
+    const found = await platformFor(deps, manifest.target).leftovers({
+      deps,
+      experiment,
+      sink: deps.events ?? (() => undefined),
       signal: deps.signal,
-      events: deps.events,
     });
-    return { row, manifest, resources: { remaining: found.remaining, problems: found.problems ?? [] } };
+    return { row, manifest, resources: found };
   } catch (error) {
     return { row, manifest, resources: { remaining: [], problems: [], error: errorMessage(error) } };
   }

@@ -72,12 +72,15 @@ export {
 } from './setup.js';
 export { type TagCleanupOptions, tagCleanup } from './tag-cleanup.js';
 export {
-  destroyAndVerify,
   TeardownIncompleteError,
   type TeardownOutcome,
   teardown,
   teardownExperiment,
 } from './teardown.js';
+export type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
+export { LOCAL_NODES_DIR, type LocalTargetSettings } from './platform-local.js';
+export { platformFor } from './platforms.js';
+export { type LocalImagePlan, type LocalPlanInput } from './plan.js';
 export {
   createTerraform,
   type Terraform,

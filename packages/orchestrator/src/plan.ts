@@ -8,11 +8,14 @@ import {
   needsConfirmation,
   type PriceTable,
 } from '@lab/cost';
-import type { TerraformVariables } from '@lab/infra';
+import type { Target } from '@lab/experiment-store';
+import { OMB_WORKERS_PATH, type TerraformVariables } from '@lab/infra';
+import type { LocalClusterLayout } from '@lab/local-cluster';
 import { expandTestPlan, ombWorkloadYaml, type PlannedRun, pulsarDriverYaml } from '@lab/omb';
 import { labCleanupCommand } from './cleanup-port.js';
 import type { PlanConfig } from './common.js';
-import { type RemoteRun, remoteRun } from './remote.js';
+import { type LocalCleanupPlan, localCascade, localCleanup, localCost } from './local-plan.js';
+import { jvmOptions, OMB_HOME, REMOTE_ROOT, type RemoteRun, remoteRun } from './remote.js';
 import { createTerraform } from './terraform.js';
 import { AMI_PLACEHOLDER, terraformVariablesFor } from './variables.js';
 
@@ -53,6 +56,25 @@ export interface PlanExperimentOptions {
   costThresholdUsd?: number | undefined;
   /** Prices for the estimate; default the table shipped with `@lab/cost`. */
   prices?: PriceTable | undefined;
+  /** A rehearsal on this machine (`--target local`): where its nodes live and what they run. */
+  local?: LocalPlanInput | undefined;
+}
+
+/** What a local experiment's plan needs beyond the configuration. */
+export interface LocalPlanInput {
+  layout: LocalClusterLayout;
+  image: LocalImagePlan;
+}
+
+/** The software of a local cluster, installed by the AMI's own scripts into the store's cache. */
+export interface LocalImagePlan {
+  pulsarVersion: string;
+  ombCommit: string;
+  /** `--pulsar-tarball`; absent: downloaded by install-pulsar.sh. */
+  pulsarTarball?: string | undefined;
+  /** `--omb-source`; absent: OMB's git repository. */
+  ombSource?: string | undefined;
+  cacheDir: string;
 }
 
 export interface PlannedRemoteRun {
@@ -71,6 +93,10 @@ export interface CascadeStagePlan {
 /** Everything an experiment will do, computed without any AWS call. */
 export interface ExperimentPlan {
   experimentId: string;
+  /** Where the cluster lives. */
+  target: Target;
+  /** A local experiment's nodes and image. */
+  local?: { image: LocalImagePlan; nodes: LocalClusterLayout['hosts']; ombWorkers: LocalClusterLayout['ombWorkers'] };
   name: string;
   region: string;
   config: LabConfig;
@@ -94,7 +120,8 @@ export interface ExperimentPlan {
   runs: PlannedRemoteRun[];
   /** Generated files by relative path: the driver and one workload per run. */
   files: Record<string, string>;
-  cleanup: { terraformDestroy: string; tagFilters: Record<string, string>; labCleanup: string };
+  /** AWS: destroy, then tag-based cleanup; local: stop every process of the experiment. */
+  cleanup: { terraformDestroy: string; tagFilters: Record<string, string>; labCleanup: string } | LocalCleanupPlan;
   cost: {
     estimate: CostEstimate;
     durationHours: number;
@@ -126,10 +153,17 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
     ...(options.terraform.binary === undefined ? {} : { binary: options.terraform.binary }),
   });
 
-  const placeholders = options.hosts === undefined;
-  const brokers = options.hosts?.brokers ?? range(infra.roles.broker.count).map(PLACEHOLDER_HOSTS.broker);
-  const clients = options.hosts?.clients ?? range(infra.roles.client.count).map(PLACEHOLDER_HOSTS.client);
+  const local = options.local;
+  const localAddresses = (role: 'broker' | 'client') =>
+    local?.layout.hosts.filter((host) => host.role === role).map((host) => host.address);
+  const placeholders = options.hosts === undefined && local === undefined;
+  const brokers =
+    options.hosts?.brokers ?? localAddresses('broker') ?? range(infra.roles.broker.count).map(PLACEHOLDER_HOSTS.broker);
+  const clients =
+    options.hosts?.clients ?? localAddresses('client') ?? range(infra.roles.client.count).map(PLACEHOLDER_HOSTS.client);
   const distributed = clients.length >= 2;
+  // On the local target a node's files are under its root; on an instance under /.
+  const driverRoot = local?.layout.hosts.find((host) => host.role === 'client')?.root ?? '';
 
   const files: Record<string, string> = {};
   const runs: PlannedRemoteRun[] = [];
@@ -142,7 +176,15 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
       runs.push({
         run,
         workloadPath,
-        remote: remoteRun({ experimentId: options.experimentId, runId: run.id, distributed }),
+        remote: remoteRun({
+          experimentId: options.experimentId,
+          runId: run.id,
+          distributed,
+          root: `${driverRoot}${REMOTE_ROOT}`,
+          ombHome: `${driverRoot}${OMB_HOME}`,
+          workersFile: `${driverRoot}${OMB_WORKERS_PATH}`,
+          heapOptions: jvmOptions(config.cluster.client),
+        }),
       });
     }
   }
@@ -153,12 +195,15 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
   );
   const durationHours =
     plan === undefined ? DEFAULT_CLUSTER_HOURS : (SETUP_MINUTES + runMinutes + TEARDOWN_MINUTES) / 60;
-  const estimate = estimateCost({
-    region: infra.region,
-    fleet: fleetOf(config),
-    durationHours,
-    ...(options.prices === undefined ? {} : { prices: options.prices }),
-  });
+  const estimate =
+    local === undefined
+      ? estimateCost({
+          region: infra.region,
+          fleet: fleetOf(config),
+          durationHours,
+          ...(options.prices === undefined ? {} : { prices: options.prices }),
+        })
+      : localCost(durationHours);
   const thresholdUsd = options.costThresholdUsd ?? DEFAULT_COST_THRESHOLD_USD;
 
   const ami: ExperimentPlan['ami'] =
@@ -180,8 +225,12 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
 
   return {
     experimentId: options.experimentId,
+    target: local === undefined ? 'aws' : 'local',
+    ...(local === undefined
+      ? {}
+      : { local: { image: local.image, nodes: local.layout.hosts, ombWorkers: local.layout.ombWorkers } }),
     name: infra.name,
-    region: infra.region,
+    region: local === undefined ? infra.region : 'this machine',
     config,
     configDigest: options.resolved.digest,
     explain: options.resolved.explain(),
@@ -192,7 +241,7 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
       moduleDir: options.terraform.moduleDir,
     },
     ami,
-    cascade: [
+    cascade: local !== undefined ? localCascade(infra.roles.zookeeper.count) : [
       {
         name: 'instances running',
         timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.instancesRunning,
@@ -218,11 +267,14 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
     distributed,
     runs,
     files,
-    cleanup: {
-      terraformDestroy: terraform.describe().find((line) => line.includes(' destroy ')) ?? '',
-      tagFilters: { [TAG_KEYS.project]: PROJECT, [TAG_KEYS.experimentId]: options.experimentId },
-      labCleanup: labCleanupCommand(options.experimentId, [infra.region]),
-    },
+    cleanup:
+      local !== undefined
+        ? localCleanup(options.experimentId)
+        : {
+            terraformDestroy: terraform.describe().find((line) => line.includes(' destroy ')) ?? '',
+            tagFilters: { [TAG_KEYS.project]: PROJECT, [TAG_KEYS.experimentId]: options.experimentId },
+            labCleanup: labCleanupCommand(options.experimentId, [infra.region]),
+          },
     cost: {
       estimate,
       durationHours,

@@ -44,6 +44,10 @@ export function remoteRun(options: {
   ombHome?: string;
   /** Default REMOTE_ROOT. */
   root?: string;
+  /** The worker list lab-bootstrap wrote. Default OMB_WORKERS_PATH. */
+  workersFile?: string;
+  /** The driver's JVM options (`HEAP_OPTS`); bin/benchmark's own default is a 4 GiB heap. */
+  heapOptions?: string;
 }): RemoteRun {
   const base = `${options.root ?? REMOTE_ROOT}/${options.experimentId}`;
   const dir = `${base}/${options.runId}`;
@@ -55,11 +59,12 @@ export function remoteRun(options: {
     driverFile,
     workloadFiles: [workloadFile],
     outputFile: resultFile,
-    ...(options.distributed ? { workersFile: OMB_WORKERS_PATH } : {}),
+    ...(options.distributed ? { workersFile: options.workersFile ?? OMB_WORKERS_PATH } : {}),
   });
   const q = shellQuote;
   // The inner script gets the run directory as $1, so nothing is quoted twice.
-  const inner = `cd ${q(options.ombHome ?? OMB_HOME)} && ${shellJoin(benchmark)} >"$1/omb.log" 2>&1; echo $? >"$1/exit-code"`;
+  const heap = options.heapOptions === undefined ? '' : `HEAP_OPTS=${q(options.heapOptions)} `;
+  const inner = `cd ${q(options.ombHome ?? OMB_HOME)} && ${heap}${shellJoin(benchmark)} >"$1/omb.log" 2>&1; echo $? >"$1/exit-code"`;
   const startScript = [
     'set -euo pipefail',
     `dir=${q(dir)}`,
@@ -123,4 +128,13 @@ export function parsePollOutput(stdout: string): PollState {
     state.consumeRate = Number(rate[2]!.replaceAll(',', ''));
   }
   return state;
+}
+
+/** The JVM memory flags of a role, as lab-bootstrap writes them for the services. */
+export function jvmOptions(memory: { heapMb: number; directMemoryMb: number }): string {
+  return [
+    `-Xms${memory.heapMb}m`,
+    `-Xmx${memory.heapMb}m`,
+    ...(memory.directMemoryMb > 0 ? [`-XX:MaxDirectMemorySize=${memory.directMemoryMb}m`] : []),
+  ].join(' ');
 }

@@ -15,6 +15,7 @@ import {
 import { experimentEmitter, storedConfig } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
 import { hourlyCost, planExperiment } from './plan.js';
+import { platformFor } from './platforms.js';
 import type { RunRecord } from './run.js';
 import { step } from './setup.js';
 
@@ -48,7 +49,8 @@ export async function reportExperiment(
   try {
     const manifest = await experiment.readManifest();
     let actual: ActualCost | undefined;
-    if (options.actualCost !== false) {
+    // Cost Explorer knows only what ran in AWS regions; a local experiment has none.
+    if (options.actualCost !== false && manifest.regions.length > 0) {
       step(events, 'report', 'actual cost');
       actual = await actualCostOf(deps, manifest);
       events.emit(
@@ -163,6 +165,11 @@ async function experimentReportRuns(
     experimentId: experiment.id,
     createdAtMs: Date.parse(manifest.createdAt),
     terraform: { moduleDir: deps.terraform.moduleDir, workDir: experiment.paths.terraformDir },
+    ...(await platformFor(deps, manifest.target).planInput({
+      experimentId: experiment.id,
+      experimentRoot: experiment.paths.root,
+      config: resolved.config,
+    })),
   });
   const records = (Array.isArray(manifest.details.runs) ? manifest.details.runs : []) as RunRecord[];
   const endMs = Date.parse(manifest.phases.teardown?.endedAt ?? new Date(deps.clock.now()).toISOString());
@@ -174,10 +181,12 @@ async function experimentReportRuns(
   const runs: ReportRun[] = [];
   const rampSteps = new Map<string, Array<{ target: number; achieved: number }>>();
   const notes = [
-    `${manifest.name} in ${manifest.regions.join(', ')}; ${plan.config.infrastructure.roles.bookkeeper.count} bookies (${plan.config.infrastructure.roles.bookkeeper.instanceType}), ${plan.config.infrastructure.roles.broker.count} brokers, ${plan.config.infrastructure.roles.client.count} clients; Pulsar ${plan.config.infrastructure.pulsarVersion}.`,
-    costSource === 'actual'
-      ? `Cost per million messages from Cost Explorer's actual cost (${formatUsd(hourlyUsd)}/h over the experiment's life).`
-      : `Cost per million messages from the on-demand estimate (${formatUsd(hourlyUsd)}/h, price table of ${plan.cost.estimate.priceTableDate}).`,
+    `${manifest.name} in ${manifest.regions.length === 0 ? 'this machine (--target local)' : manifest.regions.join(', ')}; ${plan.config.infrastructure.roles.bookkeeper.count} bookies (${plan.config.infrastructure.roles.bookkeeper.instanceType}), ${plan.config.infrastructure.roles.broker.count} brokers, ${plan.config.infrastructure.roles.client.count} clients; Pulsar ${plan.config.infrastructure.pulsarVersion}.`,
+    manifest.regions.length === 0
+      ? 'Ran on this machine: no AWS cost, and numbers that say little about AWS hardware (a rehearsal).'
+      : costSource === 'actual'
+        ? `Cost per million messages from Cost Explorer's actual cost (${formatUsd(hourlyUsd)}/h over the experiment's life).`
+        : `Cost per million messages from the on-demand estimate (${formatUsd(hourlyUsd)}/h, price table of ${plan.cost.estimate.priceTableDate}).`,
   ];
   for (const record of records) {
     if (record.status !== 'succeeded') {
@@ -221,7 +230,7 @@ async function experimentReportRuns(
         id: record.id,
         label: record.id,
         experimentId: experiment.id,
-        costUsd: (hourlyUsd * runMs) / 3_600_000,
+        ...(hourlyUsd > 0 ? { costUsd: (hourlyUsd * runMs) / 3_600_000 } : {}),
         ...(ramp === undefined ? {} : { ramp }),
       }),
     );

@@ -1,9 +1,7 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import { isTransientAwsError, PollTimeoutError, pollUntil } from '@lab/backoff';
 import {
   AbortedError,
   type Emitter,
-  type EventSink,
   errorMessage,
   isLabError,
   LabError,
@@ -11,16 +9,11 @@ import {
 } from '@lab/core';
 import type { Experiment } from '@lab/experiment-store';
 import { detectPlateau, parseOmbResult, type RampStep, summarizeRun } from '@lab/omb';
-import {
-  errorCode,
-  experimentEmitter,
-  experimentSink,
-  type PlanConfig,
-  storedConfig,
-  storedOutputs,
-} from './common.js';
-import { type OrchestratorDeps, type RemoteOps, type ResolvedDeps, remoteOps, withDefaults } from './deps.js';
+import { errorCode, experimentEmitter, experimentSink, type PlanConfig, storedConfig } from './common.js';
+import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
 import { type ExperimentPlan, type PlannedRemoteRun, planExperiment } from './plan.js';
+import type { ClusterAccess } from './platform.js';
+import { platformFor } from './platforms.js';
 import { parsePollOutput } from './remote.js';
 import { step } from './setup.js';
 
@@ -96,19 +89,27 @@ export async function runExperiment(
   options: RunOptions = {},
 ): Promise<RunPhaseResult> {
   const resolved = options.resolved ?? (await storedConfig(experiment));
-  const outputs = await storedOutputs(experiment);
   const manifest = await experiment.readManifest();
+  const platform = platformFor(deps, manifest.target);
+  const sink = experimentSink(deps, experiment);
+  const platformContext = { deps, experiment, sink, events: experimentEmitter(deps, experiment), signal: deps.signal };
+  const cluster = await platform.access(platformContext, resolved);
   const plan = planExperiment({
     resolved,
     experimentId: experiment.id,
     createdAtMs: Date.parse(manifest.createdAt),
     amiId: typeof manifest.details.amiId === 'string' ? manifest.details.amiId : undefined,
-    hosts: { brokers: outputs.roles.broker.privateIps, clients: outputs.roles.client.privateIps },
+    hosts: { brokers: cluster.brokers, clients: cluster.clients },
     terraform: {
       moduleDir: deps.terraform.moduleDir,
       workDir: experiment.paths.terraformDir,
       binary: deps.terraform.binary,
     },
+    ...(await platform.planInput({
+      experimentId: experiment.id,
+      experimentRoot: experiment.paths.root,
+      config: resolved.config,
+    })),
   });
   if (plan.runs.length === 0) {
     throw new LabError('NO_TEST_PLAN', `${experiment.id} has no test plan to run`, {
@@ -116,14 +117,7 @@ export async function runExperiment(
     });
   }
   const events = experimentEmitter(deps, experiment).child('run');
-  const sink = experimentSink(deps, experiment);
-  const remote = await remoteOps(deps);
-  const ssm = await deps.aws(plan.region).ssm();
-  const client = outputs.roles.client.instanceIds[0];
-  if (client === undefined) {
-    throw new LabError('NO_CLIENT', `${experiment.id} has no client instance to run OMB on`);
-  }
-  const context: RunContext = { deps, experiment, plan, remote, ssm, client, events, sink };
+  const context: RunContext = { deps, experiment, plan, cluster, events };
 
   await experiment.startPhase('run');
   const records: RunRecord[] = plan.runs.map(({ run }) => ({
@@ -135,12 +129,12 @@ export async function runExperiment(
   }));
   try {
     step(events, 'run', 'upload driver');
-    await remote.putFile({
-      ...callOptions(context, TRANSFER_MS),
-      instanceId: client,
-      remotePath: plan.runs[0]!.remote.driverFile,
+    await cluster.putFile({
+      host: cluster.driver,
+      path: plan.runs[0]!.remote.driverFile,
       content: plan.files['omb/driver.yaml'] ?? '',
-      createDirectories: true,
+      timeoutMs: TRANSFER_MS,
+      signal: deps.signal,
     });
     const rampSteps = new Map<string, RampStep[]>();
     const plateaued = new Map<string, string>();
@@ -220,26 +214,13 @@ interface RunContext {
   deps: ResolvedDeps;
   experiment: Experiment;
   plan: ExperimentPlan;
-  remote: RemoteOps;
-  ssm: SSMClient;
-  client: string;
+  cluster: ClusterAccess;
   events: Emitter;
-  sink: EventSink;
-}
-
-function callOptions(context: RunContext, timeoutMs: number, signal = context.deps.signal) {
-  return {
-    ssm: context.ssm,
-    timeoutMs,
-    events: context.sink,
-    clock: context.deps.clock,
-    sleep: context.deps.sleep,
-    ...(signal === undefined ? {} : { signal }),
-  };
 }
 
 async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Partial<RunRecord>> {
-  const { deps, experiment, remote, client, events, plan } = context;
+  const { deps, experiment, cluster, events, plan } = context;
+  const client = cluster.driver;
   const { run } = entry;
   const now = () => new Date(deps.clock.now()).toISOString();
   const startedAt = now();
@@ -255,24 +236,22 @@ async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Par
   };
 
   try {
-    await remote.putFile({
-      ...callOptions(context, TRANSFER_MS),
-      instanceId: client,
-      remotePath: entry.remote.workloadFile,
+    await cluster.putFile({
+      host: client,
+      path: entry.remote.workloadFile,
       content: plan.files[entry.workloadPath] ?? '',
-      createDirectories: true,
+      timeoutMs: TRANSFER_MS,
+      signal: deps.signal,
     });
-    const started = await remote.runCommand({
-      ...callOptions(context, SHORT_COMMAND_MS),
-      instanceIds: [client],
+    const result = await cluster.run({
+      host: client,
       script: entry.remote.startScript,
       description: `start OMB for ${run.id}`,
+      timeoutMs: SHORT_COMMAND_MS,
+      signal: deps.signal,
     });
-    const result = started.results[0];
-    if (result === undefined || !result.ok) {
-      return failed(
-        `OMB did not start: ${result?.message ?? 'no result'} ${result?.stderr.trim() ?? ''}`.trim(),
-      );
+    if (!result.ok) {
+      return failed(`OMB did not start: ${result.message} ${result.stderr.trim()}`.trim());
     }
   } catch (error) {
     if (isAbort(error, deps.signal)) throw error;
@@ -292,14 +271,15 @@ async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Par
   try {
     const state = await pollUntil(
       async () => {
-        const polled = await remote.runCommand({
-          ...callOptions(context, SHORT_COMMAND_MS),
-          instanceIds: [client],
+        const polled = await cluster.run({
+          host: client,
           script: entry.remote.pollScript,
           description: `poll OMB ${run.id}`,
-          output: 'full',
+          timeoutMs: SHORT_COMMAND_MS,
+          fullOutput: true,
+          signal: deps.signal,
         });
-        const observed = parsePollOutput(polled.results[0]?.stdout ?? '');
+        const observed = parsePollOutput(polled.stdout);
         const elapsedMinutes = Math.floor((deps.clock.now() - startedMs) / 60_000);
         events.emit(
           'progress',
@@ -355,13 +335,12 @@ async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Par
   await storeLog(context, entry);
   let content: Buffer;
   try {
-    content = (
-      await remote.fetchFile({
-        ...callOptions(context, TRANSFER_MS),
-        instanceId: client,
-        remotePath: entry.remote.resultFile,
-      })
-    ).content;
+    content = await cluster.fetchFile({
+      host: client,
+      path: entry.remote.resultFile,
+      timeoutMs: TRANSFER_MS,
+      signal: deps.signal,
+    });
   } catch (error) {
     if (isAbort(error, deps.signal)) throw error;
     const missing = isLabError(error) && error.code === 'REMOTE_FILE_NOT_FOUND';
@@ -402,11 +381,11 @@ async function runOne(context: RunContext, entry: PlannedRemoteRun): Promise<Par
 async function stopOmb(context: RunContext, entry: PlannedRemoteRun): Promise<void> {
   try {
     // Not the caller's signal: on Ctrl-C the benchmark must still be stopped.
-    await context.remote.runCommand({
-      ...callOptions(context, SHORT_COMMAND_MS, undefined),
-      instanceIds: [context.client],
+    await context.cluster.run({
+      host: context.cluster.driver,
       script: entry.remote.stopScript,
       description: `stop OMB ${entry.run.id}`,
+      timeoutMs: SHORT_COMMAND_MS,
     });
     context.events.emit('stopped', `Stopped OMB for ${entry.run.id}`, { run: entry.run.id });
   } catch (error) {
@@ -422,12 +401,12 @@ async function stopOmb(context: RunContext, entry: PlannedRemoteRun): Promise<vo
 /** Keeps OMB's log next to the result; a missing log is only a warning. */
 async function storeLog(context: RunContext, entry: PlannedRemoteRun): Promise<void> {
   try {
-    const log = await context.remote.fetchFile({
-      ...callOptions(context, TRANSFER_MS, undefined),
-      instanceId: context.client,
-      remotePath: entry.remote.logFile,
+    const log = await context.cluster.fetchFile({
+      host: context.cluster.driver,
+      path: entry.remote.logFile,
+      timeoutMs: TRANSFER_MS,
     });
-    await context.experiment.writeFileAtomic(`benchmark_results/${entry.run.id}.log`, log.content);
+    await context.experiment.writeFileAtomic(`benchmark_results/${entry.run.id}.log`, log);
   } catch (error) {
     context.events.emit('log-missing', `No OMB log for ${entry.run.id}: ${errorMessage(error)}`, {}, 'warn');
   }

@@ -1,31 +1,24 @@
-import {
-  AbortedError,
-  createEmitter,
-  type Emitter,
-  errorMessage,
-  formatExperimentId,
-  LabError,
-  withContext,
-} from '@lab/core';
-import type { Experiment } from '@lab/experiment-store';
-import { parseTerraformOutputs, type TerraformOutputs } from '@lab/infra';
-import { labCleanupCommand } from './cleanup-port.js';
+import { join } from 'node:path';
+import { AbortedError, createEmitter, type Emitter, errorMessage, formatExperimentId, LabError, withContext } from '@lab/core';
+import type { Experiment, Target } from '@lab/experiment-store';
 import {
   EVENT_SOURCE,
   EXPERIMENT_FILES,
   experimentEmitter,
   experimentSink,
-  experimentTerraform,
-  minutes,
   type PlanConfig,
 } from './common.js';
-import { type OrchestratorDeps, type ResolvedDeps, remoteOps, withDefaults } from './deps.js';
-import { CASCADE_TIMEOUTS_MINUTES, type ExperimentPlan, planExperiment } from './plan.js';
+import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
+import { type ExperimentPlan, planExperiment } from './plan.js';
+import type { Platform } from './platform.js';
+import { platformFor } from './platforms.js';
 import { livePriceTable } from './prices.js';
 import { TeardownIncompleteError, type TeardownOutcome, teardownExperiment } from './teardown.js';
 
 export interface SetupOptions {
   resolved: PlanConfig;
+  /** Where the cluster lives; default `aws`. */
+  target?: Target | undefined;
   /** A user-chosen experiment id; default: generated `exp-YYYYMMDD-HHMMSS`. */
   experimentId?: string | undefined;
   costThresholdUsd?: number | undefined;
@@ -44,9 +37,9 @@ export interface SetupOptions {
 
 export interface SetupResult {
   experimentId: string;
-  amiId: string;
+  /** The AMI the instances run (AWS only). */
+  amiId?: string;
   plan: ExperimentPlan;
-  outputs: TerraformOutputs;
 }
 
 /**
@@ -55,8 +48,9 @@ export interface SetupResult {
  */
 export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): Promise<ExperimentPlan> {
   const infra = options.resolved.config.infrastructure;
+  const platform = platformFor(deps, options.target ?? 'aws');
   const prices =
-    options.livePrices === true
+    options.livePrices === true && platform.target === 'aws'
       ? await livePriceTable({
           pricing: () => deps.aws(infra.region).pricing(),
           region: infra.region,
@@ -65,9 +59,10 @@ export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): P
           clock: deps.clock,
         })
       : undefined;
+  const experimentId = options.experimentId ?? formatExperimentId(new Date(deps.clock.now()));
   const plan = planExperiment({
     resolved: options.resolved,
-    experimentId: options.experimentId ?? formatExperimentId(new Date(deps.clock.now())),
+    experimentId,
     createdAtMs: deps.clock.now(),
     terraform: {
       moduleDir: deps.terraform.moduleDir,
@@ -76,6 +71,11 @@ export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): P
     },
     costThresholdUsd: options.costThresholdUsd,
     prices,
+    ...(await platform.planInput({
+      experimentId,
+      experimentRoot: join(deps.store.home, experimentId),
+      config: options.resolved.config,
+    })),
   });
   options.onPlan?.(plan);
   if (plan.cost.needsConfirmation) {
@@ -98,9 +98,11 @@ export async function createExperimentFor(
   plan: ExperimentPlan,
 ): Promise<Experiment> {
   const infra = options.resolved.config.infrastructure;
+  const platform = platformFor(deps, options.target ?? 'aws');
   const experiment = await deps.store.create({
     name: infra.name,
-    regions: [infra.region],
+    target: platform.target,
+    regions: platform.regions(options.resolved.config),
     configDigest: options.resolved.digest,
     tags: { ...infra.tags },
     ...(options.experimentId === undefined ? {} : { id: options.experimentId }),
@@ -132,11 +134,11 @@ export async function createExperimentFor(
 }
 
 /**
- * The setup phase on a locked, freshly created experiment: resolve the AMI, write the Terraform
- * variables, `init` / `plan -out` / `apply` of that plan, store the outputs, run the health
- * cascade. On any failure or abort after `apply` may have created something, the teardown runs
- * at once (destroy, then tag-based verification) and the original error is rethrown with what
- * the cleanup did; the manifest records every step.
+ * The setup phase on a locked, freshly created experiment: the platform creates the cluster of
+ * the experiment's plan (AWS: resolve the AMI, `terraform init/plan/apply` with its own state;
+ * local: install, create the nodes, bootstrap) and waits for the health cascade. On any failure
+ * or abort after something may exist, the teardown runs at once and the original error is
+ * rethrown with what the cleanup did; the manifest records every step.
  */
 export async function setupExperiment(
   deps: ResolvedDeps,
@@ -144,79 +146,51 @@ export async function setupExperiment(
   options: SetupOptions,
 ): Promise<SetupResult> {
   const resolved = options.resolved;
-  const infra = resolved.config.infrastructure;
-  const region = infra.region;
+  const manifest = await experiment.readManifest();
+  const platform = platformFor(deps, manifest.target);
   const sink = experimentSink(deps, experiment);
   const events = experimentEmitter(deps, experiment);
-  const signal = deps.signal;
-  let applyStarted = false;
-  const createdAtMs = Date.parse((await experiment.readManifest()).createdAt);
+  const context = { deps, experiment, sink, events, signal: deps.signal };
+  let started = false;
 
   await experiment.startPhase('setup');
   try {
-    signal?.throwIfAborted();
-    step(events, 'setup', 'resolve AMI');
-    const amiId = await resolveAmi(deps, infra, events, signal);
-    await experiment.updateManifest((draft) => {
-      draft.details.amiId = amiId;
+    deps.signal?.throwIfAborted();
+    const input = await platform.planInput({
+      experimentId: experiment.id,
+      experimentRoot: experiment.paths.root,
+      config: resolved.config,
+      live: context,
     });
+    if (input.amiId !== undefined) {
+      await experiment.updateManifest((draft) => {
+        draft.details.amiId = input.amiId;
+      });
+    }
     const plan = planExperiment({
       resolved,
       experimentId: experiment.id,
-      createdAtMs,
-      amiId,
+      createdAtMs: Date.parse(manifest.createdAt),
       terraform: {
         moduleDir: deps.terraform.moduleDir,
         workDir: experiment.paths.terraformDir,
         binary: deps.terraform.binary,
       },
       costThresholdUsd: options.costThresholdUsd,
+      ...input,
     });
-    await experiment.writeTerraformVars(plan.terraform.variables);
-
-    const terraform = experimentTerraform(deps, experiment, sink, signal);
-    step(events, 'setup', 'terraform init');
-    await terraform.init();
-    step(events, 'setup', 'terraform plan');
-    await terraform.plan();
-    step(events, 'setup', 'terraform apply');
-    applyStarted = true;
-    await terraform.apply();
-    const raw = await terraform.output();
-    const outputs = parseTerraformOutputs(raw, { file: 'terraform output -json' });
-    await experiment.writeFileAtomic(EXPERIMENT_FILES.outputs, `${JSON.stringify(raw, null, 2)}\n`);
-    await experiment.recordResources(region, 'vpc', [outputs.vpcId]);
-    await experiment.recordResources(
-      region,
-      'instance',
-      outputs.instances.map((instance) => instance.instanceId),
-    );
-    events.emit(
-      'setup.applied',
-      `Terraform created ${outputs.instances.length} instance(s) in ${outputs.vpcId}`,
-      {
-        vpcId: outputs.vpcId,
-        instances: outputs.instances.length,
-      },
-    );
-
-    step(events, 'setup', 'health cascade');
-    await waitHealthy(deps, outputs, region, sink, signal);
-
+    const provisioned = await platform.provision(context, plan, () => {
+      started = true;
+    });
     await experiment.updateManifest((draft) => {
       draft.details.ready = true;
-      draft.details.cluster = {
-        serviceUrl: outputs.cluster.serviceUrl,
-        webServiceUrl: outputs.cluster.webServiceUrl,
-        brokers: outputs.roles.broker.privateIps,
-        clients: outputs.roles.client.instanceIds,
-      };
+      Object.assign(draft.details, provisioned.details);
     });
     await experiment.endPhase('setup', 'succeeded');
-    events.emit('setup.ready', `${experiment.id} is ready: every instance healthy`);
-    return { experimentId: experiment.id, amiId, plan, outputs };
+    events.emit('setup.ready', `${experiment.id} is ready: every node healthy`);
+    return { experimentId: experiment.id, ...(input.amiId === undefined ? {} : { amiId: input.amiId }), plan };
   } catch (error) {
-    throw await failSetup(deps, experiment, error, applyStarted);
+    throw await failSetup(deps, experiment, platform, error, started);
   }
 }
 
@@ -235,8 +209,9 @@ export async function setup(input: OrchestratorDeps, options: SetupOptions): Pro
 async function failSetup(
   deps: ResolvedDeps,
   experiment: Experiment,
+  platform: Platform,
   error: unknown,
-  applyStarted: boolean,
+  started: boolean,
 ): Promise<Error> {
   const events = experimentEmitter(deps, experiment);
   const aborted = error instanceof AbortedError || deps.signal?.aborted === true;
@@ -248,9 +223,9 @@ async function failSetup(
       'error',
     );
   });
-  if (!applyStarted) {
-    // Nothing in the cloud was created before `terraform apply` started.
-    await experiment.markResourcesGone('lab-orchestrate setup (failed before terraform apply)');
+  if (!started) {
+    // Nothing was created yet (no `terraform apply`, no local node).
+    await experiment.markResourcesGone('lab-orchestrate setup (failed before anything was created)');
     await experiment.finish(aborted ? 'aborted' : 'failed', {
       error,
       message: 'setup failed; nothing was created',
@@ -259,11 +234,11 @@ async function failSetup(
   }
   events.emit(
     'setup.cleanup',
-    `${aborted ? 'Interrupted' : 'Setup failed'}: cleaning up ${experiment.id} (terraform destroy, then tag-based verification)`,
+    `${aborted ? 'Interrupted' : 'Setup failed'}: cleaning up ${experiment.id}`,
     {},
     'warn',
   );
-  step(events, 'cleanup', 'terraform destroy');
+  step(events, 'cleanup', platform.target === 'aws' ? 'terraform destroy' : 'stop every process');
   // The caller's signal may be the very abort that got us here: cleanup must not be cut short
   // by it. A second Ctrl-C exits the process (the CLI prints the cleanup command).
   let outcome: TeardownOutcome;
@@ -276,7 +251,7 @@ async function failSetup(
       `Setup of ${experiment.id} failed: ${errorMessage(error)}\nAutomatic cleanup failed too: ${errorMessage(cleanupError)}`,
       {
         cause: error,
-        hint: `Finish the cleanup with: ${labCleanupCommand(experiment.id, (await experiment.readManifest()).regions)}`,
+        hint: `Finish the cleanup with: ${platform.finishCommand(experiment.id, (await experiment.readManifest()).regions)}`,
       },
     );
   }
@@ -291,111 +266,18 @@ async function failSetup(
       `Setup of ${experiment.id} failed: ${errorMessage(error)}\n${incomplete.message}`,
       {
         cause: error,
-        hint: incomplete.hint ?? `Finish the job with: ${outcome.labCleanup}`,
+        hint: incomplete.hint ?? `Finish the job with: ${outcome.finishCommand}`,
         details: incomplete.details ?? {},
       },
     );
   }
   const cleaned =
-    outcome.destroy.status === 'succeeded'
-      ? 'cleaned up: terraform destroy succeeded and nothing is left (verified by tag)'
-      : 'cleaned up: nothing is left (verified by tag)';
+    platform.target === 'local'
+      ? 'cleaned up: no process of it runs and nothing of it listens (verified)'
+      : outcome.destroy.status === 'succeeded'
+        ? 'cleaned up: terraform destroy succeeded and nothing is left (verified by tag)'
+        : 'cleaned up: nothing is left (verified by tag)';
   return withContext(error, `Setup of ${experiment.id} ${aborted ? 'interrupted' : 'failed'}; ${cleaned}`);
-}
-
-async function resolveAmi(
-  deps: ResolvedDeps,
-  infra: PlanConfig['config']['infrastructure'],
-  events: Emitter,
-  signal: AbortSignal | undefined,
-): Promise<string> {
-  if (infra.amiId !== undefined) {
-    events.emit('ami.configured', `Using ${infra.amiId} (infrastructure.amiId)`);
-    return infra.amiId;
-  }
-  const { findLatestImage } = await import('@lab/ami-builder/aws');
-  const ec2 = await deps.aws(infra.region).ec2();
-  // The listing is cached in the store's ami-cache/ (shared with lab-ami) for 10 minutes; a
-  // version missing from a cached listing is looked up in EC2 again.
-  const { image, listing } = await findLatestImage({
-    ec2,
-    region: infra.region,
-    cache: deps.store.amiCache,
-    version: infra.pulsarVersion,
-    signal,
-    clock: deps.clock,
-    ...(deps.events === undefined ? {} : { events: deps.events }),
-  });
-  if (image === undefined) {
-    throw new LabError(
-      'AMI_NOT_FOUND',
-      `No available lab AMI of Pulsar ${infra.pulsarVersion} in ${infra.region} (${listing.images.length} pulsar-base image(s) found, none of that version and available)`,
-      {
-        hint: `Build one with \`lab-ami build --pulsar-version ${infra.pulsarVersion} --region ${infra.region}\`, or set infrastructure.amiId`,
-        details: { region: infra.region, pulsarVersion: infra.pulsarVersion },
-      },
-    );
-  }
-  events.emit(
-    'ami.resolved',
-    `Using ${image.imageId} (${image.name}), the newest AMI of Pulsar ${infra.pulsarVersion}`,
-    {
-      amiId: image.imageId,
-    },
-  );
-  return image.imageId;
-}
-
-async function waitHealthy(
-  deps: ResolvedDeps,
-  outputs: TerraformOutputs,
-  region: string,
-  sink: ReturnType<typeof experimentSink>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const [{ runCascade }, { bindRunCommand, labHealthStages, PROBE_COMMAND_POLL }] = await Promise.all([
-    import('@lab/health-cascade'),
-    import('@lab/health-cascade/aws'),
-  ]);
-  const clients = deps.aws(region);
-  const [ec2, ssm] = await Promise.all([clients.ec2(), clients.ssm()]);
-  const remote = await remoteOps(deps);
-  const targets = outputs.instances.map((instance) => ({
-    id: instance.instanceId,
-    label: `${instance.role}-${instance.index + 1}`,
-    role: instance.role,
-  }));
-  const ms = (value: number) => value * 60_000;
-  const started = deps.clock.now();
-  await runCascade({
-    stages: labHealthStages({
-      ec2,
-      ssm,
-      runCommand: bindRunCommand(remote.runCommand, {
-        ssm,
-        poll: PROBE_COMMAND_POLL,
-        events: sink,
-        clock: deps.clock,
-        sleep: deps.sleep,
-      }),
-      targets,
-      timeouts: {
-        instancesRunning: ms(CASCADE_TIMEOUTS_MINUTES.instancesRunning),
-        ssmOnline: ms(CASCADE_TIMEOUTS_MINUTES.ssmOnline),
-        servicesActive: ms(CASCADE_TIMEOUTS_MINUTES.servicesActive),
-        endpointsHealthy: ms(CASCADE_TIMEOUTS_MINUTES.endpointsHealthy),
-      },
-    }),
-    targets,
-    events: sink,
-    clock: deps.clock,
-    sleep: deps.sleep,
-    ...(signal === undefined ? {} : { signal }),
-  });
-  createEmitter({ source: EVENT_SOURCE, sink, clock: deps.clock }).emit(
-    'cascade.done',
-    `Cluster healthy after ${minutes(deps.clock.now() - started)}`,
-  );
 }
 
 /** A step of a phase, for the live view (`setup: terraform apply`). */

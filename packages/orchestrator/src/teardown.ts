@@ -1,23 +1,23 @@
-import { existsSync } from 'node:fs';
-import { errorMessage, LabError } from '@lab/core';
+import { LabError } from '@lab/core';
 import type { Experiment } from '@lab/experiment-store';
-import { labCleanupCommand, type RemainingResource } from './cleanup-port.js';
-import { experimentEmitter, experimentSink, experimentTerraform } from './common.js';
+import type { RemainingResource } from './cleanup-port.js';
+import { experimentEmitter, experimentSink } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
+import { platformFor } from './platforms.js';
 
 export interface TeardownOutcome {
   experimentId: string;
   regions: string[];
-  /** `skipped`: no local Terraform state (lost or never written); tags alone were used. */
+  /** AWS: terraform destroy (`skipped` without local state: tags alone were used); local: stopping the units. */
   destroy: { status: 'succeeded' | 'failed' | 'skipped'; message?: string };
-  /** What the tag-based verification still found after cleanup. */
+  /** What the verification still found after cleanup (resources by tag; local processes and listeners). */
   remaining: RemainingResource[];
   problems: Array<{ region: string; type: string; message: string }>;
   notes: string[];
   /** True when everything is verifiably gone. */
   complete: boolean;
   /** The command that finishes the job by hand. */
-  labCleanup: string;
+  finishCommand: string;
 }
 
 /** Teardown finished but resources remain (or could not be verified gone): exit code 3. */
@@ -26,9 +26,7 @@ export class TeardownIncompleteError extends LabError {
 
   constructor(outcome: TeardownOutcome) {
     const parts = [
-      outcome.destroy.status === 'failed'
-        ? `terraform destroy failed (${outcome.destroy.message ?? 'see the log'})`
-        : '',
+      outcome.destroy.status === 'failed' ? `the destroy step failed (${outcome.destroy.message ?? 'see the log'})` : '',
       outcome.remaining.length > 0
         ? `${outcome.remaining.length} resource(s) still exist: ${outcome.remaining
             .slice(0, 6)
@@ -36,106 +34,24 @@ export class TeardownIncompleteError extends LabError {
             .join(', ')}${outcome.remaining.length > 6 ? ', …' : ''}`
         : '',
       outcome.problems.length > 0
-        ? `the tag-based check could not list ${outcome.problems.map((problem) => `${problem.type} in ${problem.region}`).join(', ')}`
+        ? `the check could not list ${outcome.problems.map((problem) => `${problem.type} in ${problem.region}`).join(', ')}`
         : '',
     ].filter((part) => part !== '');
     super(
       'INCOMPLETE',
-      `TEARDOWN INCOMPLETE for ${outcome.experimentId}: ${parts.join('; ')}. Resources may still be running and costing money.`,
+      `TEARDOWN INCOMPLETE for ${outcome.experimentId}: ${parts.join('; ')}. ${outcome.regions.length === 0 ? 'Processes may still be running on this machine.' : 'Resources may still be running and costing money.'}`,
       {
-        hint: `Finish the job with: ${outcome.labCleanup}`,
+        hint: `Finish the job with: ${outcome.finishCommand}`,
         details: {
           experimentId: outcome.experimentId,
           remaining: outcome.remaining,
           problems: outcome.problems,
-          labCleanup: outcome.labCleanup,
+          finishCommand: outcome.finishCommand,
         },
       },
     );
     this.outcome = outcome;
   }
-}
-
-/**
- * `terraform destroy` with the experiment's own state (skipped when the state is gone), then
- * tag-based cleanup and verification of whatever is left. Never throws for a failed step: the
- * outcome says what happened.
- */
-export async function destroyAndVerify(
-  deps: ResolvedDeps,
-  experiment: Experiment,
-  regions: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<TeardownOutcome> {
-  const sink = experimentSink(deps, experiment);
-  const events = experimentEmitter(deps, experiment).child('teardown');
-  const labCleanup = labCleanupCommand(experiment.id, regions);
-  let destroy: TeardownOutcome['destroy'];
-  if (existsSync(experiment.paths.terraformState) && existsSync(experiment.paths.terraformVars)) {
-    events.emit('destroy.started', `terraform destroy of ${experiment.id}`);
-    try {
-      const terraform = experimentTerraform(deps, experiment, sink, signal);
-      await terraform.init();
-      await terraform.destroy();
-      destroy = { status: 'succeeded' };
-      events.emit('destroy.succeeded', `terraform destroy of ${experiment.id} finished`);
-    } catch (error) {
-      destroy = { status: 'failed', message: errorMessage(error).split('\n')[0] ?? '' };
-      events.emit(
-        'destroy.failed',
-        `terraform destroy of ${experiment.id} failed: ${errorMessage(error)}; continuing with tag-based cleanup`,
-        {},
-        'error',
-      );
-    }
-  } else {
-    destroy = { status: 'skipped', message: 'no local Terraform state' };
-    events.emit(
-      'destroy.skipped',
-      `No local Terraform state for ${experiment.id}: finding its resources by tag alone`,
-      {},
-      'warn',
-    );
-  }
-
-  let remaining: RemainingResource[] = [];
-  let problems: TeardownOutcome['problems'] = [];
-  let notes: string[] = [];
-  events.emit(
-    'verify.started',
-    `Checking by tag that nothing of ${experiment.id} is left in ${regions.join(', ')}`,
-  );
-  try {
-    const result = await deps.cleanupByTags({
-      experimentId: experiment.id,
-      regions,
-      execute: true,
-      signal,
-      events: sink,
-    });
-    remaining = result.remaining;
-    problems = result.problems ?? [];
-    notes = result.notes ?? [];
-  } catch (error) {
-    problems = regions.map((region) => ({ region, type: 'all', message: errorMessage(error) }));
-    events.emit(
-      'verify.failed',
-      `Tag-based cleanup of ${experiment.id} failed: ${errorMessage(error)}`,
-      {},
-      'error',
-    );
-  }
-  const complete = remaining.length === 0 && problems.length === 0;
-  return {
-    experimentId: experiment.id,
-    regions: [...regions],
-    destroy,
-    remaining,
-    problems,
-    notes,
-    complete,
-    labCleanup,
-  };
 }
 
 /**
@@ -149,8 +65,22 @@ export async function teardownExperiment(
   signal: AbortSignal | undefined,
 ): Promise<TeardownOutcome> {
   const manifest = await experiment.readManifest();
+  const platform = platformFor(deps, manifest.target);
   await experiment.startPhase('teardown');
-  const outcome = await destroyAndVerify(deps, experiment, manifest.regions, signal);
+  const destroyed = await platform.destroy({
+    deps,
+    experiment,
+    sink: experimentSink(deps, experiment),
+    events: experimentEmitter(deps, experiment),
+    signal,
+  });
+  const outcome: TeardownOutcome = {
+    experimentId: experiment.id,
+    regions: [...manifest.regions],
+    ...destroyed,
+    complete: destroyed.remaining.length === 0 && destroyed.problems.length === 0,
+    finishCommand: platform.finishCommand(experiment.id, manifest.regions),
+  };
   await experiment.updateManifest((draft) => {
     draft.details.teardown = {
       destroy: outcome.destroy,
@@ -169,7 +99,7 @@ export async function teardownExperiment(
     experimentEmitter(deps, experiment).emit(
       'teardown.incomplete',
       error.message,
-      { labCleanup: outcome.labCleanup },
+      { finishCommand: outcome.finishCommand },
       'error',
     );
   }

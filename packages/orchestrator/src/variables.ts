@@ -30,8 +30,6 @@ export function terraformVariablesFor(input: VariablesInput): TerraformVariables
     iops: volume.iops,
     throughput_mbps: volume.throughputMBps,
   });
-  const settings = (values: Record<string, string | number | boolean>) =>
-    Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));
   const variables: TerraformVariablesInput = {
     experiment_id: input.experimentId,
     region: infra.region,
@@ -67,23 +65,7 @@ export function terraformVariablesFor(input: VariablesInput): TerraformVariables
     },
     spot: { enabled: infra.spot },
     admin_cidrs: [...infra.network.adminCidrs],
-    pulsar: {
-      cluster_name: cluster.clusterName,
-      ensemble_size: cluster.managedLedger.ensembleSize,
-      write_quorum: cluster.managedLedger.writeQuorum,
-      ack_quorum: cluster.managedLedger.ackQuorum,
-      jvm: {
-        zookeeper: { heap_mb: cluster.zookeeper.heapMb, direct_memory_mb: cluster.zookeeper.directMemoryMb },
-        bookkeeper: {
-          heap_mb: cluster.bookkeeper.heapMb,
-          direct_memory_mb: cluster.bookkeeper.directMemoryMb,
-        },
-        broker: { heap_mb: cluster.broker.heapMb, direct_memory_mb: cluster.broker.directMemoryMb },
-        client: { heap_mb: cluster.client.heapMb, direct_memory_mb: cluster.client.directMemoryMb },
-      },
-      bookkeeper_settings: settings(cluster.bookkeeper.settings),
-      broker_settings: settings(cluster.broker.settings),
-    },
+    pulsar: pulsarVariablesFor(cluster),
   };
   try {
     return parseTerraformVariables(variables, { file: 'terraform.tfvars.json' });
@@ -99,4 +81,32 @@ export function terraformVariablesFor(input: VariablesInput): TerraformVariables
     }
     throw withContext(error, 'Deriving the Terraform variables', { hint });
   }
+}
+
+/**
+ * The `pulsar` block of the Terraform variables: what every node's cluster document is built
+ * from, on EC2 (terraform/modules/cluster-document) and on this machine (`clusterDocuments`).
+ */
+export function pulsarVariablesFor(cluster: ClusterConfig): TerraformVariables['pulsar'] {
+  const settings = (values: Record<string, string | number | boolean>) =>
+    Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));
+  const jvm = (memory: { heapMb: number; directMemoryMb: number }) => ({
+    heap_mb: memory.heapMb,
+    direct_memory_mb: memory.directMemoryMb,
+  });
+  return {
+    cluster_name: cluster.clusterName,
+    ensemble_size: cluster.managedLedger.ensembleSize,
+    write_quorum: cluster.managedLedger.writeQuorum,
+    ack_quorum: cluster.managedLedger.ackQuorum,
+    jvm: {
+      zookeeper: jvm(cluster.zookeeper),
+      bookkeeper: jvm(cluster.bookkeeper),
+      broker: jvm(cluster.broker),
+      client: jvm(cluster.client),
+    },
+    zookeeper_settings: {},
+    bookkeeper_settings: settings(cluster.bookkeeper.settings),
+    broker_settings: settings(cluster.broker.settings),
+  };
 }

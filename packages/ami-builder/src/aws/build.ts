@@ -7,10 +7,9 @@ import { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from 
 import { clientRegion, describeLabImages, listImages } from './catalog.js';
 import { discoverInstanceProfile } from './discover.js';
 
-/** The OMB commit the image is built from unless another is asked for. */
-export const DEFAULT_OMB_COMMIT = '00502be586da8fae3b356db3fc7ea65be1f45cba';
-export const DEFAULT_PULSAR_VERSION = '4.0.4';
-export const DEFAULT_JAVA_VERSION = '21';
+import { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION } from '../image-contents.js';
+
+export { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION };
 
 export interface BuildAmiOptions
   extends Omit<PackerBuildOptions, 'variables' | 'region' | 'buildId' | 'clock' | 'events'> {
