@@ -6,7 +6,7 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  target: 'node20',
+  target: 'node22',
   // The image checks are a real bash script (shellchecked, run in tests), read at run time.
   onSuccess: 'cp src/check-image.sh dist/check-image.sh',
 });
