@@ -33,7 +33,7 @@ fail() {
 }
 
 work=$(mktemp -d -t lab-release.XXXXXX)
-# shellcheck disable=SC2317 # called by the EXIT trap
+# shellcheck disable=SC2317,SC2329 # called by the EXIT trap
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
 copy=$work/repo
