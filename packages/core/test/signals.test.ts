@@ -30,13 +30,14 @@ describe('withChildSignal', () => {
     finish();
     expect(await Promise.all(inFlight)).toHaveLength(50);
     expect(listeners(parent)).toBe(0);
-    // The same operations on the parent itself: one listener each while in flight.
+    // The same operations on the parent itself: one listener each while in flight (10 here, the
+    // most Node allows before it warns).
     let finishDirect!: () => void;
     const direct = new Promise<void>((resolve) => {
       finishDirect = resolve;
     });
-    const shared = Array.from({ length: 50 }, () => request(parent, direct));
-    expect(listeners(parent)).toBe(50);
+    const shared = Array.from({ length: 10 }, () => request(parent, direct));
+    expect(listeners(parent)).toBe(10);
     finishDirect();
     await Promise.all(shared);
   });
