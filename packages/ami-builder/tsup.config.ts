@@ -7,7 +7,7 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  target: 'node20',
+  target: 'node22',
   // The image checks are a real bash script (shellchecked, run in tests), read at run time; the
   // package ships the lab's packer/ (template, scripts, on-instance files) as PACKER_DIR.
   onSuccess: async () => {

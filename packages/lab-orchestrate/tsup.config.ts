@@ -7,6 +7,6 @@ export default defineConfig({
   dts: { entry: 'src/main.ts' },
   clean: true,
   sourcemap: true,
-  target: 'node20',
+  target: 'node22',
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -26,6 +26,7 @@ export {
   planImagePrune,
 } from './aws/delete.js';
 export { discoverDefaultSubnet, discoverInstanceProfile, SSM_MANAGED_POLICY_ARN } from './aws/discover.js';
+export { clientAccountId, clientEndpoint, listingScope } from './aws/scope.js';
 export {
   type RunCommand,
   type RunCommandInstanceResult,

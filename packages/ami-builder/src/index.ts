@@ -25,6 +25,7 @@ export {
   IMAGE_LISTING_CACHE_KEY,
   type ImageListingCache,
   type ImageListingCacheEntry,
+  type ImageListingScope,
   parseCachedListing,
 } from './listing-cache.js';
 export {

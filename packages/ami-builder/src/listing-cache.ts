@@ -11,19 +11,32 @@ export interface ImageListingCacheEntry {
 }
 
 /**
- * Where `listImages` keeps each region's image listing: a JSON value per region and key, with a
+ * Where a listing holds: the account the credentials belong to, the region, and the endpoint
+ * override (moto, a private endpoint) when there is one. Images are private to an account, so a
+ * listing is never shared across accounts, regions or endpoints.
+ */
+export interface ImageListingScope {
+  /** The 12-digit AWS account id (STS GetCallerIdentity). */
+  accountId: string;
+  region: string;
+  /** The endpoint override the EC2 client uses; undefined for AWS's own endpoints. */
+  endpoint?: string | undefined;
+}
+
+/**
+ * Where `listImages` keeps each scope's image listing: a JSON value per scope and key, with a
  * time-to-live. `store.amiCache` of `@lab/experiment-store` satisfies it as it is (this package
  * does not depend on the store); so does any small key-value store that honours `ttlMs`.
  */
 export interface ImageListingCache {
   /** The entry, or undefined when it is missing or expired. */
-  get(region: string, key: string): Promise<ImageListingCacheEntry | undefined>;
-  set(region: string, key: string, value: unknown, options?: { ttlMs?: number }): Promise<unknown>;
-  /** Removes `key` from the region (without a key: everything of the region). */
-  invalidate(region: string, key?: string): Promise<void>;
+  get(scope: ImageListingScope, key: string): Promise<ImageListingCacheEntry | undefined>;
+  set(scope: ImageListingScope, key: string, value: unknown, options?: { ttlMs?: number }): Promise<unknown>;
+  /** Removes `key` from the scope (without a key: everything of the scope). */
+  invalidate(scope: ImageListingScope, key?: string): Promise<void>;
 }
 
-/** The key under which a region's listing of `pulsar-base-*` images is kept. */
+/** The key under which a scope's listing of `pulsar-base-*` images is kept. */
 export const IMAGE_LISTING_CACHE_KEY = 'pulsar-base-images';
 /** How long a cached listing is used before EC2 is asked again. */
 export const DEFAULT_LISTING_TTL_MS = 10 * 60_000;

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AbortedError, createVirtualTime } from '@lab/core';
-import { describeWithMoto, injectFaults, motoAccount } from '@lab/test-support';
+import { describeWithMoto, injectFaults, motoAccount, motoEndpoint } from '@lab/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import {
@@ -63,8 +63,8 @@ async function registerLabImage(
 }
 
 describeWithMoto('@lab/ami-builder against moto', () => {
-  it('lists self-owned pulsar-base images with their version tags and caches them per region', async () => {
-    const { ec2 } = await motoAccount('eu-west-1');
+  it('lists self-owned pulsar-base images with their version tags and caches them per account and region', async () => {
+    const { ec2, accountId } = await motoAccount('eu-west-1');
     const a = await registerLabImage(ec2, '4.0.4', '20260101-000000');
     const b = await registerLabImage(ec2, '3.3.2', '20260101-000000');
     await ec2.send(new RegisterImageCommand({ Name: 'someone-else', RootDeviceName: '/dev/xvda' }));
@@ -76,7 +76,9 @@ describeWithMoto('@lab/ami-builder against moto', () => {
       [b, '3.3.2'],
     ]);
     expect(listing.images[0]!.snapshotIds).toHaveLength(1);
-    expect(cache.entries.get('eu-west-1/pulsar-base-images')?.value).toMatchObject({
+    // The account comes from STS GetCallerIdentity through the client's own credentials and endpoint.
+    const endpoint = motoEndpoint!.replace(/\/$/, '');
+    expect(cache.entries.get(`${accountId}/eu-west-1@${endpoint}/pulsar-base-images`)?.value).toMatchObject({
       images: [{ imageId: a }, { imageId: b }],
     });
     const faults = injectFaults(ec2, [
@@ -84,6 +86,21 @@ describeWithMoto('@lab/ami-builder against moto', () => {
     ]);
     expect((await listImages({ ec2, cache })).cached).toBe(true);
     expect(faults.injected).toEqual([]);
+  });
+
+  it('never shows one account the images cached for another (same region, same cache)', async () => {
+    const cache = memoryCache();
+    const alice = await motoAccount('eu-west-1');
+    const bob = await motoAccount('eu-west-1');
+    const image = await registerLabImage(alice.ec2, '4.0.4', '20260101-000000');
+    expect((await findLatestImage({ ec2: alice.ec2, cache, version: '4.0.4' })).image?.imageId).toBe(image);
+    const seenByBob = await findLatestImage({ ec2: bob.ec2, cache, version: '4.0.4' });
+    expect(seenByBob.image).toBeUndefined();
+    expect(seenByBob.listing).toMatchObject({ cached: false, images: [] });
+    expect((await listImages({ ec2: alice.ec2, cache })).cached).toBe(true);
+    expect([...cache.entries.keys()].map((key) => key.split('/')[0]).sort()).toEqual(
+      [alice.accountId, bob.accountId].sort(),
+    );
   });
 
   it('finds the latest image of the highest version and of a given version', async () => {

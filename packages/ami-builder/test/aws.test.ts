@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { IAMClient, ListAttachedRolePoliciesCommand, ListInstanceProfilesCommand } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Clock, EventSink, Sleep } from '@lab/core';
 import { AbortedError, collectEvents, createVirtualTime, LabError } from '@lab/core';
 import { awsError } from '@lab/test-support';
@@ -37,6 +38,10 @@ import { memoryCache } from './support/memory-cache.js';
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
 const iamMock = mockClient(IAMClient);
+// Every STS client: the listing cache asks GetCallerIdentity through the EC2 client's credentials.
+const stsMock = mockClient(STSClient);
+const ACCOUNT = '123456789012';
+const SCOPE = { accountId: ACCOUNT, region: 'us-east-1' };
 const ec2 = new EC2Client({ region: 'us-east-1' });
 const ssm = new SSMClient({ region: 'us-east-1' });
 const iam = new IAMClient({ region: 'us-east-1' });
@@ -60,6 +65,8 @@ beforeEach(() => {
   ec2Mock.reset();
   ssmMock.reset();
   iamMock.reset();
+  stsMock.reset();
+  stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
 });
 
 describe('listImages / findLatestImage', () => {
@@ -106,8 +113,8 @@ describe('listImages / findLatestImage', () => {
     });
     expect(first.cached).toBe(false);
     expect(cache.calls).toEqual([
-      'get us-east-1 pulsar-base-images',
-      'set us-east-1 pulsar-base-images 60000',
+      'get 123456789012/us-east-1 pulsar-base-images',
+      'set 123456789012/us-east-1 pulsar-base-images 60000',
     ]);
     time.advance(5_000);
     const second = await listImages({ ec2, region: 'us-east-1', cache, clock: time.clock });
@@ -125,10 +132,88 @@ describe('listImages / findLatestImage', () => {
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 3);
   });
 
+  it("keeps the listing per account and endpoint: another profile never sees this one's images", async () => {
+    const cache = memoryCache();
+    ec2Mock.on(DescribeImagesCommand).resolves({
+      Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')],
+    });
+    const first = await listImages({
+      ec2,
+      region: 'us-east-1',
+      cache,
+      accountId: async () => '111111111111',
+    });
+    const same = await listImages({ ec2, region: 'us-east-1', cache, accountId: async () => '111111111111' });
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] });
+    const other = await listImages({
+      ec2,
+      region: 'us-east-1',
+      cache,
+      accountId: async () => '222222222222',
+    });
+    expect([first.cached, same.cached, other.cached]).toEqual([false, true, false]);
+    expect(other.images).toEqual([]);
+    // A client with an endpoint override (moto, a private endpoint) has a scope of its own.
+    const emulated = new EC2Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:5000' });
+    const viaEmulator = await listImages({
+      ec2: emulated,
+      region: 'us-east-1',
+      cache,
+      accountId: async () => '111111111111',
+    });
+    expect(viaEmulator.cached).toBe(false);
+    expect([...cache.entries.keys()].sort()).toEqual([
+      '111111111111/us-east-1/pulsar-base-images',
+      '111111111111/us-east-1@http://127.0.0.1:5000/pulsar-base-images',
+      '222222222222/us-east-1/pulsar-base-images',
+    ]);
+    expect(stsMock).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  it("asks STS for the account only when a cache is used, once per client, with the client's endpoint", async () => {
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] });
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: '333333333333' });
+    const client = new EC2Client({
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:5000',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    await listImages({ ec2: client });
+    expect(stsMock).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+    const cache = memoryCache();
+    await listImages({ ec2: client, cache });
+    await listImages({ ec2: client, cache, noCache: true });
+    await findLatestImage({ ec2: client, cache, version: '4.0.4' });
+    expect(stsMock).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+    const sts = stsMock.call(0).thisValue as STSClient;
+    expect(await sts.config.region()).toBe('eu-west-1');
+    expect(await sts.config.endpoint?.()).toMatchObject({ hostname: '127.0.0.1', port: 5000 });
+    expect([...cache.entries.keys()]).toEqual([
+      '333333333333/eu-west-1@http://127.0.0.1:5000/pulsar-base-images',
+    ]);
+  });
+
+  it('says which call failed when STS cannot tell the account', async () => {
+    stsMock
+      .on(GetCallerIdentityCommand)
+      .rejects(awsError({ code: 'ExpiredToken', message: 'The token expired' }));
+    const client = new EC2Client({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const error = await listImages({ ec2: client, cache: memoryCache() }).catch((caught: unknown) => caught);
+    expect(String((error as Error).message)).toContain('GetCallerIdentity');
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 0);
+    // Not remembered: the next call asks again.
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] });
+    expect((await listImages({ ec2: client, cache: memoryCache() })).images).toEqual([]);
+  });
+
   it('lists from EC2 with a warning when the cached value is not a listing or cannot be written', async () => {
     const { sink, events } = collectEvents();
     const cache = memoryCache();
-    await cache.set('us-east-1', 'pulsar-base-images', { images: [{ imageId: 42 }] });
+    await cache.set(SCOPE, 'pulsar-base-images', { images: [{ imageId: 42 }] });
     ec2Mock
       .on(DescribeImagesCommand)
       .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00.000Z')] });
@@ -227,8 +312,8 @@ describe('deleteImage', () => {
       .rejectsOnce(awsError({ code: 'InvalidSnapshot.InUse' }))
       .resolves({});
     const cache = memoryCache(time.clock);
-    await cache.set('us-east-1', 'pulsar-base-images', { images: [] });
-    await cache.set('us-east-1', 'something-else', 1);
+    await cache.set(SCOPE, 'pulsar-base-images', { images: [] });
+    await cache.set(SCOPE, 'something-else', 1);
     const result = await deleteImage({
       ec2,
       imageId: 'ami-00000001',
@@ -238,7 +323,7 @@ describe('deleteImage', () => {
       sleep: time.sleep,
     });
     expect(result).toMatchObject({ deregistered: true, deletedSnapshots: ['snap-00000001'] });
-    expect([...cache.entries.keys()]).toEqual(['us-east-1/something-else']);
+    expect([...cache.entries.keys()]).toEqual(['123456789012/us-east-1/something-else']);
     expect(ec2Mock).toHaveReceivedCommandWith(DeregisterImageCommand, { ImageId: 'ami-00000001' });
     expect(ec2Mock).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 2);
   });

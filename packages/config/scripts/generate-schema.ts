@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonSchemaText, SCHEMA_FILES } from '../src/json-schema.js';
-import { SECTIONS } from '../src/resolve.js';
+import { SECTIONS } from '../src/sections.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const targets = [join(packageDir, 'schema'), join(packageDir, '..', '..', 'configs', 'schema')];

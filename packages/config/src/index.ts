@@ -1,24 +1,16 @@
-export { DEFAULT_CLUSTER, DEFAULT_INFRASTRUCTURE } from './defaults.js';
 export { jsonSchemaFor, jsonSchemaText, SCHEMA_FILES } from './json-schema.js';
 export { formatPath, type PathSegment } from './paths.js';
+export { formatProvenance, type Provenance, type ProvenanceEntry, provenanceLabel } from './provenance.js';
 export {
   type ConfigFileSource,
   canonicalJson,
   configDigest,
-  formatProvenance,
-  type LabConfig,
   loadConfigFile,
-  type Provenance,
-  type ProvenanceEntry,
   parseConfigText,
-  provenanceLabel,
   type ResolvedConfig,
   type ResolveOptions,
   resolveConfig,
   resolveConfigSources,
-  SECTION_SCHEMAS,
-  SECTIONS,
-  type Section,
 } from './resolve.js';
 export {
   type ClusterConfig,
@@ -62,4 +54,14 @@ export {
   type WorkloadOverride,
   workloadSchema,
 } from './schema/test-plan.js';
+export { type LabConfig, SECTION_SCHEMAS, SECTIONS, type Section } from './sections.js';
+export {
+  type DefaultedSection,
+  type DefaultsSource,
+  SHIPPED_CONFIGS_DIR,
+  SHIPPED_DEFAULT_FILES,
+  shippedConfigPath,
+  shippedDefaults,
+  shippedFileName,
+} from './shipped.js';
 export { type NodeLocation, type Position, parseYamlSource, type YamlSource } from './yaml-source.js';

@@ -2,8 +2,6 @@ import { collectEvents, formatIssue } from '@lab/core';
 import { describe, expect, it } from 'vitest';
 import {
   configDigest,
-  DEFAULT_CLUSTER,
-  DEFAULT_INFRASTRUCTURE,
   provenanceLabel,
   type ResolvedConfig,
   resolveConfig,
@@ -36,6 +34,10 @@ const sourceOf = (resolved: ResolvedConfig, path: string) => {
   return provenanceLabel(entry.provenance);
 };
 
+// What a run without --config resolves to: the shipped defaults files alone.
+const { infrastructure: DEFAULT_INFRASTRUCTURE, cluster: DEFAULT_CLUSTER } = resolveConfigSources({}).config;
+const INFRA_DEFAULTS = 'default:@lab/config/configs/infrastructure/default.yaml';
+
 describe('layering: defaults → files → --set → --tag', () => {
   const resolved = resolveConfigSources({
     files: [
@@ -64,16 +66,19 @@ describe('layering: defaults → files → --set → --tag', () => {
   });
 
   it('knows where every value came from', () => {
-    expect(sourceOf(resolved, 'infrastructure.spot')).toBe('default');
+    expect(sourceOf(resolved, 'infrastructure.spot')).toMatch(new RegExp(`^${INFRA_DEFAULTS}:\\d+$`));
     expect(sourceOf(resolved, 'infrastructure.name')).toBe('file:base.yaml:1');
     expect(sourceOf(resolved, 'infrastructure.region')).toBe('file:override.yaml:1');
     expect(sourceOf(resolved, 'infrastructure.roles.broker.instanceType')).toBe('file:base.yaml:6');
     expect(sourceOf(resolved, 'infrastructure.roles.broker.count')).toBe('flag:--set');
-    expect(sourceOf(resolved, 'infrastructure.roles.broker.rootVolumeGb')).toBe('default');
+    expect(sourceOf(resolved, 'infrastructure.roles.broker.rootVolumeGb')).toMatch(
+      new RegExp(`^${INFRA_DEFAULTS}:\\d+$`),
+    );
     expect(sourceOf(resolved, 'infrastructure.tags.Owner')).toBe('flag:--tag');
     expect(sourceOf(resolved, 'testPlan.runs.0.producerRate')).toBe('flag:--set');
     expect(sourceOf(resolved, 'testPlan.runs.1.type')).toBe('file:plan.yaml:5');
-    expect(sourceOf(resolved, 'testPlan.workload.messageSize')).toBe('default');
+    // Test plans have no defaults file: a field left out is the test plan schema's own default.
+    expect(sourceOf(resolved, 'testPlan.workload.messageSize')).toBe('schema default');
   });
 
   it('prints the provenance table for config --explain', () => {
@@ -86,7 +91,9 @@ describe('layering: defaults → files → --set → --tag', () => {
       expect.stringMatching(/^infrastructure\.roles\.broker\.count\s+5\s+flag:--set$/),
     );
     expect(table).toContainEqual(
-      expect.stringMatching(/^infrastructure\.network\.adminCidrs\s+\[\]\s+default$/),
+      expect.stringMatching(
+        /^infrastructure\.network\.adminCidrs\s+\[\]\s+default:@lab\/config\/configs\/infrastructure\/default\.yaml:\d+$/,
+      ),
     );
     expect(table.every((line) => !line.startsWith('cluster.'))).toBe(true);
     expect(resolved.explain()).toContain('cluster.broker.heapMb');
@@ -143,7 +150,9 @@ describe('--set and --tag', () => {
     expect(resolved.config.infrastructure.spot).toBe(true);
     expect(resolved.config.infrastructure.pulsarVersion).toBe('3.3.2');
     expect(resolved.config.infrastructure.network.adminCidrs).toEqual(['198.51.100.0/24']);
+    // A settings map merges key by key over the defaults file's settings.
     expect(resolved.config.cluster.broker.settings).toEqual({
+      ...DEFAULT_CLUSTER.broker.settings,
       loadBalancerEnabled: false,
       'some.dotted.key': 'x',
     });
@@ -252,7 +261,12 @@ describe('digest and loading', () => {
       events: sink,
     });
     expect(resolved.config.infrastructure.region).toBe('ap-south-1');
-    expect(events.map((event) => event.type)).toEqual(['file.loaded', 'resolved']);
+    expect(events.map((event) => [event.type, event.message])).toEqual([
+      ['file.loaded', 'Loaded infrastructure defaults @lab/config/configs/infrastructure/default.yaml'],
+      ['file.loaded', 'Loaded cluster defaults @lab/config/configs/cluster/default.yaml'],
+      ['file.loaded', 'Loaded infrastructure config x.yaml'],
+      ['resolved', expect.stringMatching(/^Configuration resolved/)],
+    ]);
   });
 
   it('says which file could not be read', async () => {

@@ -1,8 +1,10 @@
 import { formatIssue } from '@lab/core';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CLUSTER, DEFAULT_INFRASTRUCTURE, parseConfigText } from '../src/index.js';
+import { parseConfigText, resolveConfigSources } from '../src/index.js';
 import { issuesOf } from './helpers.js';
 
+// What a run without --config resolves to: the shipped defaults files alone.
+const { infrastructure: DEFAULT_INFRASTRUCTURE, cluster: DEFAULT_CLUSTER } = resolveConfigSources({}).config;
 const infra = (text: string) => parseConfigText('infrastructure', text, { file: 'infra.yaml' });
 const cluster = (text: string) => parseConfigText('cluster', text, { file: 'cluster.yaml' });
 const plan = (text: string) => parseConfigText('testPlan', text, { file: 'plan.yaml' });
@@ -29,7 +31,7 @@ describe('YAML syntax', () => {
 
   it('rejects a file that is not a mapping', () => {
     const issues = issuesOf(() => infra('- a\n- b\n'));
-    expect(issues[0]).toMatchObject({ path: '', expected: 'object', received: 'a list of 2' });
+    expect(issues[0]).toMatchObject({ path: '', expected: 'a mapping', received: 'a list of 2', line: 1 });
   });
 
   it('treats an empty file as all defaults', () => {
@@ -140,7 +142,12 @@ describe('cluster schema', () => {
     const config = cluster(
       'broker:\n  settings:\n    numIOThreads: 8\n    brokerDeduplicationEnabled: false\n',
     );
-    expect(config.broker.settings).toEqual({ numIOThreads: 8, brokerDeduplicationEnabled: false });
+    // Added to the defaults file's settings: a settings map merges key by key.
+    expect(config.broker.settings).toEqual({
+      ...DEFAULT_CLUSTER.broker.settings,
+      numIOThreads: 8,
+      brokerDeduplicationEnabled: false,
+    });
   });
 
   it('keeps ack ≤ write ≤ ensemble', () => {

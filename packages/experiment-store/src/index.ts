@@ -2,6 +2,7 @@ export {
   AMI_CACHE_SCHEMA_VERSION,
   type AmiCache,
   type AmiCacheEntry,
+  type AmiCacheScope,
   DEFAULT_AMI_CACHE_TTL_MS,
   type JsonValue,
 } from './ami-cache.js';

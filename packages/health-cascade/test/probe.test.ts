@@ -8,13 +8,14 @@ import { createServer as createTcpServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeWhen } from '@lab/test-support';
+import { describeWhen, describeWithTools, findTool } from '@lab/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProbeReport, parseProbeOutput } from '../src/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROBE = join(REPO_ROOT, 'packer/files/lab/bin/lab-health-probe');
-const underCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+/** What the probe runs besides bash and coreutils (the AMI bakes them). */
+const PROBE_TOOLS = ['jq', 'curl'] as const;
 
 let workDir: string;
 let fakeSystemctl: string;
@@ -272,8 +273,8 @@ const zooKeeperAvailable = zooKeeperJar !== undefined && hasJava();
 
 function describeWithZooKeeper(name: string, body: (zk: () => ZooKeeper) => void): void {
   describeWhen(
-    zooKeeperAvailable,
-    'ZooKeeper or java is missing: install Debian\'s "zookeeper" package (.ci/run does)',
+    zooKeeperAvailable && PROBE_TOOLS.every((tool) => findTool(tool) !== undefined),
+    'ZooKeeper, java, jq or curl is missing: apt-get install zookeeper jq curl (.ci/run does)',
     name,
     () => {
       let zk: ZooKeeper | undefined;
@@ -345,7 +346,7 @@ describeWithZooKeeper('lab-health-probe against a real ZooKeeper', (zk) => {
   });
 });
 
-describe('lab-health-probe: ZooKeeper down or silent', () => {
+describeWithTools(PROBE_TOOLS, 'lab-health-probe: ZooKeeper down or silent', () => {
   it('reports a port with nothing listening at once', async () => {
     const port = await freePort();
     const run = await runProbe(['--role', 'zookeeper', '--check', 'endpoints', '--zk-port', String(port)]);
@@ -387,7 +388,7 @@ describe('lab-health-probe: ZooKeeper down or silent', () => {
   });
 });
 
-describe('lab-health-probe: broker', () => {
+describeWithTools(PROBE_TOOLS, 'lab-health-probe: broker', () => {
   const broker = (port: number, ...extra: string[]) =>
     runProbe(['--role', 'broker', '--check', 'endpoints', '--broker-http-port', String(port), ...extra]);
 
@@ -451,7 +452,7 @@ describe('lab-health-probe: broker', () => {
   });
 });
 
-describe('lab-health-probe: bookie', () => {
+describeWithTools(PROBE_TOOLS, 'lab-health-probe: bookie', () => {
   const state = { running: true, readOnly: false, shuttingDown: false, availableForHighPriorityWrites: true };
 
   it.each([
@@ -528,7 +529,7 @@ describe('lab-health-probe: bookie', () => {
   });
 });
 
-describe('lab-health-probe: client', () => {
+describeWithTools(PROBE_TOOLS, 'lab-health-probe: client', () => {
   it('is healthy when the OMB worker serves its counters, not when anything else answers', async () => {
     const worker = await httpServer({
       '/counters-stats': json(200, { messagesSent: 0, messagesReceived: 0, messageSendErrors: 0 }),
@@ -558,7 +559,7 @@ describe('lab-health-probe: client', () => {
   });
 });
 
-describe('lab-health-probe: services', () => {
+describeWithTools(PROBE_TOOLS, 'lab-health-probe: services', () => {
   it.each([
     ['bookkeeper', 'bookkeeper.service', 'active', true],
     ['broker', 'pulsar-broker.service', 'activating', false],
@@ -594,7 +595,7 @@ describe('lab-health-probe: services', () => {
   });
 });
 
-describe('lab-health-probe: usage errors still print one JSON document', () => {
+describeWithTools(PROBE_TOOLS, 'lab-health-probe: usage errors still print one JSON document', () => {
   it.each([
     [['--role', 'kafka'], "unknown role 'kafka' (expected zookeeper, bookkeeper, broker or client)"],
     [
@@ -626,23 +627,10 @@ describe('lab-health-probe: usage errors still print one JSON document', () => {
 });
 
 describe('lab-health-probe source', () => {
-  const hasShellcheck = (() => {
-    try {
-      execFileSync('shellcheck', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it('is shellcheck-clean', () => {
-    if (!hasShellcheck && !underCi) {
-      console.warn(
-        '\n!!! shellcheck is not installed: the probe was not linted (apt-get install shellcheck).\n',
-      );
-      return;
-    }
-    expect(() => execFileSync('shellcheck', ['--severity=style', PROBE], { encoding: 'utf8' })).not.toThrow();
+  describeWithTools(['shellcheck'], 'shellcheck', ({ shellcheck }) => {
+    it('is shellcheck-clean', () => {
+      expect(() => execFileSync(shellcheck, ['--severity=style', PROBE], { encoding: 'utf8' })).not.toThrow();
+    });
   });
 
   it('is executable and starts with the lab shebang and strict mode', async () => {

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { type Component, createVirtualTime } from '@lab/core';
 import { runCommand } from '@lab/ssm-runner';
+import { describeWithTools } from '@lab/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
@@ -112,137 +113,142 @@ async function endpoints(role: Component, healthy: () => boolean): Promise<Recor
   );
 }
 
-describe('the lab cascade with the real @lab/ssm-runner against a simulated SSM fleet', () => {
-  const time = createVirtualTime(START);
-  const root = mkdtempSync(join(tmpdir(), 'cascade-real-runner-'));
-  const env = new Map<string, Record<string, string>>();
-  let agent: ReturnType<typeof simulatedAgent>;
+// The simulated instances run the real probe, which needs jq and curl.
+describeWithTools(
+  ['jq', 'curl'],
+  'the lab cascade with the real @lab/ssm-runner against a simulated SSM fleet',
+  () => {
+    const time = createVirtualTime(START);
+    const root = mkdtempSync(join(tmpdir(), 'cascade-real-runner-'));
+    const env = new Map<string, Record<string, string>>();
+    let agent: ReturnType<typeof simulatedAgent>;
 
-  beforeAll(async () => {
-    agent = simulatedAgent({
-      root,
-      instanceIds: FLEET.map((instance) => instance.id),
-      clock: time.clock,
-      // The probe finishes 0.3–0.9 s after SendCommand, staggered by instance and round.
-      latencyMs: (id, round) => 300 + ((id.charCodeAt(17) * 7 + round * 13) % 7) * 100,
-      env: (id) => env.get(id) ?? {},
-      online: (id, now) => now - START >= 1_000 + FLEET.findIndex((instance) => instance.id === id) * 150,
-    });
-    for (const instance of FLEET) {
-      const base = agent.instanceRoot(instance.id);
-      copyFileSync(PROBE, join(base, 'opt/lab/bin/lab-health-probe'));
-      chmodSync(join(base, 'opt/lab/bin/lab-health-probe'), 0o755);
-      writeFileSync(join(base, 'usr/local/bin/systemctl'), FAKE_SYSTEMCTL, { mode: 0o755 });
-      writeFileSync(join(base, 'etc/lab/cluster.json'), JSON.stringify({ role: instance.role }));
-      writeFileSync(join(base, 'sim/services-ready-at'), String(START + instance.servicesAt));
-      const ports = await endpoints(instance.role, () => time.clock.now() >= START + instance.endpointsAt);
-      env.set(instance.id, {
-        LAB_ROOT: base,
-        LAB_SYSTEMCTL: join(base, 'usr/local/bin/systemctl'),
-        LAB_PROBE_TIMEOUT: '5',
-        ...ports,
+    beforeAll(async () => {
+      agent = simulatedAgent({
+        root,
+        instanceIds: FLEET.map((instance) => instance.id),
+        clock: time.clock,
+        // The probe finishes 0.3–0.9 s after SendCommand, staggered by instance and round.
+        latencyMs: (id, round) => 300 + ((id.charCodeAt(17) * 7 + round * 13) % 7) * 100,
+        env: (id) => env.get(id) ?? {},
+        online: (id, now) => now - START >= 1_000 + FLEET.findIndex((instance) => instance.id === id) * 150,
       });
-    }
-  });
-  afterAll(async () => {
-    await agent.close();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  it('passes all four stages once the probes say healthy, one SendCommand per round for all 9 instances', async () => {
-    const ec2 = new EC2Client({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      for (const instance of FLEET) {
+        const base = agent.instanceRoot(instance.id);
+        copyFileSync(PROBE, join(base, 'opt/lab/bin/lab-health-probe'));
+        chmodSync(join(base, 'opt/lab/bin/lab-health-probe'), 0o755);
+        writeFileSync(join(base, 'usr/local/bin/systemctl'), FAKE_SYSTEMCTL, { mode: 0o755 });
+        writeFileSync(join(base, 'etc/lab/cluster.json'), JSON.stringify({ role: instance.role }));
+        writeFileSync(join(base, 'sim/services-ready-at'), String(START + instance.servicesAt));
+        const ports = await endpoints(instance.role, () => time.clock.now() >= START + instance.endpointsAt);
+        env.set(instance.id, {
+          LAB_ROOT: base,
+          LAB_SYSTEMCTL: join(base, 'usr/local/bin/systemctl'),
+          LAB_PROBE_TIMEOUT: '5',
+          ...ports,
+        });
+      }
     });
-    mockClient(ec2)
-      .on(DescribeInstancesCommand)
-      .callsFake((input: { InstanceIds?: string[] }) => ({
-        Reservations: [
-          {
-            Instances: (input.InstanceIds ?? []).map((id) => ({
-              InstanceId: id,
-              State: { Name: 'running' },
-            })),
-          },
-        ],
-      }));
-    const targets: InstanceTarget[] = FLEET.map((instance) => ({ id: instance.id, role: instance.role }));
-    const ssm = agent.ssm;
-    const report = await runCascade({
-      stages: labHealthStages({
-        ec2,
-        ssm,
-        runCommand: bindRunCommand(runCommand, {
+    afterAll(async () => {
+      await agent.close();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('passes all four stages once the probes say healthy, one SendCommand per round for all 9 instances', async () => {
+      const ec2 = new EC2Client({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      });
+      mockClient(ec2)
+        .on(DescribeInstancesCommand)
+        .callsFake((input: { InstanceIds?: string[] }) => ({
+          Reservations: [
+            {
+              Instances: (input.InstanceIds ?? []).map((id) => ({
+                InstanceId: id,
+                State: { Name: 'running' },
+              })),
+            },
+          ],
+        }));
+      const targets: InstanceTarget[] = FLEET.map((instance) => ({ id: instance.id, role: instance.role }));
+      const ssm = agent.ssm;
+      const report = await runCascade({
+        stages: labHealthStages({
+          ec2,
           ssm,
-          poll: PROBE_COMMAND_POLL,
-          clock: time.clock,
-          sleep: time.sleep,
+          runCommand: bindRunCommand(runCommand, {
+            ssm,
+            poll: PROBE_COMMAND_POLL,
+            clock: time.clock,
+            sleep: time.sleep,
+          }),
+          targets,
         }),
         targets,
-      }),
-      targets,
-      ...time,
-    });
+        ...time,
+      });
 
-    expect(report.stages.map((stage) => stage.name)).toEqual([
-      'instances running',
-      'SSM agent online',
-      'services active',
-      'endpoints healthy',
-    ]);
-    // Readiness is noticed within about two seconds of the last instance becoming healthy: a
-    // round is SendCommand, the runner's polls until the probe finished, and the stage's pause.
-    const servicesReady = Math.max(...FLEET.map((instance) => instance.servicesAt));
-    const endpointsReady = Math.max(...FLEET.map((instance) => instance.endpointsAt));
-    const servicesPassed = report.stages.slice(0, 3).reduce((sum, stage) => sum + stage.elapsedMs, 0);
-    expect(servicesPassed - servicesReady).toBeGreaterThanOrEqual(0);
-    expect(servicesPassed - servicesReady).toBeLessThan(3_000);
-    expect(report.elapsedMs - endpointsReady).toBeGreaterThanOrEqual(0);
-    expect(report.elapsedMs - endpointsReady).toBeLessThan(3_000);
+      expect(report.stages.map((stage) => stage.name)).toEqual([
+        'instances running',
+        'SSM agent online',
+        'services active',
+        'endpoints healthy',
+      ]);
+      // Readiness is noticed within about two seconds of the last instance becoming healthy: a
+      // round is SendCommand, the runner's polls until the probe finished, and the stage's pause.
+      const servicesReady = Math.max(...FLEET.map((instance) => instance.servicesAt));
+      const endpointsReady = Math.max(...FLEET.map((instance) => instance.endpointsAt));
+      const servicesPassed = report.stages.slice(0, 3).reduce((sum, stage) => sum + stage.elapsedMs, 0);
+      expect(servicesPassed - servicesReady).toBeGreaterThanOrEqual(0);
+      expect(servicesPassed - servicesReady).toBeLessThan(3_000);
+      expect(report.elapsedMs - endpointsReady).toBeGreaterThanOrEqual(0);
+      expect(report.elapsedMs - endpointsReady).toBeLessThan(3_000);
 
-    // Every SendCommand carried all 9 instances (≤ 50: one command per round), and every
-    // ListCommandInvocations asked for the details (status and output of all of them at once).
-    for (const call of agent.mock.commandCalls(SendCommandCommand)) {
-      expect(call.args[0].input).toMatchObject({ DocumentName: 'AWS-RunShellScript' });
-      expect(call.args[0].input.InstanceIds).toHaveLength(9);
-    }
-    for (const call of agent.mock.commandCalls(ListCommandInvocationsCommand)) {
-      expect(call.args[0].input).toMatchObject({ Details: true });
-    }
-    const services = callsPerRound('services');
-    const endpointsCalls = callsPerRound('endpoints');
-    expect(services.rounds).toBe(report.stages[2]!.attempts);
-    expect(endpointsCalls.rounds).toBe(report.stages[3]!.attempts);
-    for (const stage of [services, endpointsCalls]) {
-      expect(stage.sendCommand).toBe(stage.rounds);
-      // With PROBE_COMMAND_POLL the runner first looks 1 s after sending: a probe that takes
-      // 0.3–0.9 s is done by then, so a round is one SendCommand and one list.
-      expect(stage.listCommandInvocations).toBe(stage.rounds);
-      expect(
-        (stage.sendCommand + stage.listCommandInvocations + stage.getCommandInvocation) / stage.rounds,
-      ).toBe(2);
-      expect(stage.getCommandInvocation).toBe(GET_PER_ROUND * stage.rounds);
-    }
-  }, 120_000);
+      // Every SendCommand carried all 9 instances (≤ 50: one command per round), and every
+      // ListCommandInvocations asked for the details (status and output of all of them at once).
+      for (const call of agent.mock.commandCalls(SendCommandCommand)) {
+        expect(call.args[0].input).toMatchObject({ DocumentName: 'AWS-RunShellScript' });
+        expect(call.args[0].input.InstanceIds).toHaveLength(9);
+      }
+      for (const call of agent.mock.commandCalls(ListCommandInvocationsCommand)) {
+        expect(call.args[0].input).toMatchObject({ Details: true });
+      }
+      const services = callsPerRound('services');
+      const endpointsCalls = callsPerRound('endpoints');
+      expect(services.rounds).toBe(report.stages[2]!.attempts);
+      expect(endpointsCalls.rounds).toBe(report.stages[3]!.attempts);
+      for (const stage of [services, endpointsCalls]) {
+        expect(stage.sendCommand).toBe(stage.rounds);
+        // With PROBE_COMMAND_POLL the runner first looks 1 s after sending: a probe that takes
+        // 0.3–0.9 s is done by then, so a round is one SendCommand and one list.
+        expect(stage.listCommandInvocations).toBe(stage.rounds);
+        expect(
+          (stage.sendCommand + stage.listCommandInvocations + stage.getCommandInvocation) / stage.rounds,
+        ).toBe(2);
+        expect(stage.getCommandInvocation).toBe(GET_PER_ROUND * stage.rounds);
+      }
+    }, 120_000);
 
-  /** SSM API calls of the rounds of one stage, told apart by the probe's `--check`. */
-  function callsPerRound(check: 'services' | 'endpoints') {
-    const ids = new Set(
-      agent
-        .commands()
-        .filter((command) => command.script.includes(`--check ${check}`))
-        .map((command) => command.commandId),
-    );
-    const count = (calls: ReadonlyArray<{ args: readonly [{ input: { CommandId?: string } }] }>) =>
-      calls.filter((call) => ids.has(call.args[0].input.CommandId ?? '')).length;
-    return {
-      rounds: ids.size,
-      sendCommand: ids.size,
-      listCommandInvocations: count(agent.mock.commandCalls(ListCommandInvocationsCommand)),
-      getCommandInvocation: count(agent.mock.commandCalls(GetCommandInvocationCommand)),
-    };
-  }
-});
+    /** SSM API calls of the rounds of one stage, told apart by the probe's `--check`. */
+    function callsPerRound(check: 'services' | 'endpoints') {
+      const ids = new Set(
+        agent
+          .commands()
+          .filter((command) => command.script.includes(`--check ${check}`))
+          .map((command) => command.commandId),
+      );
+      const count = (calls: ReadonlyArray<{ args: readonly [{ input: { CommandId?: string } }] }>) =>
+        calls.filter((call) => ids.has(call.args[0].input.CommandId ?? '')).length;
+      return {
+        rounds: ids.size,
+        sendCommand: ids.size,
+        listCommandInvocations: count(agent.mock.commandCalls(ListCommandInvocationsCommand)),
+        getCommandInvocation: count(agent.mock.commandCalls(GetCommandInvocationCommand)),
+      };
+    }
+  },
+);
 
 describe('runner errors that only mean "not ready yet" (real @lab/ssm-runner)', () => {
   const SMALL = ['i-0bb0000000000zk01', 'i-0bb0000000000zk02', 'i-0bb0000000000zk03'];

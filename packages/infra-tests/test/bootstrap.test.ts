@@ -5,7 +5,8 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClusterDocument, parseClusterDocument, RESERVED_SETTINGS } from '@lab/infra';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeWithTools } from '@lab/test-support';
+import { afterAll, beforeEach, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
   createRoot,
@@ -95,7 +96,7 @@ async function expectFailure(root: string, result: { code: number | null; stderr
   expect(status.message).toMatch(message);
 }
 
-describe('lab-bootstrap on a ZooKeeper node', () => {
+describeWithTools(['jq'], 'lab-bootstrap on a ZooKeeper node', () => {
   it('writes myid, the server list and the 4lw whitelist, sets the heap and starts zookeeper.service', async () => {
     const document = documentFor('zookeeper', 1, { settings: { 'autopurge.purgeInterval': '6' } });
     const root = await createRoot(sandbox, 'zk1', document);
@@ -140,7 +141,7 @@ describe('lab-bootstrap on a ZooKeeper node', () => {
   });
 });
 
-describe('lab-bootstrap on a bookie', () => {
+describeWithTools(['jq'], 'lab-bootstrap on a bookie', () => {
   it('formats and mounts both volumes by volume id, renders bookkeeper.conf and starts after the metadata exists', async () => {
     const document = documentFor('bookkeeper', 1, { settings: { dbStorage_writeCacheMaxSizeMb: '512' } });
     const root = await createRoot(sandbox, 'bk1', document);
@@ -221,7 +222,7 @@ describe('lab-bootstrap on a bookie', () => {
   });
 });
 
-describe('lab-bootstrap on brokers', () => {
+describeWithTools(['jq'], 'lab-bootstrap on brokers', () => {
   it('initializes the metadata exactly once when three brokers boot together', async () => {
     const rootsByIndex = await Promise.all(
       [0, 1, 2].map((index) =>
@@ -318,7 +319,7 @@ describe('lab-bootstrap on brokers', () => {
   });
 });
 
-describe('lab-bootstrap on a client', () => {
+describeWithTools(['jq'], 'lab-bootstrap on a client', () => {
   it('writes the OMB driver, the workers file and the worker heap, and starts omb-worker.service', async () => {
     const root = await createRoot(sandbox, 'client1', documentFor('client', 1));
     await expectSuccess(root, await runBootstrap(sandbox, root));
@@ -349,7 +350,7 @@ describe('lab-bootstrap on a client', () => {
   });
 });
 
-describe('lab-bootstrap refuses bad input loudly', () => {
+describeWithTools(['jq'], 'lab-bootstrap refuses bad input loudly', () => {
   it('fails when the cluster document is missing', async () => {
     const root = await createRoot(sandbox, 'none', documentFor('broker', 0), { documentText: null });
     await expectFailure(
@@ -487,7 +488,7 @@ function fourLetterWord(port: number, word: string): Promise<string> {
   });
 }
 
-describe('the generated ZooKeeper configuration', () => {
+describeWithTools(['jq'], 'the generated ZooKeeper configuration', () => {
   it('starts a real ZooKeeper that answers imok', async () => {
     if (!existsSync(ZOOKEEPER_JAR)) {
       const message = `${ZOOKEEPER_JAR} not found: install the Debian package "zookeeper" (.ci/run does)`;

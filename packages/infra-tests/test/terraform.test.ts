@@ -12,6 +12,7 @@ import {
   type TerraformVariablesInput,
   terraformVariablesSchema,
 } from '@lab/infra';
+import { describeWithTools } from '@lab/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createRoot, createSandbox, runBootstrap } from './support/bootstrap-harness.js';
@@ -391,7 +392,8 @@ output "expires_at" { value = timeadd(var.created_at, "\${var.ttl_hours}h") }
 const MISSING_TERRAFORM =
   '!!! terraform is not on PATH: SKIPPING `terraform fmt -check` and the user-data rendering checks (static checks above still ran)';
 
-describe('terraform/ with the terraform binary', () => {
+// The rendered documents are fed to the real bootstrap, which needs jq.
+describeWithTools(['jq'], 'terraform/ with the terraform binary', () => {
   let binary: string | undefined;
   let work: string;
 

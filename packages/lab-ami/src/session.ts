@@ -2,14 +2,16 @@ import { resolve } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { ImageListingCache } from '@lab/ami-builder';
-import { type Clock, type EventSink, LabError } from '@lab/core';
+import { type Clock, type EventSink, LabError, withContext } from '@lab/core';
 import { createAwsClient } from '@lab/core/aws';
 
 export interface AwsClients {
   ec2: EC2Client;
   ssm: SSMClient;
   iam: IAMClient;
+  sts: STSClient;
 }
 
 export interface ConnectionFlags {
@@ -25,6 +27,11 @@ export interface Session {
   iam(): Promise<IAMClient>;
   /** The region the clients talk to (flag, then the SDK's chain). */
   region(): Promise<string>;
+  /**
+   * The account the credentials belong to (STS GetCallerIdentity, asked once): the AMI cache is
+   * kept per account, region and endpoint.
+   */
+  accountId(): Promise<string>;
   /** The AMI cache of the lab home (`--home`, else `$PULSAR_AWS_LAB_HOME`, else `~/.pulsar-aws-lab`). */
   cache(events: EventSink): Promise<ImageListingCache>;
 }
@@ -63,6 +70,24 @@ export function createSession(
     const { IAMClient } = await import('@aws-sdk/client-iam');
     return createAwsClient(IAMClient, connection);
   });
+  const sts = memo(async () => {
+    if (options.clients?.sts !== undefined) return options.clients.sts;
+    const { STSClient } = await import('@aws-sdk/client-sts');
+    return createAwsClient(STSClient, connection);
+  });
+  const accountId = memo(async () => {
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    let account: string | undefined;
+    try {
+      account = (await (await sts()).send(new GetCallerIdentityCommand({}))).Account;
+    } catch (error) {
+      throw withContext(error, 'Asking STS which account the credentials belong to (GetCallerIdentity)', {
+        hint: 'Check the credentials (--profile, AWS_PROFILE) and --endpoint-url.',
+      });
+    }
+    if (account === undefined) throw new LabError('NO_ACCOUNT', 'STS GetCallerIdentity returned no account');
+    return account;
+  });
   const region = memo(async () => {
     const client = await ec2();
     try {
@@ -79,6 +104,7 @@ export function createSession(
     ssm,
     iam,
     region,
+    accountId,
     cache: async (events) => {
       // Imported on use, like the SDK: only the commands that list images pay for it.
       const { defaultHome, openStore } = await import('@lab/experiment-store');

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { expectedCheckNames } from '@lab/ami-builder';
 import type { RunCommand } from '@lab/ami-builder/aws';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -30,6 +31,8 @@ const TEMPLATE = fileURLToPath(new URL('../../../packer/pulsar-base.pkr.hcl', im
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
 mockClient(IAMClient);
+const stsMock = mockClient(STSClient);
+const ACCOUNT = '123456789012';
 
 const labImage = (id: string, version: string, created: string): Image => ({
   ImageId: id,
@@ -67,6 +70,8 @@ const runLabAmi = (argv: string[], extra: { runCommand?: RunCommand; cwd?: strin
 beforeEach(async () => {
   ec2Mock.reset();
   ssmMock.reset();
+  stsMock.reset();
+  stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   home = await mkdtemp(join(tmpdir(), 'lab-ami-'));
   out = capture();
   err = capture();
@@ -106,7 +111,7 @@ describe('lab-ami', () => {
     expect(resultAfter.images).toEqual(resultBefore.images);
   });
 
-  it('lists as a table and uses the per-region cache until --no-cache', async () => {
+  it('lists as a table and uses the cache of the account and region until --no-cache', async () => {
     ec2Mock.on(DescribeImagesCommand).resolves({
       Images: [
         labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z'),
@@ -117,14 +122,40 @@ describe('lab-ami', () => {
     expect(out.text()).toMatch(/VERSION\s+AMI/);
     expect(out.text()).toMatch(/4\.0\.4\s+\*\s+ami-00000002/);
     // The experiment store's AMI cache of $PULSAR_AWS_LAB_HOME holds the listing.
-    const cached = JSON.parse(await readFile(join(home, 'ami-cache', 'us-east-1.json'), 'utf8'));
-    expect(cached.schemaVersion).toBe(2);
+    const cached = JSON.parse(await readFile(join(home, 'ami-cache', `${ACCOUNT}.us-east-1.json`), 'utf8'));
+    expect(cached.schemaVersion).toBe(3);
+    expect(cached.scope).toEqual({ accountId: ACCOUNT, region: 'us-east-1' });
     expect(cached.entries['pulsar-base-images'].value.images).toHaveLength(2);
     await runLabAmi(['list', '--region', 'us-east-1']);
     expect(err.text()).toContain('from the cache');
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
     await runLabAmi(['list', '--region', 'us-east-1', '--no-cache']);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
+    // Asked once per process (here: per run), and only because the cache was used.
+    expect(stsMock).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 3);
+  });
+
+  it('never shows one account the listing cached for another (two profiles, one home)', async () => {
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    expect(await runLabAmi(['latest', '--region', 'us-east-1'])).toBe(0);
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: '999999999999' });
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] });
+    expect(await runLabAmi(['latest', '--region', 'us-east-1'])).toBe(1);
+    expect(err.text()).toContain('No available pulsar-base AMI in us-east-1');
+    expect((await readdir(join(home, 'ami-cache'))).filter((name) => name.endsWith('.json')).sort()).toEqual([
+      `${ACCOUNT}.us-east-1.json`,
+      '999999999999.us-east-1.json',
+    ]);
+  });
+
+  it('asks STS nothing when the cache is not used (a dry-run delete)', async () => {
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
+    expect(await runLabAmi(['delete', 'ami-00000001', '--region', 'us-east-1', '--dry-run'])).toBe(0);
+    expect(stsMock).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
 
   it('keeps the cache in --home (relative to the working directory), which wins over $PULSAR_AWS_LAB_HOME', async () => {
@@ -132,7 +163,7 @@ describe('lab-ami', () => {
       .on(DescribeImagesCommand)
       .resolves({ Images: [labImage('ami-00000001', '4.0.4', '2026-01-01T00:00:00Z')] });
     expect(await runLabAmi(['list', '--region', 'us-east-1', '--home', 'lab'], { cwd: home })).toBe(0);
-    expect(await readdir(join(home, 'lab', 'ami-cache'))).toEqual(['us-east-1.json']);
+    expect(await readdir(join(home, 'lab', 'ami-cache'))).toEqual([`${ACCOUNT}.us-east-1.json`]);
     expect(await readdir(home)).toEqual(['lab']);
   });
 

@@ -15,7 +15,8 @@ import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
 import { openStore } from '@lab/experiment-store';
 import { planExperiment, storedConfig, storedOutputs } from '@lab/orchestrator';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describeWithTools } from '@lab/test-support';
+import { afterEach, expect, it, vi } from 'vitest';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
 // lab-cleanup shares tag-cleanup's test topology.
 import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
@@ -98,117 +99,122 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe('lab-orchestrate full through the real @lab/ssm-runner and a simulated SSM fleet', () => {
-  it('uploads byte for byte, runs OMB with the start/poll scripts, fetches the verified result and reports', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'lifecycle-ssm-'));
-    let agent: ReturnType<typeof simulatedAgent> | undefined;
-    const lab = await createHarness({
-      ssm: (time) => {
-        agent = simulatedAgent({
-          root,
-          instanceIds: INSTANCES,
-          clock: time.clock,
-          latencyMs: () => 600,
-        });
-        return agent.ssm;
-      },
-    });
-    const sim = agent!;
-    try {
-      for (const id of INSTANCES) {
-        const base = sim.instanceRoot(id);
-        writeFileSync(join(base, 'etc/lab/cluster.json'), JSON.stringify({ role: ROLES[id.slice(3, 5)] }));
-        writeFileSync(join(base, 'opt/lab/bin/lab-health-probe'), PROBE, { mode: 0o755 });
-      }
-      const client = sim.instanceRoot(CLIENT);
-      mkdirSync(join(client, 'opt/omb/bin'), { recursive: true });
-      mkdirSync(join(client, 'etc/lab/omb'), { recursive: true });
-      writeFileSync(join(client, 'opt/omb/bin/benchmark'), BENCHMARK, { mode: 0o755 });
-      writeFileSync(join(client, 'opt/omb/fixture-result.json'), OMB_RESULT);
-      writeFileSync(
-        join(client, 'etc/lab/omb/workers.yaml'),
-        'workers:\n  - http://10.42.1.130:8080\n  - http://10.42.1.131:8080\n',
-      );
-      const planFile = join(root, 'one-run.yaml');
-      writeFileSync(planFile, PLAN);
-
-      const started = Date.now();
-      const code = await lab.run(['full', '--test-plan', planFile, ...lab.terraformArgs, '--yes']);
-      expect(lab.out.stderr).not.toMatch(/Error|ERROR/);
-      expect(code).toBe(0);
-      expect(Date.now() - started).toBeLessThan(30_000);
-
-      // Every remote action went through SendCommand: the probes on all 10 instances, and on
-      // the client the uploads, OMB's start/poll scripts and the fetches.
-      const commands = sim.commands();
-      expect(commands.length).toBeGreaterThan(5);
-      expect(lab.remoteCalls).toEqual([]);
-      const probeRounds = commands.filter((command) => command.script.includes('lab-health-probe'));
-      expect(probeRounds.map((command) => command.input.InstanceIds?.length)).toEqual([10, 10]);
-      const onClient = commands.filter((command) => !command.script.includes('lab-health-probe'));
-      for (const command of onClient) expect(command.input.InstanceIds).toEqual([CLIENT]);
-      expect(onClient.filter((command) => command.script.includes('setsid nohup'))).toHaveLength(1);
-      expect(onClient.filter((command) => command.script.includes('Pub rate')).length).toBeGreaterThanOrEqual(
-        2,
-      );
-      expect(onClient.some((command) => command.script.includes('kill -TERM'))).toBe(false);
-
-      // The uploads arrived byte for byte: the simulated client's files against what the plan made.
-      const dir = await lab.experimentDir();
-      const remoteDir = join(client, 'var/lib/lab/omb', EXPERIMENT);
-      const driver = readFileSync(join(remoteDir, 'driver.yaml'));
-      const workload = readFileSync(join(remoteDir, '001-fixed-1k/workload.yaml'));
-      expect(driver.toString('utf8')).toContain('serviceUrl: pulsar://10.42.1.90:6650,10.42.1.91:6650');
-      expect(workload.toString('utf8')).toContain('producerRate: 1000');
-      // What the orchestrator planned to upload, recomputed the way its run phase does.
-      const experiment = await openStore({ home: lab.home }).open(EXPERIMENT);
-      const outputs = await storedOutputs(experiment);
-      const plan = planExperiment({
-        resolved: await storedConfig(experiment),
-        experimentId: EXPERIMENT,
-        createdAtMs: Date.parse((await experiment.readManifest()).createdAt),
-        hosts: { brokers: outputs.roles.broker.privateIps, clients: outputs.roles.client.privateIps },
-        terraform: { moduleDir: join(root, 'unused'), workDir: join(root, 'unused') },
+// The simulated instances' probe reads its cluster document with jq.
+describeWithTools(
+  ['jq'],
+  'lab-orchestrate full through the real @lab/ssm-runner and a simulated SSM fleet',
+  () => {
+    it('uploads byte for byte, runs OMB with the start/poll scripts, fetches the verified result and reports', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'lifecycle-ssm-'));
+      let agent: ReturnType<typeof simulatedAgent> | undefined;
+      const lab = await createHarness({
+        ssm: (time) => {
+          agent = simulatedAgent({
+            root,
+            instanceIds: INSTANCES,
+            clock: time.clock,
+            latencyMs: () => 600,
+          });
+          return agent.ssm;
+        },
       });
-      expect(sha256(driver)).toBe(sha256(plan.files['omb/driver.yaml']!));
-      expect(sha256(workload)).toBe(sha256(plan.files[plan.runs[0]!.workloadPath]!));
-      expect(driver.toString('utf8')).toBe(plan.files['omb/driver.yaml']);
+      const sim = agent!;
+      try {
+        for (const id of INSTANCES) {
+          const base = sim.instanceRoot(id);
+          writeFileSync(join(base, 'etc/lab/cluster.json'), JSON.stringify({ role: ROLES[id.slice(3, 5)] }));
+          writeFileSync(join(base, 'opt/lab/bin/lab-health-probe'), PROBE, { mode: 0o755 });
+        }
+        const client = sim.instanceRoot(CLIENT);
+        mkdirSync(join(client, 'opt/omb/bin'), { recursive: true });
+        mkdirSync(join(client, 'etc/lab/omb'), { recursive: true });
+        writeFileSync(join(client, 'opt/omb/bin/benchmark'), BENCHMARK, { mode: 0o755 });
+        writeFileSync(join(client, 'opt/omb/fixture-result.json'), OMB_RESULT);
+        writeFileSync(
+          join(client, 'etc/lab/omb/workers.yaml'),
+          'workers:\n  - http://10.42.1.130:8080\n  - http://10.42.1.131:8080\n',
+        );
+        const planFile = join(root, 'one-run.yaml');
+        writeFileSync(planFile, PLAN);
 
-      // OMB ran from /opt/omb with the uploaded files, and exited by itself.
-      expect(readFileSync(join(remoteDir, '001-fixed-1k/exit-code'), 'utf8').trim()).toBe('0');
-      const remoteLog = readFileSync(join(remoteDir, '001-fixed-1k/omb.log'), 'utf8');
-      expect(remoteLog).toContain('INFO done');
+        const started = Date.now();
+        const code = await lab.run(['full', '--test-plan', planFile, ...lab.terraformArgs, '--yes']);
+        expect(lab.out.stderr).not.toMatch(/Error|ERROR/);
+        expect(code).toBe(0);
+        expect(Date.now() - started).toBeLessThan(30_000);
 
-      // The result came home verified and stored; the log next to it; nothing left in /tmp.
-      const stored = await readFile(join(dir, 'benchmark_results/001-fixed-1k.json'));
-      expect(sha256(stored)).toBe(sha256(OMB_RESULT));
-      expect(await readFile(join(dir, 'benchmark_results/001-fixed-1k.log'), 'utf8')).toBe(remoteLog);
-      expect(readdirNames(join(client, 'tmp'))).toEqual([]);
-      const manifest = await lab.manifest();
-      expect(manifest.details.runs).toEqual([
-        expect.objectContaining({
-          id: '001-fixed-1k',
-          status: 'succeeded',
-          resultFile: 'benchmark_results/001-fixed-1k.json',
-        }),
-      ]);
-      expect(manifest.outcome?.result).toBe('succeeded');
+        // Every remote action went through SendCommand: the probes on all 10 instances, and on
+        // the client the uploads, OMB's start/poll scripts and the fetches.
+        const commands = sim.commands();
+        expect(commands.length).toBeGreaterThan(5);
+        expect(lab.remoteCalls).toEqual([]);
+        const probeRounds = commands.filter((command) => command.script.includes('lab-health-probe'));
+        expect(probeRounds.map((command) => command.input.InstanceIds?.length)).toEqual([10, 10]);
+        const onClient = commands.filter((command) => !command.script.includes('lab-health-probe'));
+        for (const command of onClient) expect(command.input.InstanceIds).toEqual([CLIENT]);
+        expect(onClient.filter((command) => command.script.includes('setsid nohup'))).toHaveLength(1);
+        expect(
+          onClient.filter((command) => command.script.includes('Pub rate')).length,
+        ).toBeGreaterThanOrEqual(2);
+        expect(onClient.some((command) => command.script.includes('kill -TERM'))).toBe(false);
 
-      // The report was written from the fetched result.
-      const summary = JSON.parse(await readFile(join(dir, 'report/summary.json'), 'utf8')) as {
-        runs: Array<Record<string, unknown>>;
-      };
-      expect(summary.runs).toHaveLength(1);
-      expect(existsSync(join(dir, 'report/index.html'))).toBe(true);
-      const log = await readFile(join(dir, 'log.txt'), 'utf8');
-      expect(log).toContain('publishing 998 msg/s');
-      expect(sim.mock).toHaveReceivedCommand(SendCommandCommand);
-    } finally {
-      await sim.close();
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
-});
+        // The uploads arrived byte for byte: the simulated client's files against what the plan made.
+        const dir = await lab.experimentDir();
+        const remoteDir = join(client, 'var/lib/lab/omb', EXPERIMENT);
+        const driver = readFileSync(join(remoteDir, 'driver.yaml'));
+        const workload = readFileSync(join(remoteDir, '001-fixed-1k/workload.yaml'));
+        expect(driver.toString('utf8')).toContain('serviceUrl: pulsar://10.42.1.90:6650,10.42.1.91:6650');
+        expect(workload.toString('utf8')).toContain('producerRate: 1000');
+        // What the orchestrator planned to upload, recomputed the way its run phase does.
+        const experiment = await openStore({ home: lab.home }).open(EXPERIMENT);
+        const outputs = await storedOutputs(experiment);
+        const plan = planExperiment({
+          resolved: await storedConfig(experiment),
+          experimentId: EXPERIMENT,
+          createdAtMs: Date.parse((await experiment.readManifest()).createdAt),
+          hosts: { brokers: outputs.roles.broker.privateIps, clients: outputs.roles.client.privateIps },
+          terraform: { moduleDir: join(root, 'unused'), workDir: join(root, 'unused') },
+        });
+        expect(sha256(driver)).toBe(sha256(plan.files['omb/driver.yaml']!));
+        expect(sha256(workload)).toBe(sha256(plan.files[plan.runs[0]!.workloadPath]!));
+        expect(driver.toString('utf8')).toBe(plan.files['omb/driver.yaml']);
+
+        // OMB ran from /opt/omb with the uploaded files, and exited by itself.
+        expect(readFileSync(join(remoteDir, '001-fixed-1k/exit-code'), 'utf8').trim()).toBe('0');
+        const remoteLog = readFileSync(join(remoteDir, '001-fixed-1k/omb.log'), 'utf8');
+        expect(remoteLog).toContain('INFO done');
+
+        // The result came home verified and stored; the log next to it; nothing left in /tmp.
+        const stored = await readFile(join(dir, 'benchmark_results/001-fixed-1k.json'));
+        expect(sha256(stored)).toBe(sha256(OMB_RESULT));
+        expect(await readFile(join(dir, 'benchmark_results/001-fixed-1k.log'), 'utf8')).toBe(remoteLog);
+        expect(readdirNames(join(client, 'tmp'))).toEqual([]);
+        const manifest = await lab.manifest();
+        expect(manifest.details.runs).toEqual([
+          expect.objectContaining({
+            id: '001-fixed-1k',
+            status: 'succeeded',
+            resultFile: 'benchmark_results/001-fixed-1k.json',
+          }),
+        ]);
+        expect(manifest.outcome?.result).toBe('succeeded');
+
+        // The report was written from the fetched result.
+        const summary = JSON.parse(await readFile(join(dir, 'report/summary.json'), 'utf8')) as {
+          runs: Array<Record<string, unknown>>;
+        };
+        expect(summary.runs).toHaveLength(1);
+        expect(existsSync(join(dir, 'report/index.html'))).toBe(true);
+        const log = await readFile(join(dir, 'log.txt'), 'utf8');
+        expect(log).toContain('publishing 998 msg/s');
+        expect(sim.mock).toHaveReceivedCommand(SendCommandCommand);
+      } finally {
+        await sim.close();
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+  },
+);
 
 function readdirNames(path: string): string[] {
   return existsSync(path) ? readdirSync(path) : [];

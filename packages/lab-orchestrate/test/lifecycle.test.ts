@@ -6,7 +6,7 @@ import { GetProductsCommand } from '@aws-sdk/client-pricing';
 import { openStore } from '@lab/experiment-store';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHarness } from './support/harness.js';
+import { ACCOUNT, createHarness } from './support/harness.js';
 
 const POC = 'configs/test-plans/poc.yaml';
 
@@ -101,11 +101,17 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
       snapshotIds: [],
       tags: { PulsarVersion: '3.3.2' },
     };
-    await cache.set('us-east-1', 'pulsar-base-images', { images: [other] }, { ttlMs: 10 * 60_000 });
+    await cache.set(
+      { accountId: ACCOUNT, region: 'us-east-1' },
+      'pulsar-base-images',
+      { images: [other] },
+      { ttlMs: 10 * 60_000 },
+    );
     expect(await lab.run(['setup', '--test-plan', POC, ...lab.terraformArgs, '--yes'])).toBe(0);
     expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
     expect((await lab.manifest()).details.amiId).toBe('ami-0123456789abcdef0');
-    const refreshed = (await cache.get('us-east-1', 'pulsar-base-images'))?.value as {
+    const refreshed = (await cache.get({ accountId: ACCOUNT, region: 'us-east-1' }, 'pulsar-base-images'))
+      ?.value as {
       images: Array<{ imageId: string }>;
     };
     expect(refreshed.images.map((image) => image.imageId)).toEqual(['ami-0123456789abcdef0']);

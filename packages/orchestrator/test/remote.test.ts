@@ -3,6 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { describeWithTools } from '@lab/test-support';
 import { describe, expect, it } from 'vitest';
 import { parsePollOutput, remoteRun } from '../src/index.js';
 
@@ -82,13 +83,15 @@ describe('remote OMB scripts (run with bash against a fake OMB)', () => {
     expect((await bash(run.stopScript)).trim()).toBe('not started');
   });
 
-  it('the scripts are shellcheck-clean', async () => {
-    const { run } = await fakeOmb();
-    for (const script of [run.startScript, run.pollScript, run.stopScript]) {
-      const file = join(await mkdtemp(join(tmpdir(), 'sc-')), 'script.sh');
-      await writeFile(file, `#!/usr/bin/env bash\n${script}\n`);
-      await expect(exec('shellcheck', ['--severity=style', file])).resolves.toBeDefined();
-    }
+  describeWithTools(['shellcheck'], 'shellcheck', ({ shellcheck }) => {
+    it('the scripts are shellcheck-clean', async () => {
+      const { run } = await fakeOmb();
+      for (const script of [run.startScript, run.pollScript, run.stopScript]) {
+        const file = join(await mkdtemp(join(tmpdir(), 'sc-')), 'script.sh');
+        await writeFile(file, `#!/usr/bin/env bash\n${script}\n`);
+        await expect(exec(shellcheck, ['--severity=style', file])).resolves.toBeDefined();
+      }
+    });
   });
 
   it('reads poll output: running, exited, vanished, unknown', () => {

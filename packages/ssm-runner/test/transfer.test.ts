@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import { collectEvents, createVirtualTime, ValidationError } from '@lab/core';
+import { describeWithTools } from '@lab/test-support';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   fetchFile,
@@ -303,14 +304,16 @@ describe('generated scripts', () => {
     putInstallParts: buildPutInstallScript(target, { dir: '/tmp/lab-ssm-put.abc', parts: 3 }),
   };
 
-  it.each(Object.keys(scripts))('%s is shellcheck-clean', (name) => {
-    const check = spawnSync('shellcheck', ['--severity=style', '--shell=bash', '-'], {
-      input: `#!/usr/bin/env bash\n${scripts[name]}`,
-      encoding: 'utf8',
+  describeWithTools(['shellcheck'], 'shellcheck', ({ shellcheck }) => {
+    it.each(Object.keys(scripts))('%s is shellcheck-clean', (name) => {
+      const check = spawnSync(shellcheck, ['--severity=style', '--shell=bash', '-'], {
+        input: `#!/usr/bin/env bash\n${scripts[name]}`,
+        encoding: 'utf8',
+      });
+      expect(check.error).toBeUndefined();
+      expect(check.stdout).toBe('');
+      expect(check.status).toBe(0);
     });
-    expect(check.error).toBeUndefined();
-    expect(check.stdout).toBe('');
-    expect(check.status).toBe(0);
   });
 
   it('an install with a wrong checksum exits 46 and names both sums', () => {

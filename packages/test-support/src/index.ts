@@ -10,3 +10,4 @@ export {
   motoAccount,
   motoEndpoint,
 } from './moto.js';
+export { describeWithTools, findTool, LAB_TOOLS_BIN, TOOLS, type Tool } from './tools.js';

@@ -18,7 +18,7 @@ export const motoEndpoint: string | undefined = process.env[MOTO_ENDPOINT_VARIAB
 export function describeWithMoto(name: string, body: () => void): void {
   describeWhen(
     motoEndpoint !== undefined,
-    `${MOTO_ENDPOINT_VARIABLE} is not set: install moto (pip install 'moto[server]==5.2.1') and run \`pnpm test\`, which starts it`,
+    `${MOTO_ENDPOINT_VARIABLE} is not set: run \`pnpm test\`, which installs moto in .lab-tools/venv (bash scripts/lab-tools.sh) and starts it`,
     name,
     body,
   );

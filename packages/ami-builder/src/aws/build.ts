@@ -29,6 +29,8 @@ export interface BuildAmiOptions
   force?: boolean | undefined;
   /** Refreshed after the build. */
   cache?: ImageListingCache | undefined;
+  /** As for `listImages`: the account of the cache's scope, asked only when `cache` is given. */
+  accountId?: (() => Promise<string>) | undefined;
   /** ExperimentID of the build's temporary resources. Default `ami-build-<YYYYMMDD-HHMMSS>`. */
   buildId?: string | undefined;
   events?: PackerBuildOptions['events'];
@@ -117,6 +119,7 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
       ec2: options.ec2,
       region,
       cache: options.cache,
+      accountId: options.accountId,
       noCache: true,
       clock,
     });

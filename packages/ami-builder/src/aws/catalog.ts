@@ -16,15 +16,25 @@ import {
   DEFAULT_LISTING_TTL_MS,
   IMAGE_LISTING_CACHE_KEY,
   type ImageListingCache,
+  type ImageListingScope,
   parseCachedListing,
 } from '../listing-cache.js';
+import { listingScope } from './scope.js';
 
 export interface CatalogOptions {
   ec2: EC2Client;
-  /** The region the client talks to; the cache is kept per region. Default: asked from the client. */
+  /** The region the client talks to. Default: asked from the client. */
   region?: string | undefined;
-  /** Read and refresh this cache (e.g. `store.amiCache`). Without it every call asks EC2. */
+  /**
+   * Read and refresh this cache (e.g. `store.amiCache`), kept per account, region and endpoint
+   * override (the client's). Without it every call asks EC2.
+   */
   cache?: ImageListingCache | undefined;
+  /**
+   * The account the client's credentials belong to, asked only when `cache` is used. Default:
+   * STS GetCallerIdentity with the client's credentials, once per client (`clientAccountId`).
+   */
+  accountId?: (() => Promise<string>) | undefined;
   /** Ask EC2 even when the cache is fresh (and refresh the cache). */
   noCache?: boolean | undefined;
   /** How long a listing written to the cache stays fresh. Default 10 minutes. */
@@ -111,8 +121,12 @@ export async function listImages(options: CatalogOptions): Promise<ImageListing>
   const clock = options.clock ?? systemClock;
   const events = createEmitter({ source: '@lab/ami-builder', sink: options.events, clock });
   const region = options.region ?? (await clientRegion(options.ec2));
-  if (options.cache !== undefined && options.noCache !== true) {
-    const cached = await readCachedListing(options.cache, region, events, clock);
+  const scope =
+    options.cache === undefined
+      ? undefined
+      : await listingScope({ ec2: options.ec2, region, accountId: options.accountId });
+  if (options.cache !== undefined && scope !== undefined && options.noCache !== true) {
+    const cached = await readCachedListing(options.cache, scope, events, clock);
     if (cached !== undefined) return cached;
   }
   events.emit('images.listing', `Listing pulsar-base AMIs in ${region}`, { region }, 'debug');
@@ -120,10 +134,10 @@ export async function listImages(options: CatalogOptions): Promise<ImageListing>
     await describeLabImages(options.ec2, { pageSize: options.pageSize, signal: options.signal }),
   );
   const fetchedAt = clock.now();
-  if (options.cache !== undefined) {
+  if (options.cache !== undefined && scope !== undefined) {
     const value: CachedImageListing = { images };
     try {
-      await options.cache.set(region, IMAGE_LISTING_CACHE_KEY, value, {
+      await options.cache.set(scope, IMAGE_LISTING_CACHE_KEY, value, {
         ttlMs: options.cacheTtlMs ?? DEFAULT_LISTING_TTL_MS,
       });
     } catch (error) {
@@ -145,11 +159,12 @@ export async function listImages(options: CatalogOptions): Promise<ImageListing>
 
 async function readCachedListing(
   cache: ImageListingCache,
-  region: string,
+  scope: ImageListingScope,
   events: Emitter,
   clock: Clock,
 ): Promise<ImageListing | undefined> {
-  const entry = await cache.get(region, IMAGE_LISTING_CACHE_KEY);
+  const { region } = scope;
+  const entry = await cache.get(scope, IMAGE_LISTING_CACHE_KEY);
   if (entry === undefined) return undefined;
   const images = parseCachedListing(entry.value);
   const fetchedAt = Date.parse(entry.storedAt);
@@ -165,8 +180,8 @@ async function readCachedListing(
   const age = Math.max(0, clock.now() - fetchedAt);
   events.emit(
     'cache.hit',
-    `Using the cached AMI listing of ${region} (${Math.round(age / 1000)} s old)`,
-    { region, age },
+    `Using the cached AMI listing of ${region} in account ${scope.accountId} (${Math.round(age / 1000)} s old)`,
+    { ...scope, age },
     'debug',
   );
   return { region, images: sortImages(images), cached: true, fetchedAt };

@@ -15,6 +15,7 @@ import {
 import { type AmiImage, type PrunePlan, planPrune } from '../images.js';
 import { IMAGE_LISTING_CACHE_KEY, type ImageListingCache } from '../listing-cache.js';
 import { clientRegion, describeLabImages } from './catalog.js';
+import { listingScope } from './scope.js';
 
 export interface DeleteOptions {
   ec2: EC2Client;
@@ -22,6 +23,8 @@ export interface DeleteOptions {
   dryRun?: boolean | undefined;
   /** Invalidated after a deletion so the next listing is fresh. */
   cache?: ImageListingCache | undefined;
+  /** As for `listImages`: the account of the cache's scope, asked only when `cache` is given. */
+  accountId?: (() => Promise<string>) | undefined;
   region?: string | undefined;
   signal?: AbortSignal | undefined;
   events?: EventSink | undefined;
@@ -115,10 +118,14 @@ async function deleteKnownImage(options: DeleteOptions, image: AmiImage): Promis
   events.emit('image.deregistered', `Deregistered ${image.imageId} (${image.name})`, {
     imageId: image.imageId,
   });
-  await options.cache?.invalidate(
-    options.region ?? (await clientRegion(options.ec2)),
-    IMAGE_LISTING_CACHE_KEY,
-  );
+  if (options.cache !== undefined) {
+    const scope = await listingScope({
+      ec2: options.ec2,
+      region: options.region ?? (await clientRegion(options.ec2)),
+      accountId: options.accountId,
+    });
+    await options.cache.invalidate(scope, IMAGE_LISTING_CACHE_KEY);
+  }
 
   const failed: Array<{ snapshotId: string; error: string }> = [];
   const now = (options.clock ?? { now: Date.now }).now();

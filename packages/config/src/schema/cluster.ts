@@ -12,7 +12,6 @@ const settingsSchema = (role: 'broker' | 'bookkeeper') =>
       z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, { message: 'a configuration key such as numIOThreads' }),
       settingValue,
     )
-    .default({})
     .superRefine((settings, ctx) => {
       for (const key of Object.keys(settings)) {
         if (isReservedSetting(role, key)) {
@@ -25,18 +24,17 @@ const settingsSchema = (role: 'broker' | 'bookkeeper') =>
       }
     });
 
-const memory = (heapMb: number, directMemoryMb: number) => ({
-  heapMb: z.int().min(128).max(262_144).default(heapMb),
-  directMemoryMb: z.int().min(0).max(262_144).default(directMemoryMb),
-});
+const memory = {
+  heapMb: z.int().min(128).max(262_144),
+  directMemoryMb: z.int().min(0).max(262_144),
+};
 
 export const managedLedgerSchema = z
   .strictObject({
-    ensembleSize: z.int().min(1).default(3),
-    writeQuorum: z.int().min(1).default(3),
-    ackQuorum: z.int().min(1).default(2),
+    ensembleSize: z.int().min(1),
+    writeQuorum: z.int().min(1),
+    ackQuorum: z.int().min(1),
   })
-  .prefault({})
   .superRefine((quorum, ctx) => {
     if (quorum.writeQuorum > quorum.ensembleSize) {
       ctx.addIssue({
@@ -62,14 +60,19 @@ export const managedLedgerSchema = z
     }
   });
 
+/**
+ * The Pulsar cluster settings. Every field is required here: the shipped
+ * `configs/cluster/default.yaml` is the first layer and states each one (the schema invents no
+ * value), and a user's file only overrides what it names.
+ */
 export const clusterSchema = z.strictObject({
   /** The Pulsar cluster name (`clusterName`, `initialize-cluster-metadata --cluster`). */
-  clusterName: slug('clusterName').max(40).default('lab'),
-  zookeeper: z.strictObject({ ...memory(512, 0) }).prefault({}),
-  bookkeeper: z.strictObject({ ...memory(1024, 1024), settings: settingsSchema('bookkeeper') }).prefault({}),
-  broker: z.strictObject({ ...memory(1024, 1024), settings: settingsSchema('broker') }).prefault({}),
+  clusterName: slug('clusterName').max(40),
+  zookeeper: z.strictObject({ ...memory }),
+  bookkeeper: z.strictObject({ ...memory, settings: settingsSchema('bookkeeper') }),
+  broker: z.strictObject({ ...memory, settings: settingsSchema('broker') }),
   /** The OMB worker JVM on the client instances. */
-  client: z.strictObject({ ...memory(1024, 1024) }).prefault({}),
+  client: z.strictObject({ ...memory }),
   managedLedger: managedLedgerSchema,
 });
 

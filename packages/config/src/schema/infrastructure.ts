@@ -39,8 +39,8 @@ export const GP3_LIMITS = {
 export const gp3VolumeSchema = z
   .strictObject({
     sizeGb: z.int().min(GP3_LIMITS.minSizeGb).max(GP3_LIMITS.maxSizeGb),
-    iops: z.int().min(GP3_LIMITS.minIops).max(GP3_LIMITS.maxIops).default(3000),
-    throughputMBps: z.int().min(GP3_LIMITS.minThroughputMBps).max(GP3_LIMITS.maxThroughputMBps).default(125),
+    iops: z.int().min(GP3_LIMITS.minIops).max(GP3_LIMITS.maxIops),
+    throughputMBps: z.int().min(GP3_LIMITS.minThroughputMBps).max(GP3_LIMITS.maxThroughputMBps),
   })
   .superRefine((volume, ctx) => {
     // Below the 3000 IOPS baseline the per-GiB rule does not apply: every gp3 volume gets 3000.
@@ -70,102 +70,83 @@ export const gp3VolumeSchema = z
   });
 export type Gp3Volume = z.infer<typeof gp3VolumeSchema>;
 
-interface RoleDefaults {
-  count: number;
-  instanceType: string;
-  rootVolumeGb: number;
-}
-
-const roleShape = (defaults: RoleDefaults) => ({
-  count: z.int().min(1).max(100).default(defaults.count),
-  instanceType: instanceType.default(defaults.instanceType),
+const roleShape = {
+  count: z.int().min(1).max(100),
+  instanceType,
   // The AMI's root snapshot (Amazon Linux + Java + Pulsar + OMB) needs room; smaller fails at launch.
-  rootVolumeGb: z.int().min(16).max(1024).default(defaults.rootVolumeGb),
+  rootVolumeGb: z.int().min(16).max(1024),
+};
+
+const roleSchema = z.strictObject(roleShape);
+
+export const bookkeeperRoleSchema = z.strictObject({
+  ...roleShape,
+  journal: gp3VolumeSchema,
+  ledgers: gp3VolumeSchema,
 });
 
-const roleSchema = (defaults: RoleDefaults) => z.strictObject(roleShape(defaults)).prefault({});
+export const networkSchema = z.strictObject({
+  vpcCidr: cidr('vpcCidr').refine(
+    (text) => {
+      const prefix = parseCidr(text)?.prefix ?? 0;
+      return prefix >= 16 && prefix <= 24;
+    },
+    {
+      message: 'the VPC block must be between /16 and /24 (AWS allows no larger, smaller leaves no room)',
+    },
+  ),
+  availabilityZones: z.int().min(1).max(3),
+  /**
+   * Addresses allowed to reach the cluster's HTTP endpoints from outside. Empty: no inbound
+   * access at all; everything goes through SSM.
+   */
+  adminCidrs: z
+    .array(
+      cidr('adminCidrs entries').refine((text) => parseCidr(text)?.prefix !== 0, {
+        message: '0.0.0.0/0 would open the cluster to the internet; name your own address range',
+      }),
+    )
+    .max(20),
+});
 
-export const bookkeeperRoleSchema = z
-  .strictObject({
-    ...roleShape({ count: 3, instanceType: 't3.large', rootVolumeGb: 30 }),
-    journal: gp3VolumeSchema.prefault({ sizeGb: 20 }),
-    ledgers: gp3VolumeSchema.prefault({ sizeGb: 50 }),
-  })
-  .prefault({});
-
-export const networkSchema = z
-  .strictObject({
-    vpcCidr: cidr('vpcCidr')
-      .refine(
-        (text) => {
-          const prefix = parseCidr(text)?.prefix ?? 0;
-          return prefix >= 16 && prefix <= 24;
-        },
-        {
-          message: 'the VPC block must be between /16 and /24 (AWS allows no larger, smaller leaves no room)',
-        },
-      )
-      .default('10.42.0.0/16'),
-    availabilityZones: z.int().min(1).max(3).default(1),
-    /**
-     * Addresses allowed to reach the cluster's HTTP endpoints from outside. Empty: no inbound
-     * access at all; everything goes through SSM.
-     */
-    adminCidrs: z
-      .array(
-        cidr('adminCidrs entries').refine((text) => parseCidr(text)?.prefix !== 0, {
-          message: '0.0.0.0/0 would open the cluster to the internet; name your own address range',
-        }),
-      )
-      .max(20)
-      .default([]),
-  })
-  .prefault({});
-
+/**
+ * The infrastructure of an experiment. Every field but `description` and `amiId` is required
+ * here: the shipped `configs/infrastructure/default.yaml` is the first layer and states each one
+ * (the schema invents no value), and a user's file only overrides what it names.
+ */
 export const infrastructureSchema = z
   .strictObject({
     /** A label for the experiment, used in names and the `Name` tag; the experiment id is generated. */
-    name: slug('name').max(40).default('pulsar-lab'),
+    name: slug('name').max(40),
     description: z.string().max(500).optional(),
     /** The user's own tags, added to every resource next to the lab's four. */
-    tags: z
-      .record(z.string(), z.string())
-      .default({})
-      .superRefine((tags, ctx) => {
-        for (const issue of tagIssues(tags)) {
-          const key = issue.path.startsWith('tags.') ? issue.path.slice('tags.'.length) : undefined;
-          ctx.addIssue({
-            code: 'custom',
-            path: key === undefined ? [] : [key],
-            message: issue.message,
-            params: { expected: issue.expected ?? 'a tag AWS accepts', received: issue.received ?? key },
-          });
-        }
-      }),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'an AWS region such as us-east-1' })
-      .default('us-east-1'),
+    tags: z.record(z.string(), z.string()).superRefine((tags, ctx) => {
+      for (const issue of tagIssues(tags)) {
+        const key = issue.path.startsWith('tags.') ? issue.path.slice('tags.'.length) : undefined;
+        ctx.addIssue({
+          code: 'custom',
+          path: key === undefined ? [] : [key],
+          message: issue.message,
+          params: { expected: issue.expected ?? 'a tag AWS accepts', received: issue.received ?? key },
+        });
+      }
+    }),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'an AWS region such as us-east-1' }),
     /** Spot instances: cheaper, but AWS may reclaim one mid-benchmark. */
-    spot: z.boolean().default(false),
+    spot: z.boolean(),
     network: networkSchema,
-    pulsarVersion: z
-      .string()
-      .regex(/^\d+\.\d+\.\d+$/, { message: 'a Pulsar release such as 4.0.4' })
-      .default('4.0.4'),
+    pulsarVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { message: 'a Pulsar release such as 4.0.4' }),
     /** Use this AMI instead of the newest lab AMI for `pulsarVersion`. */
     amiId: z
       .string()
       .regex(/^ami-[0-9a-f]{8,17}$/, { message: 'an AMI id such as ami-0123456789abcdef0' })
       .optional(),
-    roles: z
-      .strictObject({
-        zookeeper: roleSchema({ count: 3, instanceType: 't3.small', rootVolumeGb: 20 }),
-        bookkeeper: bookkeeperRoleSchema,
-        broker: roleSchema({ count: 2, instanceType: 't3.medium', rootVolumeGb: 20 }),
-        client: roleSchema({ count: 2, instanceType: 't3.medium', rootVolumeGb: 20 }),
-      })
-      .prefault({}),
+    roles: z.strictObject({
+      zookeeper: roleSchema,
+      bookkeeper: bookkeeperRoleSchema,
+      broker: roleSchema,
+      client: roleSchema,
+    }),
   })
   .superRefine((config, ctx) => {
     const zookeepers = config.roles.zookeeper.count;

@@ -10,6 +10,7 @@ import {
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { SignalSource } from '@lab/cli-kit';
 import { createVirtualTime, LabError, type VirtualTime } from '@lab/core';
 import { type Manifest, openStore } from '@lab/experiment-store';
@@ -19,6 +20,8 @@ import { vi } from 'vitest';
 import { main } from '../../src/main.js';
 
 export const REPO = resolve(import.meta.dirname, '../../../..');
+/** The account STS names for the harness's credentials: the AMI cache is kept per account. */
+export const ACCOUNT = '123456789012';
 export const TERRAFORM_FIXTURE = resolve(REPO, 'packages/orchestrator/test/fixtures/terraform');
 const OMB_RESULT = readFileSync(resolve(import.meta.dirname, '../fixtures/omb-result.json'), 'utf8');
 
@@ -62,6 +65,8 @@ export async function createHarness(options: HarnessOptions = {}) {
   const ssm = options.ssm?.(time) ?? new SSMClient({ region: 'us-east-1', credentials });
   const ce = new CostExplorerClient({ region: 'us-east-1', credentials });
   const ec2Mock = mockClient(ec2);
+  // Every STS client (the AMI cache asks GetCallerIdentity through the EC2 client's credentials).
+  mockClient(STSClient).on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   // A simulated cluster's client is mocked already; the harness only mocks its own.
   const ssmMock = options.ssm === undefined ? mockClient(ssm) : undefined;
   const ceMock = mockClient(ce);

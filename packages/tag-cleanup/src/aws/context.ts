@@ -3,7 +3,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { type BackoffSchedule, type RetryOptions, retry } from '@lab/backoff';
-import { awsErrorCode, type Clock, type Emitter, type Sleep, withContext } from '@lab/core';
+import { awsErrorCode, type Clock, type Emitter, type Sleep, withChildSignal, withContext } from '@lab/core';
 
 /** The SDK clients cleanup uses in one region. */
 export interface AwsClients {
@@ -72,26 +72,31 @@ export function createContext(options: ContextOptions): AwsContext {
     clock: options.clock,
     sleep: options.sleep,
     emitter: options.emitter,
+    // Discovery and deletion run many calls at once under the caller's one signal; each call (its
+    // attempts and retry sleeps) gets a child signal, so the SDK's per-request abort listeners
+    // never pile up on the caller's signal.
     call: (operation, send, signal) =>
-      retry(
-        async () => {
-          options.stats.total += 1;
-          options.stats.byOperation[operation] = (options.stats.byOperation[operation] ?? 0) + 1;
-          return send(signal);
-        },
-        {
-          ...options.retry,
-          clock: options.clock,
-          sleep: options.sleep,
-          ...(signal === undefined ? {} : { signal }),
-          onRetry: (info) =>
-            options.emitter.emit(
-              'aws.retry',
-              `${operation}: ${awsErrorCode(info.error) ?? 'error'}, retrying in ${Math.round(info.delayMs)} ms`,
-              { operation, attempt: info.attempt },
-              'debug',
-            ),
-        },
+      withChildSignal(signal, (child) =>
+        retry(
+          async () => {
+            options.stats.total += 1;
+            options.stats.byOperation[operation] = (options.stats.byOperation[operation] ?? 0) + 1;
+            return send(child);
+          },
+          {
+            ...options.retry,
+            clock: options.clock,
+            sleep: options.sleep,
+            ...(child === undefined ? {} : { signal: child }),
+            onRetry: (info) =>
+              options.emitter.emit(
+                'aws.retry',
+                `${operation}: ${awsErrorCode(info.error) ?? 'error'}, retrying in ${Math.round(info.delayMs)} ms`,
+                { operation, attempt: info.attempt },
+                'debug',
+              ),
+          },
+        ),
       ),
     map: (items, work) => mapLimit(items, options.concurrency, work),
   };

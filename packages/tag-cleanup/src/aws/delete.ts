@@ -52,7 +52,7 @@ import {
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
 import { PollTimeoutError, pollUntil } from '@lab/backoff';
-import { awsErrorCode, LabError } from '@lab/core';
+import { awsErrorCode, LabError, withChildSignal } from '@lab/core';
 import type { DeleteContext, DeleteOutcome, Deleter } from '../execute.js';
 import { type Resource, type ResourceType, resourceKey } from '../model.js';
 import { type AwsContext, allPages, ignoreNotFound, isNotFound } from './context.js';
@@ -106,32 +106,35 @@ async function waitGone(
   if (pending.length === 0) return { stillThere: new Set() };
   let stillThere = new Set(pending);
   try {
-    await pollUntil(
-      async () => {
-        stillThere = await check([...stillThere]);
-        return stillThere.size;
-      },
-      {
-        until: (left) => left === 0,
-        deadline: run.deadline,
-        description,
-        ...context.waitSchedule,
-        clock: context.clock,
-        sleep: context.sleep,
-        ...(run.signal === undefined ? {} : { signal: run.signal }),
-        onAttempt: (info) => {
-          if (!info.done && info.nextDelayMs !== undefined) {
-            context.emitter.emit(
-              'wait',
-              `Waiting for ${description}: ${stillThere.size} left`,
-              {
-                left: stillThere.size,
-              },
-              'debug',
-            );
-          }
+    // Waits of several types run at once: each polls under a child of the run's signal.
+    await withChildSignal(run.signal, (signal) =>
+      pollUntil(
+        async () => {
+          stillThere = await check([...stillThere]);
+          return stillThere.size;
         },
-      },
+        {
+          until: (left) => left === 0,
+          deadline: run.deadline,
+          description,
+          ...context.waitSchedule,
+          clock: context.clock,
+          sleep: context.sleep,
+          ...(signal === undefined ? {} : { signal }),
+          onAttempt: (info) => {
+            if (!info.done && info.nextDelayMs !== undefined) {
+              context.emitter.emit(
+                'wait',
+                `Waiting for ${description}: ${stillThere.size} left`,
+                {
+                  left: stillThere.size,
+                },
+                'debug',
+              );
+            }
+          },
+        },
+      ),
     );
     return { stillThere };
   } catch (error) {
