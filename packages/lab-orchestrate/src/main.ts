@@ -38,6 +38,7 @@ import {
   flag,
   multioption,
   number,
+  oneOf,
   option,
   optional,
   restPositionals,
@@ -102,6 +103,25 @@ const common = {
     type: optional(string),
     description: 'terraform executable (default: terraform on PATH)',
   }),
+  target: option({
+    long: 'target',
+    type: optional(oneOf(['aws', 'local'] as const)),
+    description:
+      'where the cluster lives: aws (default for new experiments) or local (a rehearsal on this machine: real Pulsar and OMB, no AWS account); an existing experiment keeps its own',
+  }),
+};
+
+const localArgs = {
+  pulsarTarball: option({
+    long: 'pulsar-tarball',
+    type: optional(string),
+    description: '--target local: the Apache Pulsar binary distribution (default: downloaded once, SHA-512 checked)',
+  }),
+  ombSource: option({
+    long: 'omb-source',
+    type: optional(string),
+    description: '--target local: OMB as a git URL, a checkout, or a git archive of the pinned commit (default: its git repository)',
+  }),
 };
 
 const configArgs = {
@@ -153,6 +173,9 @@ interface CommonValues extends GlobalArgValues {
   home: string | undefined;
   terraformDir: string | undefined;
   terraformBin: string | undefined;
+  target: 'aws' | 'local' | undefined;
+  pulsarTarball?: string | undefined;
+  ombSource?: string | undefined;
 }
 
 interface ConfigValues {
@@ -187,6 +210,7 @@ function createApp(deps: LabOrchestrateDeps) {
     const { readFile } = await import('node:fs/promises');
     // Paths stay as typed (errors and provenance show them); they are read relative to cwd.
     return loadExperimentConfig({
+      target: args.target,
       configFiles: args.config,
       testPlan: args.testPlan,
       set: args.set,
@@ -249,9 +273,12 @@ function createApp(deps: LabOrchestrateDeps) {
     context: CliContext,
     session: Session,
     args: CommonValues & { costThreshold: number | undefined; livePrices: boolean },
+    resolved: import('@lab/orchestrator').PlanConfig,
   ) => {
-    const { formatCost, labCleanupCommand } = await import('@lab/orchestrator');
+    const { formatCost, platformFor } = await import('@lab/orchestrator');
+    const platform = platformFor(session.deps(), args.target ?? 'aws');
     return {
+      target: platform.target,
       costThresholdUsd: costThreshold(args.costThreshold),
       livePrices: args.livePrices,
       onPlan: (plan: ExperimentPlan) => {
@@ -267,7 +294,7 @@ function createApp(deps: LabOrchestrateDeps) {
       },
       onCreated: (id: string) => {
         context.setForceExitMessage(
-          `Resources of ${id} may be left behind. Finish with: ${labCleanupCommand(id, [session.region])}`,
+          `${platform.target === 'aws' ? 'Resources' : 'Processes'} of ${id} may be left behind. Finish with: ${platform.finishCommand(id, platform.regions(resolved.config))}`,
         );
         if (!args.json) context.renderer.line(`Experiment ${id} (${join(session.home, id)})`);
       },
@@ -278,7 +305,7 @@ function createApp(deps: LabOrchestrateDeps) {
     name: 'setup',
     description:
       'Create an experiment: validate everything, estimate the cost, resolve the AMI, terraform init/plan/apply with the experiment’s own state, wait for the health cascade. Cleans up on any failure or Ctrl-C.',
-    args: { ...common, ...configArgs, ...setupArgs },
+    args: { ...common, ...configArgs, ...setupArgs, ...localArgs },
     handler: (args) =>
       handle(args, async (context, session) => {
         const resolved = await loadConfig(session, args);
@@ -291,7 +318,7 @@ function createApp(deps: LabOrchestrateDeps) {
         }
         const result = await orchestrator.setup(session.deps(), {
           resolved,
-          ...(await setupOptions(context, session, args)),
+          ...(await setupOptions(context, session, args, resolved)),
         });
         if (args.json) context.renderer.result({ experimentId: result.experimentId, amiId: result.amiId });
         else {
@@ -319,6 +346,7 @@ function createApp(deps: LabOrchestrateDeps) {
       handle(args, async (context, session) => {
         const orchestrator = await import('@lab/orchestrator');
         const experiment = await session.store.open(args.experimentId);
+        await session.checkTarget(experiment);
         const override =
           args.testPlan === undefined
             ? undefined
@@ -338,6 +366,7 @@ function createApp(deps: LabOrchestrateDeps) {
             experimentId: experiment.id,
             createdAtMs: Date.parse(manifest.createdAt),
             workDir: experiment.paths.terraformDir,
+            target: manifest.target,
             ...(outputs === undefined
               ? {}
               : {
@@ -435,9 +464,9 @@ function createApp(deps: LabOrchestrateDeps) {
       handle(args, async (context, session) => {
         const orchestrator = await import('@lab/orchestrator');
         const experiment = await session.store.open(args.experimentId);
-        const manifest = await experiment.readManifest();
+        const manifest = await session.checkTarget(experiment);
         context.setForceExitMessage(
-          `Teardown of ${experiment.id} interrupted. Finish with: ${orchestrator.labCleanupCommand(experiment.id, manifest.regions)}`,
+          `Teardown of ${experiment.id} interrupted. Finish with: ${orchestrator.platformFor(session.deps(), manifest.target).finishCommand(experiment.id, manifest.regions)}`,
         );
         if (args.dryRun) {
           const resolved = await orchestrator.storedConfig(experiment);
@@ -445,6 +474,7 @@ function createApp(deps: LabOrchestrateDeps) {
             experimentId: experiment.id,
             createdAtMs: Date.parse(manifest.createdAt),
             workDir: experiment.paths.terraformDir,
+            target: manifest.target,
           });
           return printPlan(
             context,
@@ -457,7 +487,12 @@ function createApp(deps: LabOrchestrateDeps) {
         }
         const outcome = await orchestrator.teardown(session.deps(), { experiment: experiment.id });
         if (args.json) context.renderer.result(outcome);
-        else context.renderer.line(`${experiment.id} torn down; nothing is left (verified by tag).`);
+        else
+          context.renderer.line(
+            manifest.target === 'aws'
+              ? `${experiment.id} torn down; nothing is left (verified by tag).`
+              : `${experiment.id} torn down; nothing left running: no process of it, no port of it listening (verified).`,
+          );
         return EXIT_CODES.ok;
       }),
   });
@@ -470,6 +505,7 @@ function createApp(deps: LabOrchestrateDeps) {
       ...common,
       ...configArgs,
       ...setupArgs,
+      ...localArgs,
       failFast: flag({ long: 'fail-fast', description: 'stop at the first failed run' }),
     },
     handler: (args) =>
@@ -486,7 +522,7 @@ function createApp(deps: LabOrchestrateDeps) {
         const result = await orchestrator.full(session.deps(), {
           resolved,
           failFast: args.failFast,
-          ...(await setupOptions(context, session, args)),
+          ...(await setupOptions(context, session, args, resolved)),
         });
         if (args.json) context.renderer.result(result);
         else {
@@ -595,12 +631,15 @@ interface Session {
   store: ExperimentStore;
   sink: EventSink;
   deps(): OrchestratorDeps;
+  /** The experiment's manifest, after checking that `--target`, when given, is its target. */
+  checkTarget(experiment: import('@lab/experiment-store').Experiment): Promise<import('@lab/experiment-store').Manifest>;
   planFor(
     resolved: import('@lab/orchestrator').PlanConfig,
     at?: {
       experimentId: string;
       createdAtMs: number;
       workDir: string;
+      target: import('@lab/experiment-store').Target;
       hosts?: { brokers: string[]; clients: string[] };
     },
   ): Promise<ExperimentPlan>;
@@ -649,14 +688,39 @@ async function createSession(
       },
       cleanupByTags: deps.cleanupByTags ?? orchestrator.tagCleanup({ connection }),
       ...(deps.remote === undefined ? {} : { remote: deps.remote }),
+      local: {
+        cacheDir: join(home, 'cache', 'local'),
+        ...(args.pulsarTarball === undefined ? {} : { pulsarTarball: resolve(options.cwd, args.pulsarTarball) }),
+        ...(args.ombSource === undefined
+          ? {}
+          : { ombSource: /^[a-z][a-z0-9+.-]*:\/\//i.test(args.ombSource) ? args.ombSource : resolve(options.cwd, args.ombSource) }),
+      },
       clock: options.clock,
       ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
       events: sink,
       signal: context.signal,
     }),
+    checkTarget: async (experiment) => {
+      const manifest = await experiment.readManifest();
+      if (args.target !== undefined && args.target !== manifest.target) {
+        throw new LabError('USAGE', `${experiment.id} runs on ${manifest.target}, not ${args.target}`, {
+          hint: 'Leave out --target: an experiment keeps the target it was set up with',
+        });
+      }
+      return manifest;
+    },
     planFor: async (resolved, at) => {
       const experimentId = at?.experimentId ?? formatExperimentId(new Date(options.clock.now()));
+      const platform = orchestrator.platformFor(
+        { local: { cacheDir: join(home, 'cache', 'local') } },
+        at?.target ?? args.target ?? 'aws',
+      );
       return orchestrator.planExperiment({
+        ...(await platform.planInput({
+          experimentId,
+          experimentRoot: join(home, experimentId),
+          config: resolved.config,
+        })),
         resolved,
         experimentId,
         createdAtMs: at?.createdAtMs ?? options.clock.now(),

@@ -5,12 +5,17 @@ import {
   type ResolvedConfig,
   resolveConfig,
   type Section,
+  shippedConfigPath,
+  shippedFileName,
 } from '@lab/config';
 import { type EventSink, ValidationError, withContext } from '@lab/core';
+import type { Target } from '@lab/experiment-store';
 import { parse } from 'yaml';
 import type { PlanConfig } from './common.js';
 
 export interface ExperimentConfigOptions {
+  /** Where the cluster will live; `local` layers the shipped local profile over the defaults. */
+  target?: Target | undefined;
   /**
    * Infrastructure and cluster files (`--config`, repeatable), applied in order. A file's
    * section comes from a `infrastructure:` / `cluster:` prefix, else from its top-level keys.
@@ -28,17 +33,41 @@ export interface ExperimentConfigOptions {
   events?: EventSink;
 }
 
+/**
+ * The shipped profile of each target, applied right after the defaults and before `--config`:
+ * the local target's cluster is small and sized for one machine.
+ */
+export const TARGET_PROFILES: Readonly<Record<Target, ReadonlyArray<{ section: Section; file: string }>>> = {
+  aws: [],
+  local: [
+    { section: 'infrastructure', file: 'infrastructure/local.yaml' },
+    { section: 'cluster', file: 'cluster/local.yaml' },
+  ],
+};
+
 // Keys only a cluster file has; an infrastructure file has none of them.
 const CLUSTER_KEYS = new Set(['clusterName', 'zookeeper', 'bookkeeper', 'broker', 'client', 'managedLedger']);
 const PREFIX = /^(infrastructure|cluster):(.+)$/;
 
 /**
  * Resolves an experiment's configuration through `@lab/config`'s one documented order
- * (defaults → files → `--set` → `--tag`). Every problem of every layer is one ValidationError.
+ * (defaults → the target's profile → files → `--set` → `--tag`). Every problem of every layer is
+ * one ValidationError.
  */
 export async function loadExperimentConfig(options: ExperimentConfigOptions): Promise<ResolvedConfig> {
   const read = options.readFile ?? ((file: string) => fsReadFile(file, 'utf8'));
   const files: ConfigFileSource[] = [];
+  for (const profile of TARGET_PROFILES[options.target ?? 'aws']) {
+    try {
+      files.push({
+        section: profile.section,
+        file: shippedFileName(profile.file),
+        text: await fsReadFile(shippedConfigPath(profile.file), 'utf8'),
+      });
+    } catch (error) {
+      throw withContext(error, `Reading the shipped profile ${profile.file}`);
+    }
+  }
   for (const argument of options.configFiles ?? []) {
     const match = PREFIX.exec(argument);
     const file = match?.[2] ?? argument;
