@@ -19,6 +19,12 @@ export {
   sortImages,
 } from './images.js';
 export {
+  LAB_ARCHIVE_DIRECTORIES,
+  type LabArchive,
+  type LabArchiveOptions,
+  writeLabFilesArchive,
+} from './lab-archive.js';
+export {
   type CachedImageListing,
   DEFAULT_LISTING_TTL_MS,
   IMAGE_LISTING_CACHE_KEY,

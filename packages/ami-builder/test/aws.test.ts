@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -33,6 +34,8 @@ import {
 } from '../src/aws.js';
 import { expectedCheckNames } from '../src/index.js';
 import { memoryCache } from './support/memory-cache.js';
+
+const TEMPLATE = fileURLToPath(new URL('../../../packer/pulsar-base.pkr.hcl', import.meta.url));
 
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
@@ -518,7 +521,7 @@ describe('buildPulsarAmi', () => {
     const error = await buildPulsarAmi({
       ec2,
       region: 'us-east-1',
-      template: 't.pkr.hcl',
+      template: TEMPLATE,
       pulsarVersion: '4.0.4',
       instanceProfile: 'p',
       packerBinary: '/nonexistent/packer',
@@ -528,7 +531,7 @@ describe('buildPulsarAmi', () => {
     const forced = await buildPulsarAmi({
       ec2,
       region: 'us-east-1',
-      template: 't.pkr.hcl',
+      template: TEMPLATE,
       pulsarVersion: '4.0.4',
       instanceProfile: 'p',
       force: true,

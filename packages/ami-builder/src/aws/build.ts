@@ -1,7 +1,11 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { type Clock, createEmitter, LabError, systemClock, type TagMap } from '@lab/core';
 import type { AmiImage } from '../images.js';
+import { writeLabFilesArchive } from '../lab-archive.js';
 import type { ImageListingCache } from '../listing-cache.js';
 import { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from '../packer.js';
 import { clientRegion, describeLabImages, listImages } from './catalog.js';
@@ -30,6 +34,11 @@ export interface BuildAmiOptions
   force?: boolean | undefined;
   /** Refreshed after the build. */
   cache?: ImageListingCache | undefined;
+  /**
+   * The directory holding `lab/` and `systemd/`, packed into the one archive Packer uploads.
+   * Default: `files/` next to the template.
+   */
+  filesDir?: string | undefined;
   /** ExperimentID of the build's temporary resources. Default `ami-build-<YYYYMMDD-HHMMSS>`. */
   buildId?: string | undefined;
   events?: PackerBuildOptions['events'];
@@ -97,20 +106,38 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
     events.emit('build.instance-profile', `Using instance profile ${instanceProfile}`, { instanceProfile });
   }
   const buildId = options.buildId ?? `ami-build-${stamp(clock.now())}`;
-  const variables: PackerBuildOptions['variables'] = {
-    region,
-    pulsar_version: pulsarVersion,
-    omb_commit: ombCommit,
-    java_version: javaVersion,
-    iam_instance_profile: instanceProfile,
-    build_id: buildId,
-    ...(options.subnetId === undefined ? {} : { subnet_id: options.subnetId }),
-    ...(options.instanceType === undefined ? {} : { instance_type: options.instanceType }),
-    ...(options.userTags === undefined || Object.keys(options.userTags).length === 0
-      ? {}
-      : { extra_tags: options.userTags }),
-  };
-  const result = await runPackerBuild({ ...options, variables, region, buildId, clock });
+  const filesDir = options.filesDir ?? join(await templateDirectory(options.template), 'files');
+  const work = await mkdtemp(join(tmpdir(), 'lab-ami-build-'));
+  let result: PackerBuildResult;
+  try {
+    const archive = await writeLabFilesArchive({
+      filesDir,
+      destination: join(work, 'lab-image-files.tar.gz'),
+    });
+    events.emit(
+      'build.lab-files',
+      `Packed ${archive.entries.length} lab files and units (${archive.bytes} bytes) for upload`,
+      { entries: archive.entries, sha256: archive.sha256 },
+      'debug',
+    );
+    const variables: PackerBuildOptions['variables'] = {
+      region,
+      pulsar_version: pulsarVersion,
+      omb_commit: ombCommit,
+      java_version: javaVersion,
+      iam_instance_profile: instanceProfile,
+      build_id: buildId,
+      lab_files_archive: archive.path,
+      ...(options.subnetId === undefined ? {} : { subnet_id: options.subnetId }),
+      ...(options.instanceType === undefined ? {} : { instance_type: options.instanceType }),
+      ...(options.userTags === undefined || Object.keys(options.userTags).length === 0
+        ? {}
+        : { extra_tags: options.userTags }),
+    };
+    result = await runPackerBuild({ ...options, variables, region, buildId, clock });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 
   let image: AmiImage | undefined;
   if (options.cache !== undefined) {
@@ -132,6 +159,14 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
     }
   }
   return { ...result, pulsarVersion, ombCommit, buildId, image };
+}
+
+/** The directory of a template given as a file or as its directory. */
+async function templateDirectory(template: string): Promise<string> {
+  const stats = await stat(template).catch((error: unknown) => {
+    throw new LabError('TEMPLATE_NOT_FOUND', `Packer template ${template} not found`, { cause: error });
+  });
+  return stats.isDirectory() ? template : dirname(template);
 }
 
 function stamp(ms: number): string {
