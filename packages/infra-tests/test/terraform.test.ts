@@ -96,7 +96,7 @@ describe('terraform/ versions, provider and state', () => {
       expect(settings, module).toHaveLength(1);
       expect(settings[0]!.required_version, module).toBe('>= 1.9.0, < 2.0.0');
       const aws = (settings[0]!.required_providers as Hcl[])[0]!.aws as Hcl;
-      expect(aws, module).toEqual({ source: 'hashicorp/aws', version: '~> 5.80' });
+      expect(aws, module).toEqual({ source: 'hashicorp/aws', version: '>= 5.80.0, < 7.0.0' });
     }
   });
 
