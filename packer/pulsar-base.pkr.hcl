@@ -90,7 +90,7 @@ variable "subnet_id" {
 
 variable "iam_instance_profile" {
   type        = string
-  description = "Instance profile of the build instance; its role needs AmazonSSMManagedInstanceCore for Session Manager."
+  description = "Instance profile of the build instance; its role needs the SSM agent permissions for Session Manager (lab-ami passes pulsar-aws-lab-ami-build)."
 }
 
 variable "kms_key_id" {

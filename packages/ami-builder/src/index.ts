@@ -43,3 +43,11 @@ export {
   unescapePackerField,
 } from './machine-readable.js';
 export { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from './packer.js';
+export {
+  type PolicyDocument,
+  type PolicyStatement,
+  policyDifferences,
+  SSM_AGENT_ACTIONS,
+  ssmAgentActions,
+  ssmAgentPolicyDocument,
+} from './ssm-agent-policy.js';

@@ -11,7 +11,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { IAMClient, ListAttachedRolePoliciesCommand, ListInstanceProfilesCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Clock, EventSink, Sleep } from '@lab/core';
 import { AbortedError, collectEvents, createVirtualTime, LabError } from '@lab/core';
@@ -23,7 +23,6 @@ import {
   buildPulsarAmi,
   deleteImage,
   discoverDefaultSubnet,
-  discoverInstanceProfile,
   executePrune,
   findLatestImage,
   listImages,
@@ -42,7 +41,6 @@ const ssmMock = mockClient(SSMClient);
 const iamMock = mockClient(IAMClient);
 const ec2 = new EC2Client({ region: 'us-east-1' });
 const ssm = new SSMClient({ region: 'us-east-1' });
-const iam = new IAMClient({ region: 'us-east-1' });
 
 const labImage = (id: string, version: string | undefined, created: string, state = 'available'): Image => ({
   ImageId: id,
@@ -332,25 +330,6 @@ describe('discovery', () => {
     expect(await discoverDefaultSubnet(ec2)).toBe('subnet-a');
     ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     await expect(discoverDefaultSubnet(ec2)).rejects.toMatchObject({ code: 'NO_SUBNET' });
-  });
-
-  it('prefers a pulsar-aws-lab instance profile with AmazonSSMManagedInstanceCore', async () => {
-    iamMock.on(ListInstanceProfilesCommand).resolves({
-      InstanceProfiles: [
-        { InstanceProfileName: 'aaa-other', Roles: [{ RoleName: 'r-other' }] } as never,
-        { InstanceProfileName: 'pulsar-aws-lab-ssm', Roles: [{ RoleName: 'r-lab' }] } as never,
-        { InstanceProfileName: 'no-ssm', Roles: [{ RoleName: 'r-none' }] } as never,
-      ],
-    });
-    const ssmPolicy = {
-      AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }],
-    };
-    iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-other' }).resolves(ssmPolicy);
-    iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-lab' }).resolves(ssmPolicy);
-    iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-none' }).resolves({ AttachedPolicies: [] });
-    expect(await discoverInstanceProfile(iam)).toBe('pulsar-aws-lab-ssm');
-    iamMock.on(ListInstanceProfilesCommand).resolves({ InstanceProfiles: [] });
-    await expect(discoverInstanceProfile(iam)).rejects.toMatchObject({ code: 'NO_INSTANCE_PROFILE' });
   });
 });
 

@@ -8,8 +8,8 @@ import type { AmiImage } from '../images.js';
 import { writeLabFilesArchive } from '../lab-archive.js';
 import type { ImageListingCache } from '../listing-cache.js';
 import { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from '../packer.js';
+import { ensureBuildInstanceProfile } from './build-profile.js';
 import { clientRegion, describeLabImages, listImages } from './catalog.js';
-import { discoverInstanceProfile } from './discover.js';
 
 /** The OMB commit the image is built from unless another is asked for. */
 export const DEFAULT_OMB_COMMIT = '00502be586da8fae3b356db3fc7ea65be1f45cba';
@@ -19,13 +19,16 @@ export const DEFAULT_JAVA_VERSION = '21';
 export interface BuildAmiOptions
   extends Omit<PackerBuildOptions, 'variables' | 'region' | 'buildId' | 'clock' | 'events'> {
   ec2: EC2Client;
-  /** Needed only to discover the instance profile when `instanceProfile` is not given. */
+  /** Needed only for the dedicated build profile when `instanceProfile` is not given. */
   iam?: IAMClient | undefined;
   region?: string | undefined;
   pulsarVersion?: string | undefined;
   ombCommit?: string | undefined;
   javaVersion?: string | undefined;
-  /** Build instance profile (AmazonSSMManagedInstanceCore). Default: discovered. */
+  /**
+   * Build instance profile; its role needs the SSM agent's permissions (Session Manager).
+   * Default: the dedicated `pulsar-aws-lab-ami-build`, created once (ensureBuildInstanceProfile).
+   */
   instanceProfile?: string | undefined;
   subnetId?: string | undefined;
   instanceType?: string | undefined;
@@ -96,14 +99,14 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
     if (options.iam === undefined) {
       throw new LabError(
         'NO_INSTANCE_PROFILE',
-        'No instance profile given and no IAM client to discover one',
+        'No instance profile given and no IAM client to create the build profile',
         {
-          hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore for Session Manager).',
+          hint: 'Pass --instance-profile (its role needs the SSM agent permissions for Session Manager).',
         },
       );
     }
-    instanceProfile = await discoverInstanceProfile(options.iam);
-    events.emit('build.instance-profile', `Using instance profile ${instanceProfile}`, { instanceProfile });
+    instanceProfile = (await ensureBuildInstanceProfile({ iam: options.iam, events: options.events, clock }))
+      .instanceProfile;
   }
   const buildId = options.buildId ?? `ami-build-${stamp(clock.now())}`;
   const filesDir = options.filesDir ?? join(await templateDirectory(options.template), 'files');
