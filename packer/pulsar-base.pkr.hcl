@@ -8,7 +8,8 @@ packer {
   required_plugins {
     amazon = {
       source  = "github.com/hashicorp/amazon"
-      version = ">= 1.3.0"
+      # 1.3.0 is the first release with imds_support; 2.x may change the source's arguments.
+      version = ">= 1.3.0, < 2.0.0"
     }
   }
 }
@@ -52,11 +53,20 @@ variable "omb_commit" {
 
 variable "java_version" {
   type        = string
-  description = "Amazon Corretto major version: 17 or 21."
+  description = "Amazon Corretto major version that runs Pulsar and is the JDK that builds OMB: 17 or 21."
   default     = "21"
   validation {
     condition     = contains(["17", "21"], var.java_version)
     error_message = "The java_version must be 17 or 21 (Pulsar 3.x/4.x servers need Java 17+)."
+  }
+}
+
+variable "lab_files_archive" {
+  type        = string
+  description = "Local .tar.gz holding lab/ and systemd/ of packer/files; lab-ami build writes it (by hand: tar -czf lab-files.tar.gz -C packer/files lab systemd)."
+  validation {
+    condition     = can(regex("\\.tar\\.gz$", var.lab_files_archive))
+    error_message = "The lab_files_archive must be the path of a .tar.gz file."
   }
 }
 
@@ -80,7 +90,7 @@ variable "subnet_id" {
 
 variable "iam_instance_profile" {
   type        = string
-  description = "Instance profile of the build instance; its role needs AmazonSSMManagedInstanceCore for Session Manager."
+  description = "Instance profile of the build instance; its role needs the SSM agent permissions for Session Manager (lab-ami passes pulsar-aws-lab-ami-build)."
 }
 
 variable "kms_key_id" {
@@ -132,6 +142,12 @@ locals {
   build_instance_tags = merge(local.lab_tags, {
     Name = "pulsar-ami-build-${var.build_id}"
   })
+
+  # One archive uploaded to an explicit file path, unpacked into the directories install-lab.sh
+  # reads (finish.sh removes them).
+  lab_archive_upload = "/tmp/lab-image-files.tar.gz"
+  lab_files_dir      = "/tmp/lab-files"
+  lab_systemd_dir    = "/tmp/lab-systemd"
 }
 
 source "amazon-ebs" "pulsar" {
@@ -194,13 +210,18 @@ build {
   sources = ["source.amazon-ebs.pulsar"]
 
   provisioner "file" {
-    source      = "${path.root}/files/lab/"
-    destination = "/tmp/lab-files"
+    source      = var.lab_files_archive
+    destination = local.lab_archive_upload
   }
 
-  provisioner "file" {
-    source      = "${path.root}/files/systemd/"
-    destination = "/tmp/lab-systemd"
+  provisioner "shell" {
+    execute_command = "sudo -E bash '{{ .Path }}'"
+    environment_vars = [
+      "LAB_ARCHIVE=${local.lab_archive_upload}",
+      "LAB_FILES=${local.lab_files_dir}",
+      "LAB_SYSTEMD_FILES=${local.lab_systemd_dir}",
+    ]
+    script = "${path.root}/scripts/unpack-lab-files.sh"
   }
 
   provisioner "shell" {
@@ -211,8 +232,8 @@ build {
       "OMB_REPOSITORY=${var.omb_repository}",
       "OMB_COMMIT=${var.omb_commit}",
       "JAVA_VERSION=${var.java_version}",
-      "LAB_FILES=/tmp/lab-files",
-      "LAB_SYSTEMD_FILES=/tmp/lab-systemd",
+      "LAB_FILES=${local.lab_files_dir}",
+      "LAB_SYSTEMD_FILES=${local.lab_systemd_dir}",
     ]
     scripts = [
       "${path.root}/scripts/base.sh",

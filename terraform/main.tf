@@ -15,6 +15,7 @@ data "aws_availability_zones" "available" {
 locals {
   roles       = ["zookeeper", "bookkeeper", "broker", "client"]
   name_prefix = "pulsar-aws-lab-${var.experiment_id}"
+  expires_at  = timeadd(var.created_at, "${var.ttl_hours}h")
 
   # The provider's default_tags: the lab's tags, the user's, and the sweep's timestamps.
   lab_tags = merge(var.tags, {
@@ -22,7 +23,7 @@ locals {
     ExperimentID = var.experiment_id
     ManagedBy    = var.managed_by
     CreatedAt    = var.created_at
-    ExpiresAt    = timeadd(var.created_at, "${var.ttl_hours}h")
+    ExpiresAt    = local.expires_at
   })
 
   availability_zones = (
@@ -53,6 +54,7 @@ module "cluster" {
   source = "./modules/cluster"
 
   experiment_id      = var.experiment_id
+  expires_at         = local.expires_at
   network            = var.network
   roles              = var.roles
   pulsar             = var.pulsar
@@ -64,6 +66,8 @@ module "network" {
   source = "./modules/network"
 
   name_prefix        = local.name_prefix
+  region             = var.region
+  public_ips         = var.network.public_ips
   vpc_cidr           = var.network.vpc_cidr
   availability_zones = local.availability_zones
   subnet_cidrs       = module.cluster.subnet_cidrs
@@ -105,6 +109,7 @@ module "compute" {
   instances             = local.instances
   security_group_ids    = module.security.security_group_ids
   instance_profile_name = module.iam.instance_profile_name
+  public_ips            = var.network.public_ips
   spot                  = var.spot
   root_volume_tags      = local.lab_tags
 }

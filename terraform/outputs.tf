@@ -17,7 +17,7 @@ output "vpc_id" {
 }
 
 output "subnet_ids" {
-  description = "The public subnets, one per availability zone."
+  description = "The subnets, one per availability zone."
   value       = module.network.subnet_ids
 }
 

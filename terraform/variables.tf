@@ -78,11 +78,12 @@ variable "ttl_hours" {
 }
 
 variable "network" {
-  description = "The experiment's VPC: its CIDR and the availability zones of its public subnets (one subnet per zone)."
+  description = "The experiment's VPC: its CIDR, the availability zones of its subnets (one per zone), and whether instances reach SSM through public IPs or through VPC endpoints."
   type = object({
     vpc_cidr           = optional(string, "10.42.0.0/16")
     availability_zones = optional(list(string), [])
     az_count           = optional(number, 1)
+    public_ips         = optional(bool, true)
   })
   default = {}
 
@@ -174,13 +175,31 @@ variable "spot" {
 }
 
 variable "admin_cidrs" {
-  description = "CIDRs allowed to reach the service ports (ZooKeeper, bookie, broker, OMB worker). Empty by default: operations go through SSM."
+  description = "IPv4 CIDRs allowed to reach the service ports (ZooKeeper, bookie, broker, OMB worker), each at most /16 wide. Empty by default: operations go through SSM."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for cidr in var.admin_cidrs : can(regex("^[0-9.]+/[0-9]+$", cidr)) && can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
-    error_message = "admin_cidrs must be IPv4 CIDRs such as 203.0.113.7/32, and may not be 0.0.0.0/0."
+    condition     = alltrue([for cidr in var.admin_cidrs : !strcontains(cidr, ":")])
+    error_message = "admin_cidrs: IPv6 is not supported (${join(", ", [for cidr in var.admin_cidrs : cidr if strcontains(cidr, ":")])}): the experiment's VPC and instances are IPv4-only, so an IPv6 rule could never match. Name IPv4 ranges such as 203.0.113.7/32."
+  }
+
+  validation {
+    condition = alltrue([
+      for cidr in var.admin_cidrs :
+      strcontains(cidr, ":") || (can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+$", cidr)) && can(cidrsubnet(cidr, 0, 0)) && try(cidrsubnet(cidr, 0, 0) == cidr, false))
+    ])
+    error_message = "admin_cidrs must be IPv4 CIDRs without host bits, such as 203.0.113.7/32 or 198.51.100.0/24 (got ${join(", ", [for cidr in var.admin_cidrs : cidr if !strcontains(cidr, ":") && !(can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+$", cidr)) && try(cidrsubnet(cidr, 0, 0) == cidr, false))])})."
+  }
+
+  # Per entry, so splits such as 0.0.0.0/1 + 128.0.0.0/1 are refused too: ZooKeeper 2181 and the
+  # broker's unauthenticated admin port 8080 must never face a large part of the internet.
+  validation {
+    condition = alltrue([
+      for cidr in var.admin_cidrs :
+      strcontains(cidr, ":") || !can(cidrhost(cidr, 0)) || try(tonumber(split("/", cidr)[1]) >= 16, false)
+    ])
+    error_message = "admin_cidrs entries may be at most /16 wide (65,536 addresses); ${join(", ", [for cidr in var.admin_cidrs : cidr if !strcontains(cidr, ":") && can(cidrhost(cidr, 0)) && try(tonumber(split("/", cidr)[1]) < 16, false)])} would open ZooKeeper and the broker admin port to far more than your own network. Name your own address, e.g. 203.0.113.7/32."
   }
 }
 

@@ -8,6 +8,15 @@ export {
   existingImagesOf,
 } from './aws/build.js';
 export {
+  BUILD_PROFILE,
+  BUILD_PROFILE_TAGS,
+  type BuildProfileOptions,
+  type BuildProfileResult,
+  type BuildProfileState,
+  ensureBuildInstanceProfile,
+  inspectBuildInstanceProfile,
+} from './aws/build-profile.js';
+export {
   type CatalogOptions,
   clientRegion,
   describeLabImages,
@@ -25,7 +34,7 @@ export {
   type PruneOutcome,
   planImagePrune,
 } from './aws/delete.js';
-export { discoverDefaultSubnet, discoverInstanceProfile, SSM_MANAGED_POLICY_ARN } from './aws/discover.js';
+export { discoverDefaultSubnet } from './aws/discover.js';
 export { clientAccountId, clientEndpoint, listingScope } from './aws/scope.js';
 export {
   type RunCommand,

@@ -20,6 +20,12 @@ export {
   sortImages,
 } from './images.js';
 export {
+  LAB_ARCHIVE_DIRECTORIES,
+  type LabArchive,
+  type LabArchiveOptions,
+  writeLabFilesArchive,
+} from './lab-archive.js';
+export {
   type CachedImageListing,
   DEFAULT_LISTING_TTL_MS,
   IMAGE_LISTING_CACHE_KEY,
@@ -39,3 +45,11 @@ export {
   unescapePackerField,
 } from './machine-readable.js';
 export { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from './packer.js';
+export {
+  type PolicyDocument,
+  type PolicyStatement,
+  policyDifferences,
+  SSM_AGENT_ACTIONS,
+  ssmAgentActions,
+  ssmAgentPolicyDocument,
+} from './ssm-agent-policy.js';

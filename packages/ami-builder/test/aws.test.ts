@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -10,7 +11,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { IAMClient, ListAttachedRolePoliciesCommand, ListInstanceProfilesCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Clock, EventSink, Sleep } from '@lab/core';
@@ -23,7 +24,6 @@ import {
   buildPulsarAmi,
   deleteImage,
   discoverDefaultSubnet,
-  discoverInstanceProfile,
   executePrune,
   findLatestImage,
   listImages,
@@ -35,6 +35,8 @@ import {
 import { expectedCheckNames } from '../src/index.js';
 import { memoryCache } from './support/memory-cache.js';
 
+const TEMPLATE = fileURLToPath(new URL('../../../packer/pulsar-base.pkr.hcl', import.meta.url));
+
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
 const iamMock = mockClient(IAMClient);
@@ -44,7 +46,6 @@ const ACCOUNT = '123456789012';
 const SCOPE = { accountId: ACCOUNT, region: 'us-east-1' };
 const ec2 = new EC2Client({ region: 'us-east-1' });
 const ssm = new SSMClient({ region: 'us-east-1' });
-const iam = new IAMClient({ region: 'us-east-1' });
 
 const labImage = (id: string, version: string | undefined, created: string, state = 'available'): Image => ({
   ImageId: id,
@@ -415,25 +416,6 @@ describe('discovery', () => {
     ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     await expect(discoverDefaultSubnet(ec2)).rejects.toMatchObject({ code: 'NO_SUBNET' });
   });
-
-  it('prefers a pulsar-aws-lab instance profile with AmazonSSMManagedInstanceCore', async () => {
-    iamMock.on(ListInstanceProfilesCommand).resolves({
-      InstanceProfiles: [
-        { InstanceProfileName: 'aaa-other', Roles: [{ RoleName: 'r-other' }] } as never,
-        { InstanceProfileName: 'pulsar-aws-lab-ssm', Roles: [{ RoleName: 'r-lab' }] } as never,
-        { InstanceProfileName: 'no-ssm', Roles: [{ RoleName: 'r-none' }] } as never,
-      ],
-    });
-    const ssmPolicy = {
-      AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }],
-    };
-    iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-other' }).resolves(ssmPolicy);
-    iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-lab' }).resolves(ssmPolicy);
-    iamMock.on(ListAttachedRolePoliciesCommand, { RoleName: 'r-none' }).resolves({ AttachedPolicies: [] });
-    expect(await discoverInstanceProfile(iam)).toBe('pulsar-aws-lab-ssm');
-    iamMock.on(ListInstanceProfilesCommand).resolves({ InstanceProfiles: [] });
-    await expect(discoverInstanceProfile(iam)).rejects.toMatchObject({ code: 'NO_INSTANCE_PROFILE' });
-  });
 });
 
 describe('validateAmi (mocked SDK)', () => {
@@ -603,7 +585,7 @@ describe('buildPulsarAmi', () => {
     const error = await buildPulsarAmi({
       ec2,
       region: 'us-east-1',
-      template: 't.pkr.hcl',
+      template: TEMPLATE,
       pulsarVersion: '4.0.4',
       instanceProfile: 'p',
       packerBinary: '/nonexistent/packer',
@@ -613,7 +595,7 @@ describe('buildPulsarAmi', () => {
     const forced = await buildPulsarAmi({
       ec2,
       region: 'us-east-1',
-      template: 't.pkr.hcl',
+      template: TEMPLATE,
       pulsarVersion: '4.0.4',
       instanceProfile: 'p',
       force: true,

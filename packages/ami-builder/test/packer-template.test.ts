@@ -51,6 +51,8 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
     const packer = (hcl.packer as Block[])[0]!;
     const plugins = (packer.required_plugins as Array<Record<string, Block>>)[0]!;
     expect(plugins.amazon?.source).toBe('github.com/hashicorp/amazon');
+    // Bounded: a new major of the plugin may change the source's arguments.
+    expect(plugins.amazon?.version).toBe('>= 1.3.0, < 2.0.0');
   });
 
   it('declares every variable the build driver passes, with the AMI-defining ones validated', () => {
@@ -64,6 +66,7 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
       'subnet_id',
       'instance_type',
       'extra_tags',
+      'lab_files_archive',
     ]) {
       expect(variables, name).toHaveProperty(name);
     }
@@ -144,16 +147,24 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
     expect(locals.build_instance_tags).toMatch(/^\$\{merge\(local\.lab_tags,/);
   });
 
-  it('uploads the lab scripts and units, then provisions with the scripts in order', async () => {
+  it('uploads the lab files as one archive to a file path, unpacks it, then provisions in order', async () => {
     const build = (hcl.build as Block[])[0]!;
     expect(build.sources).toEqual(['source.amazon-ebs.pulsar']);
     const provisioners = build.provisioner as Record<string, Block[]>;
+    // One file to an explicit file destination: no directory upload whose result depends on
+    // whether the destination exists.
     expect(provisioners.file?.map((file) => [file.source, file.destination])).toEqual([
-      ['${path.root}/files/lab/', '/tmp/lab-files'],
-      ['${path.root}/files/systemd/', '/tmp/lab-systemd'],
+      ['${var.lab_files_archive}', '${local.lab_archive_upload}'],
     ]);
-    const shell = provisioners.shell![0]!;
-    const scripts = (shell.scripts as string[]).map((path) => path.replace('${path.root}/scripts/', ''));
+    expect(locals.lab_archive_upload).toBe('/tmp/lab-image-files.tar.gz');
+    const [unpack, shell] = provisioners.shell!;
+    expect(unpack!.script).toBe('${path.root}/scripts/unpack-lab-files.sh');
+    expect(unpack!.environment_vars).toEqual([
+      'LAB_ARCHIVE=${local.lab_archive_upload}',
+      'LAB_FILES=${local.lab_files_dir}',
+      'LAB_SYSTEMD_FILES=${local.lab_systemd_dir}',
+    ]);
+    const scripts = (shell!.scripts as string[]).map((path) => path.replace('${path.root}/scripts/', ''));
     expect(scripts).toEqual([
       'base.sh',
       'install-pulsar.sh',
@@ -162,12 +173,15 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
       'tune-os.sh',
       'finish.sh',
     ]);
-    for (const script of scripts) await expect(stat(join(SCRIPTS, script))).resolves.toBeDefined();
-    expect(shell.environment_vars).toEqual(
+    for (const script of [...scripts, 'unpack-lab-files.sh'])
+      await expect(stat(join(SCRIPTS, script))).resolves.toBeDefined();
+    expect(shell!.environment_vars).toEqual(
       expect.arrayContaining([
         'PULSAR_VERSION=${var.pulsar_version}',
         'OMB_COMMIT=${var.omb_commit}',
         'JAVA_VERSION=${var.java_version}',
+        'LAB_FILES=${local.lab_files_dir}',
+        'LAB_SYSTEMD_FILES=${local.lab_systemd_dir}',
       ]),
     );
   });

@@ -119,16 +119,34 @@ roles:
     expect(issues[0]!.expected).toBe('at most 5000 for 10 GiB');
   });
 
-  it('refuses an admin range open to the internet and malformed CIDRs', () => {
+  it('refuses admin ranges wider than /16 (also split into halves), IPv6 and malformed CIDRs', () => {
     const issues = issuesOf(() =>
-      infra('network:\n  vpcCidr: 10.0.0.0/8\n  adminCidrs: [0.0.0.0/0, 300.1.1.1/32]\n'),
+      infra(
+        'network:\n  vpcCidr: 10.0.0.0/8\n  adminCidrs: [0.0.0.0/0, 0.0.0.0/1, 128.0.0.0/1, 300.1.1.1/32, "::/0", 203.0.113.7/24, 203.0.113.7/32]\n',
+      ),
     );
-    expect(issues.map((issue) => issue.path)).toEqual([
-      'network.vpcCidr',
-      'network.adminCidrs.0',
-      'network.adminCidrs.1',
+    expect(issues.map((issue) => [issue.path, issue.message, issue.expected])).toEqual([
+      ['network.vpcCidr', expect.any(String), undefined],
+      [
+        'network.adminCidrs.0',
+        expect.stringContaining('is wider than /16 (4,294,967,296 addresses)'),
+        '/16 or narrower, e.g. your own address as 203.0.113.7/32',
+      ],
+      [
+        'network.adminCidrs.1',
+        expect.stringContaining('is wider than /16 (2,147,483,648 addresses)'),
+        expect.any(String),
+      ],
+      ['network.adminCidrs.2', expect.stringContaining('is wider than /16'), expect.any(String)],
+      ['network.adminCidrs.3', 'adminCidrs entry is not an IPv4 CIDR', 'an IPv4 CIDR such as 203.0.113.7/32'],
+      ['network.adminCidrs.4', expect.stringContaining('IPv6 is not supported'), expect.any(String)],
+      ['network.adminCidrs.5', 'adminCidrs entry has host bits set', '203.0.113.0/24'],
     ]);
-    expect(issues[1]!.message).toContain('internet');
+  });
+
+  it('defaults network.publicIps to true', () => {
+    expect(infra('name: x\n').network.publicIps).toBe(true);
+    expect(infra('network:\n  publicIps: false\n').network.publicIps).toBe(false);
   });
 
   it('validates user tags as AWS would', () => {

@@ -1,9 +1,11 @@
 import { ValidationError, type ValidationIssue } from '@lab/core';
 import shippedPrices from '../data/prices.json' with { type: 'json' };
 
-/** Prices for one region: EC2 on-demand per instance-hour, EBS gp3 per month. */
+/** Prices for one region: EC2 on-demand per instance-hour, EBS gp3 per month, VPC per hour. */
 export interface RegionPrices {
   ebs: { gp3GbMonth: number; gp3IopsMonth: number; gp3ThroughputMbpsMonth: number };
+  /** Every public IPv4 address per hour; an interface endpoint per AZ-hour and per GB processed. */
+  vpc: { publicIpv4Hour: number; interfaceEndpointAzHour: number; interfaceEndpointGb: number };
   instances: Record<string, number>;
 }
 
@@ -39,9 +41,25 @@ export interface FleetGroup {
   spot?: boolean;
 }
 
+/**
+ * How instances reach SSM. Public IPs: one billed public IPv4 address per instance. Endpoints:
+ * `interfaceEndpoints` interface VPC endpoints (ssm, ssmmessages, ec2messages: 3), each in every
+ * availability zone; the S3 gateway endpoint is free.
+ */
+export interface NetworkSpec {
+  publicIps: boolean;
+  /** Availability zones the subnets (and so the endpoints) span. */
+  availabilityZones: number;
+  /** Default 3. */
+  interfaceEndpoints?: number;
+}
+
+/** The lab's interface endpoints: ssm, ssmmessages, ec2messages. */
+export const LAB_INTERFACE_ENDPOINTS = 3;
+
 export interface CostLine {
   group: string;
-  item: 'instances' | 'storage' | 'iops' | 'throughput';
+  item: 'instances' | 'storage' | 'iops' | 'throughput' | 'public-ipv4' | 'vpc-endpoints';
   description: string;
   cost: number;
 }
@@ -64,12 +82,15 @@ export interface EstimateOptions {
   region: string;
   fleet: readonly FleetGroup[];
   durationHours: number;
+  /** Default: public IPs (one public IPv4 address per instance), the lab's default network. */
+  network?: NetworkSpec;
   prices?: PriceTable;
 }
 
 /**
  * Estimates what a fleet costs for `durationHours`: instance-hours × on-demand price, plus gp3
- * storage, IOPS above 3,000 and throughput above 125 MB/s, prorated per hour. Spot groups are
+ * storage, IOPS above 3,000 and throughput above 125 MB/s, prorated per hour, plus the network:
+ * a public IPv4 address per instance, or the interface endpoints per AZ-hour. Spot groups are
  * priced on demand (an upper bound). Unknown instance types are listed, never guessed.
  */
 export function estimateCost(options: EstimateOptions): CostEstimate {
@@ -91,6 +112,14 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
       });
     }
   });
+  const network = options.network ?? { publicIps: true, availabilityZones: 1 };
+  if (!Number.isInteger(network.availabilityZones) || network.availabilityZones < 1) {
+    issues.push({
+      path: 'network.availabilityZones',
+      message: 'must be an integer ≥ 1',
+      received: String(network.availabilityZones),
+    });
+  }
   const regionPrices = prices.regions[options.region];
   if (regionPrices === undefined) {
     issues.push({
@@ -162,6 +191,13 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
       });
     }
   }
+  const instanceCount = options.fleet.reduce((sum, group) => sum + group.count, 0);
+  lines.push(...networkLines(network, instanceCount, hours, regionPrices.vpc));
+  if (!network.publicIps) {
+    notes.push(
+      `interface endpoints also bill ${formatUsd(regionPrices.vpc.interfaceEndpointGb)} per GB processed (SSM traffic only: small; not estimated)`,
+    );
+  }
   if (missing.size > 0) {
     notes.push(`no price for ${[...missing].join(', ')} in ${options.region}: the total leaves them out`);
   }
@@ -176,6 +212,49 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
     complete: missing.size === 0,
     notes,
   };
+}
+
+function networkLines(
+  network: NetworkSpec,
+  instances: number,
+  hours: number,
+  vpc: RegionPrices['vpc'],
+): CostLine[] {
+  if (network.publicIps) {
+    if (instances === 0) return [];
+    return [
+      {
+        group: 'network',
+        item: 'public-ipv4',
+        description: `${instances} public IPv4 address(es) × ${formatHours(hours)} @ ${formatUsd(vpc.publicIpv4Hour, 3)}/h`,
+        cost: instances * hours * vpc.publicIpv4Hour,
+      },
+    ];
+  }
+  const endpoints = network.interfaceEndpoints ?? LAB_INTERFACE_ENDPOINTS;
+  return [
+    {
+      group: 'network',
+      item: 'vpc-endpoints',
+      description: `${endpoints} interface endpoints × ${network.availabilityZones} AZ × ${formatHours(hours)} @ ${formatUsd(vpc.interfaceEndpointAzHour, 3)}/h`,
+      cost: endpoints * network.availabilityZones * hours * vpc.interfaceEndpointAzHour,
+    },
+  ];
+}
+
+/**
+ * From how many instances interface endpoints cost less per hour than public IPs: endpoints
+ * cost `interfaceEndpoints × AZs × endpoint price`, public IPs `instances × IPv4 price`
+ * (US$0.03 vs US$0.005 per instance per hour with one AZ: endpoints win above 6 instances).
+ */
+export function endpointsCheaperAbove(
+  availabilityZones: number,
+  vpc: RegionPrices['vpc'],
+  interfaceEndpoints = LAB_INTERFACE_ENDPOINTS,
+): number {
+  return Math.floor(
+    (interfaceEndpoints * availabilityZones * vpc.interfaceEndpointAzHour) / vpc.publicIpv4Hour,
+  );
 }
 
 /** Dollars per million messages; undefined when no message was sent. */

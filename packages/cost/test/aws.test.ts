@@ -130,7 +130,8 @@ describe('Pricing API', () => {
       prices: table,
       fleet: [{ name: 'b', count: 1, instanceType: 'm7g.large', rootVolumeGb: 0 }],
     });
-    expect(estimate.total).toBeCloseTo(0.0816, 10);
+    // 0.0816 for the instance-hour, 0.005 for its public IPv4 address.
+    expect(estimate.total).toBeCloseTo(0.0866, 10);
     expect(estimate.priceTableDate).toBe('2026-11-27');
   });
 

@@ -1,8 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are Terraform expressions, whose interpolation syntax is ${…}.
+import { execFile } from 'node:child_process';
 import { copyFile, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from '@cdktf/hcl2json';
+import { ssmAgentActions } from '@lab/ami-builder';
 import {
   type ClusterDocument,
   formatTerraformVariables,
@@ -39,7 +42,9 @@ const TAGGABLE = new Set([
   'aws_vpc_security_group_ingress_rule',
   'aws_vpc_security_group_egress_rule',
   'aws_iam_role',
+  'aws_iam_policy',
   'aws_iam_instance_profile',
+  'aws_vpc_endpoint',
   'aws_instance',
   'aws_ebs_volume',
 ]);
@@ -97,7 +102,7 @@ describe('terraform/ versions, provider and state', () => {
       expect(settings, module).toHaveLength(1);
       expect(settings[0]!.required_version, module).toBe('>= 1.9.0, < 2.0.0');
       const aws = (settings[0]!.required_providers as Hcl[])[0]!.aws as Hcl;
-      expect(aws, module).toEqual({ source: 'hashicorp/aws', version: '~> 5.80' });
+      expect(aws, module).toEqual({ source: 'hashicorp/aws', version: '>= 5.80.0, < 7.0.0' });
     }
   });
 
@@ -113,7 +118,8 @@ describe('terraform/ versions, provider and state', () => {
     expect(labTags).toMatch(/ExperimentID\s+= var\.experiment_id/);
     expect(labTags).toMatch(/ManagedBy\s+= var\.managed_by/);
     expect(labTags).toMatch(/CreatedAt\s+= var\.created_at/);
-    expect(labTags).toMatch(/ExpiresAt\s+= timeadd\(var\.created_at, "\$\{var\.ttl_hours\}h"\)/);
+    expect(labTags).toMatch(/ExpiresAt\s+= local\.expires_at/);
+    expect(locals(files).expires_at).toBe('${timeadd(var.created_at, "${var.ttl_hours}h")}');
   });
 
   it('keeps state local to the experiment: only the local backend (path given per experiment), no remote state', () => {
@@ -147,7 +153,9 @@ describe('terraform/ tags', () => {
       const tags = resource.body.tags as Hcl | undefined;
       expect(tags, `${where} has no tags block`).toBeDefined();
       expect(tags!.Name, `${where} has no Name tag`).toBeDefined();
-      if (PER_ROLE.has(resource.type)) expect(tags!.Component, `${where} has no Component tag`).toBeDefined();
+      // The network module's resources (incl. the endpoints' group) serve every role.
+      if (PER_ROLE.has(resource.type) && resource.module !== 'modules/network')
+        expect(tags!.Component, `${where} has no Component tag`).toBeDefined();
     }
   });
 
@@ -168,7 +176,13 @@ describe('terraform/ security', () => {
       expect(group.body.ingress, 'inline ingress rules').toBeUndefined();
     }
     const ingress = all.filter((resource) => resource.type === 'aws_vpc_security_group_ingress_rule');
-    expect(ingress.map((rule) => rule.name).sort()).toEqual(['admin', 'peer']);
+    expect(ingress.map((rule) => rule.name).sort()).toEqual(['admin', 'endpoints_https', 'peer']);
+    // The VPC endpoints take HTTPS from the VPC only.
+    expect(ingress.find((rule) => rule.name === 'endpoints_https')!.body).toMatchObject({
+      cidr_ipv4: '${aws_vpc.this.cidr_block}',
+      from_port: 443,
+      to_port: 443,
+    });
     for (const rule of ingress) {
       const text = JSON.stringify(rule.body);
       expect(text).not.toContain('0.0.0.0/0');
@@ -187,10 +201,12 @@ describe('terraform/ security', () => {
     expect(blocks(files, 'module').get('security')!.admin_cidrs).toBe('${var.admin_cidrs}');
     const adminCidrs = blocks(files, 'variable').get('admin_cidrs')!;
     expect(adminCidrs.default).toEqual([]);
-    expect(JSON.stringify(adminCidrs.validation)).toContain('cidr != \\"0.0.0.0/0\\"');
+    // Per entry: at most /16, IPv4 only (the rendering tests below run Terraform on bad inputs).
+    expect(JSON.stringify(adminCidrs.validation)).toContain('tonumber(split(\\"/\\", cidr)[1]) >= 16');
+    expect(JSON.stringify(adminCidrs.validation)).toContain('!strcontains(cidr, \\":\\")');
   });
 
-  it('attaches the SSM instance profile to every instance, with AmazonSSMManagedInstanceCore only', () => {
+  it('attaches the SSM instance profile to every instance, with only the SSM agent policy', () => {
     const all = resources(files);
     for (const type of ['aws_launch_template', 'aws_spot_instance_request', 'aws_autoscaling_group']) {
       expect(all.map((resource) => resource.type)).not.toContain(type);
@@ -205,16 +221,31 @@ describe('terraform/ security', () => {
     // Every role's instances go through that one resource.
     expect(expression(locals(files).instances)).toMatch(/for role in local\.roles/);
 
+    // One customer policy, no AWS managed policy (AmazonSSMManagedInstanceCore reads every parameter).
     const attachments = all.filter((resource) => resource.type === 'aws_iam_role_policy_attachment');
-    expect(attachments).toHaveLength(1);
-    expect(attachments[0]!.body.policy_arn).toBe(
-      'arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore',
-    );
-    for (const type of ['aws_iam_role_policy', 'aws_iam_policy']) {
-      expect(all.map((resource) => resource.type)).not.toContain(type);
+    expect(attachments.map((attachment) => attachment.body.policy_arn)).toEqual([
+      '${aws_iam_policy.ssm_agent.arn}',
+    ]);
+    expect(files.map((file) => file.text).join('\n')).not.toMatch(/iam::aws:policy\//);
+    expect(all.map((resource) => resource.type)).not.toContain('aws_iam_role_policy');
+    const policy = all.find((resource) => resource.type === 'aws_iam_policy')!;
+    expect(policy.body.policy).toBe('${data.aws_iam_policy_document.ssm_agent.json}');
+    expect(policy.body.tags.Name).toBeDefined();
+    const document = resources(files, 'data').find(
+      (data) => data.type === 'aws_iam_policy_document' && data.name === 'ssm_agent',
+    )!;
+    const statements = document.body.statement as Hcl[];
+    for (const statement of statements) {
+      expect(statement.resources).toEqual(['*']);
+      expect(statement.effect ?? 'Allow').toBe('Allow');
+      expect(statement.condition).toBeUndefined();
     }
+    // The same actions as the AMI build profile's policy, and nothing on Parameter Store.
+    const actions = statements.flatMap((statement) => statement.actions as string[]).sort();
+    expect(actions).toEqual(ssmAgentActions());
+    expect(actions.filter((action) => /Parameter|^s3:|^kms:|\*/.test(action))).toEqual([]);
     const profile = blocks(files, 'output', 'modules/iam').get('instance_profile_name')!;
-    expect(profile.depends_on).toEqual(['${aws_iam_role_policy_attachment.ssm_core}']);
+    expect(profile.depends_on).toEqual(['${aws_iam_role_policy_attachment.ssm_agent}']);
   });
 
   it('requires IMDSv2 on every instance', () => {
@@ -323,21 +354,82 @@ describe('terraform/ matches the @lab/infra contract', () => {
     });
   });
 
-  it('keeps program logic out of user-data: the template only inserts the cluster JSON', async () => {
+  it('keeps program logic out of user-data: the template only inserts the cluster JSON and the expiry', async () => {
     const template = files.find((file) => file.path === 'modules/cluster-document/main.tf')!;
-    expect(template.text).toContain(
-      'templatefile("${path.module}/user-data.sh.tftpl", { cluster_json = jsonencode(document) })',
-    );
+    expect(template.text).toContain('templatefile("${path.module}/user-data.sh.tftpl", {');
+    expect(template.text).toContain('cluster_json = jsonencode(document)');
+    expect(template.text).toContain('expires_at   = local.expires_at_calendar');
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(join(TERRAFORM_DIR, 'modules/cluster-document/user-data.sh.tftpl'), 'utf8');
-    expect(text.match(/\$\{[^}]*\}/g)).toEqual(['${cluster_json}']);
+    expect(text.match(/\$\{[^}]*\}/g)).toEqual(['${expires_at}', '${cluster_json}']);
     expect(text).not.toContain('%{');
     expect(text).toContain("<<'LAB_CLUSTER_JSON'");
     expect(text).toContain('exec /opt/lab/bin/lab-bootstrap');
   });
 });
 
+describe('terraform/ lifetime and network options', () => {
+  it('shuts every instance down at ExpiresAt, and a shut-down instance terminates', async () => {
+    const [instance] = resources(files).filter((resource) => resource.type === 'aws_instance');
+    expect(instance!.body.instance_initiated_shutdown_behavior).toBe('terminate');
+    expect(instance!.body.user_data).toBe('${each.value.user_data}');
+    expect(blocks(files, 'module').get('cluster')!.expires_at).toBe('${local.expires_at}');
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(join(TERRAFORM_DIR, 'modules/cluster-document/user-data.sh.tftpl'), 'utf8');
+    // Scheduled before anything else can fail, so a broken bootstrap still expires.
+    expect(text.split('\n')[4]).toBe(
+      "systemd-run --unit=lab-expiry --on-calendar='${expires_at}' /usr/sbin/shutdown -h now",
+    );
+  });
+
+  it('with public_ips = false: no internet gateway, no public IP, SSM interface endpoints and an S3 gateway', () => {
+    const network = resources(files).filter((resource) => resource.module === 'modules/network');
+    const byName = (type: string, name: string) =>
+      network.find((resource) => resource.type === type && resource.name === name)!.body;
+    expect(byName('aws_internet_gateway', 'this').count).toBe('${var.public_ips ? 1 : 0}');
+    expect(byName('aws_route', 'internet').count).toBe('${var.public_ips ? 1 : 0}');
+    expect(byName('aws_subnet', 'this').map_public_ip_on_launch).toBe('${var.public_ips}');
+    expect(expression(locals(files, 'modules/network').interface_endpoints)).toBe(
+      '${var.public_ips ? [] : ["ssm", "ssmmessages", "ec2messages"]}',
+    );
+    expect(byName('aws_vpc_endpoint', 'interface')).toMatchObject({
+      for_each: '${toset(local.interface_endpoints)}',
+      service_name: 'com.amazonaws.${var.region}.${each.key}',
+      vpc_endpoint_type: 'Interface',
+      private_dns_enabled: true,
+      subnet_ids: '${aws_subnet.this[*].id}',
+    });
+    expect(byName('aws_vpc_endpoint', 's3')).toMatchObject({
+      count: '${var.public_ips ? 0 : 1}',
+      vpc_endpoint_type: 'Gateway',
+      route_table_ids: ['${aws_route_table.this.id}'],
+    });
+    expect(byName('aws_vpc', 'this')).toMatchObject({ enable_dns_support: true, enable_dns_hostnames: true });
+    const [instance] = resources(files).filter((resource) => resource.type === 'aws_instance');
+    expect(instance!.body.associate_public_ip_address).toBe('${var.public_ips}');
+    expect(blocks(files, 'module').get('compute')!.public_ips).toBe('${var.network.public_ips}');
+    expect(blocks(files, 'module').get('network')!.public_ips).toBe('${var.network.public_ips}');
+    // Instances wait for the endpoints as they wait for the route.
+    expect(blocks(files, 'output', 'modules/network').get('subnet_ids')!.depends_on).toContain(
+      '${aws_vpc_endpoint.interface}',
+    );
+    expect(String(blocks(files, 'variable').get('network')!.type)).toMatch(
+      /public_ips\s+= optional\(bool, true\)/,
+    );
+  });
+});
+
 // --- with a terraform binary ---------------------------------------------------------------
+
+const runFile = promisify(execFile);
+
+async function findSystemdAnalyze(): Promise<string | undefined> {
+  try {
+    return (await runFile('bash', ['-c', 'command -v systemd-analyze'])).stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const sampleVariables: TerraformVariablesInput = {
   experiment_id: 'exp-20261127-031200',
@@ -372,6 +464,7 @@ module "cluster" {
   source = "./terraform/modules/cluster"
 
   experiment_id      = var.experiment_id
+  expires_at         = timeadd(var.created_at, "\${var.ttl_hours}h")
   network            = var.network
   roles              = var.roles
   pulsar             = var.pulsar
@@ -459,12 +552,14 @@ describeWithTools(['jq'], 'terraform/ with the terraform binary', () => {
         expect(match, `${role}-${index} user-data`).not.toBeNull();
         const document = parseClusterDocument(JSON.parse(match![1]!));
         expect(document).toMatchObject({ role, index });
-        // Nothing else than the fixed wrapper around the document.
+        // Nothing else than the fixed wrapper around the document and the expiry.
         expect(script.replace(match![1]!, '<json>')).toBe(
           [
             '#!/bin/bash',
-            "# pulsar-aws-lab user-data: writes this instance's cluster document and runs the baked bootstrap.",
+            "# pulsar-aws-lab user-data: shuts this instance down at the experiment's ExpiresAt (it then",
+            '# terminates), writes its cluster document and runs the baked bootstrap.',
             'set -euo pipefail',
+            "systemd-run --unit=lab-expiry --on-calendar='2026-11-28 03:12:00 UTC' /usr/sbin/shutdown -h now",
             'install -d -m 0755 /etc/lab',
             "cat > /etc/lab/cluster.json <<'LAB_CLUSTER_JSON'",
             '<json>',
@@ -478,6 +573,15 @@ describeWithTools(['jq'], 'terraform/ with the terraform binary', () => {
       }
     }
     expect(documents).toHaveLength(9);
+
+    // systemd reads the expiry as the exact instant of ExpiresAt (2026-11-28T03:12:00Z).
+    const analyze = await findSystemdAnalyze();
+    if (analyze === undefined) {
+      console.warn('!!! systemd-analyze is not on PATH: SKIPPING the check of the expiry calendar time');
+    } else {
+      const { stdout } = await runFile(analyze, ['calendar', '2026-11-28 03:12:00 UTC']);
+      expect(stdout).toContain('Normalized form: 2026-11-28 03:12:00 UTC');
+    }
     const bookie = documents.find((document) => document.role === 'bookkeeper' && document.index === 1)!;
     expect(bookie).toEqual({
       schema_version: 1,
@@ -521,7 +625,23 @@ describeWithTools(['jq'], 'terraform/ with the terraform binary', () => {
         { ...sampleVariables, pulsar: { ensemble_size: 4, write_quorum: 3, ack_quorum: 2 } },
         /Quorums must satisfy/,
       ],
-      ['open admin CIDR', { ...sampleVariables, admin_cidrs: ['0.0.0.0/0'] }, /may not be 0\.0\.0\.0\/0/],
+      [
+        'open admin CIDR',
+        { ...sampleVariables, admin_cidrs: ['0.0.0.0/0'] },
+        /at most \/16 wide.*0\.0\.0\.0\/0 would open/,
+      ],
+      [
+        'the internet split in two halves',
+        { ...sampleVariables, admin_cidrs: ['203.0.113.7/32', '0.0.0.0/1', '128.0.0.0/1'] },
+        /at most \/16 wide \(65,536 addresses\); 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 would open/,
+      ],
+      ['a /8', { ...sampleVariables, admin_cidrs: ['10.0.0.0/8'] }, /10\.0\.0\.0\/8 would open/],
+      ['IPv6', { ...sampleVariables, admin_cidrs: ['::/0'] }, /IPv6 is not supported \(::\/0\)/],
+      [
+        'host bits set',
+        { ...sampleVariables, admin_cidrs: ['203.0.113.7/24'] },
+        /without host bits.*got 203\.0\.113\.7\/24/,
+      ],
       ['a lab tag in user tags', { ...sampleVariables, tags: { ExpiresAt: 'never' } }, /tags may not set/],
       [
         'even ZooKeeper count',

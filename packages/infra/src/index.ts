@@ -1,3 +1,4 @@
+export { ADMIN_CIDR_MIN_PREFIX, type AdminCidrProblem, adminCidrProblem } from './admin-cidrs.js';
 export {
   type ClusterDocument,
   type ClusterDocumentsInput,

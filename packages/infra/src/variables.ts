@@ -1,5 +1,6 @@
 import { isExperimentId, LIFECYCLE_TAG_KEYS, TAG_KEYS, tagIssues } from '@lab/core';
 import { z } from 'zod';
+import { adminCidrProblem } from './admin-cidrs.js';
 import { isReservedSetting, type RESERVED_SETTINGS } from './layout.js';
 import { parseWith } from './zod-issues.js';
 
@@ -155,6 +156,8 @@ export const terraformVariablesSchema = z
           .max(4)
           .default([]),
         az_count: z.int().min(1).max(4).default(1),
+        /** false: private subnets, SSM interface endpoints and an S3 gateway endpoint, no public IP. */
+        public_ips: z.boolean().default(true),
       })
       .prefault({}),
     roles: rolesSchema,
@@ -170,10 +173,16 @@ export const terraformVariablesSchema = z
       .prefault({}),
     admin_cidrs: z
       .array(
-        z
-          .string()
-          .regex(IPV4_CIDR, 'must be an IPv4 CIDR such as 203.0.113.7/32')
-          .refine((cidr) => cidr !== '0.0.0.0/0', 'may not open the cluster to the whole internet'),
+        z.string().check((ctx) => {
+          const problem = adminCidrProblem(ctx.value);
+          if (problem !== undefined) {
+            ctx.issues.push({
+              code: 'custom',
+              input: ctx.value,
+              message: `${problem.message} (expected ${problem.expected})`,
+            });
+          }
+        }),
       )
       .default([]),
     pulsar: pulsarSchema,

@@ -42,7 +42,12 @@ describe('parseTerraformVariables', () => {
     expect(variables.tags).toEqual({});
     expect(variables.managed_by).toBe('terraform');
     expect(variables.ttl_hours).toBe(24);
-    expect(variables.network).toEqual({ vpc_cidr: '10.42.0.0/16', availability_zones: [], az_count: 1 });
+    expect(variables.network).toEqual({
+      vpc_cidr: '10.42.0.0/16',
+      availability_zones: [],
+      az_count: 1,
+      public_ips: true,
+    });
     expect(variables.spot).toEqual({ enabled: false, max_price: null });
     expect(variables.admin_cidrs).toEqual([]);
     expect(variables.roles.zookeeper.root_volume_gb).toBe(30);

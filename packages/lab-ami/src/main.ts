@@ -225,7 +225,8 @@ function createApp(deps: LabAmiDeps) {
       instanceProfile: option({
         long: 'instance-profile',
         type: optional(string),
-        description: 'build instance profile with AmazonSSMManagedInstanceCore (default: discovered)',
+        description:
+          'build instance profile (default: pulsar-aws-lab-ami-build, created once with only the SSM agent permissions)',
       }),
       subnetId: option({
         long: 'subnet-id',
@@ -297,7 +298,8 @@ function createApp(deps: LabAmiDeps) {
             pulsarVersion,
             ombCommit: args.ombCommit ?? aws.DEFAULT_OMB_COMMIT,
             javaVersion: args.javaVersion ?? aws.DEFAULT_JAVA_VERSION,
-            instanceProfile: args.instanceProfile ?? '(discovered at build time)',
+            instanceProfile:
+              args.instanceProfile ?? `${aws.BUILD_PROFILE.instanceProfile} (created if missing)`,
             subnetId: args.subnetId ?? '(default VPC)',
             tags,
             existing: existing?.map((image) => image.imageId),
@@ -368,7 +370,7 @@ function createApp(deps: LabAmiDeps) {
       instanceProfile: option({
         long: 'instance-profile',
         type: optional(string),
-        description: 'instance profile with AmazonSSMManagedInstanceCore (default: discovered)',
+        description: 'instance profile (default: pulsar-aws-lab-ami-build, as for build)',
       }),
       instanceType: option({
         long: 'instance-type',
@@ -404,7 +406,8 @@ function createApp(deps: LabAmiDeps) {
             ombCommit: image.ombCommit,
             instanceType: args.instanceType ?? 't3.medium',
             subnetId: args.subnetId ?? '(a default subnet of the default VPC)',
-            instanceProfile: args.instanceProfile ?? '(discovered)',
+            instanceProfile:
+              args.instanceProfile ?? `${aws.BUILD_PROFILE.instanceProfile} (created if missing)`,
             validationId,
           };
           if (args.json) context.renderer.result(plan);

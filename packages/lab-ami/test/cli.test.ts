@@ -311,6 +311,11 @@ describe('lab-ami', () => {
     expect(build).toContain('-var iam_instance_profile=p');
     expect(build).toContain('-var extra_tags={"Owner":"ana"}');
     expect(build).toMatch(/-var build_id=ami-build-\d{8}-\d{6}/);
+    // Packer got one archive of packer/files/lab and packer/files/systemd, readable while it ran.
+    expect(build).toMatch(/-var lab_files_archive=\S+\/lab-image-files\.tar\.gz /);
+    const archive = (await readFile(log, 'utf8')).split('\n')[2]!;
+    expect(archive).toContain('lab/bin/lab-bootstrap');
+    expect(archive).toContain('systemd/omb-worker.service');
   });
 
   it('rejects bad --tag values as bad input', async () => {

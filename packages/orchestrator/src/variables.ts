@@ -38,7 +38,11 @@ export function terraformVariablesFor(input: VariablesInput): TerraformVariables
     managed_by: 'terraform',
     created_at: new Date(input.createdAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     ttl_hours: input.ttlHours ?? 24,
-    network: { vpc_cidr: infra.network.vpcCidr, az_count: infra.network.availabilityZones },
+    network: {
+      vpc_cidr: infra.network.vpcCidr,
+      az_count: infra.network.availabilityZones,
+      public_ips: infra.network.publicIps,
+    },
     roles: {
       zookeeper: {
         count: roles.zookeeper.count,

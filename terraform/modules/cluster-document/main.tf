@@ -30,11 +30,17 @@ locals {
     ]
   }
 
-  # The template only inserts the JSON; all logic lives in the baked lab-bootstrap.
+  # ExpiresAt (2026-11-28T03:12:00Z) as a systemd calendar time (2026-11-28 03:12:00 UTC).
+  expires_at_calendar = replace(replace(var.expires_at, "T", " "), "Z", " UTC")
+
+  # The template only inserts the JSON and the expiry time; all logic lives in the baked lab-bootstrap.
   user_data = {
     for role in local.roles : role => [
       for document in local.documents[role] :
-      templatefile("${path.module}/user-data.sh.tftpl", { cluster_json = jsonencode(document) })
+      templatefile("${path.module}/user-data.sh.tftpl", {
+        cluster_json = jsonencode(document)
+        expires_at   = local.expires_at_calendar
+      })
     ]
   }
 }

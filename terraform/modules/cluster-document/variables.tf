@@ -53,3 +53,13 @@ variable "settings" {
     broker     = map(string)
   })
 }
+
+variable "expires_at" {
+  description = "The experiment's ExpiresAt (RFC 3339, UTC): every instance shuts itself down then, and terminates."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", var.expires_at))
+    error_message = "expires_at must be an RFC 3339 UTC timestamp such as 2026-11-28T03:12:00Z."
+  }
+}

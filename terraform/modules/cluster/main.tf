@@ -16,6 +16,7 @@ module "document" {
   source = "../cluster-document"
 
   experiment_id  = var.experiment_id
+  expires_at     = var.expires_at
   cluster_name   = var.pulsar.cluster_name
   members        = module.layout.members
   bookie_volumes = var.bookie_volumes

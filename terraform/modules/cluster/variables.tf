@@ -33,3 +33,8 @@ variable "bookie_volumes" {
     ledgers = object({ volume_id = string, device_name = string })
   }))
 }
+
+variable "expires_at" {
+  description = "The experiment's ExpiresAt (created_at + ttl_hours, RFC 3339 UTC)."
+  type        = string
+}

@@ -1,5 +1,7 @@
 # The cluster's instances. Each boots the lab AMI, gets the SSM instance profile, requires
-# IMDSv2, and receives its cluster document through user-data.
+# IMDSv2, and receives its cluster document through user-data, which also shuts the instance
+# down at the experiment's ExpiresAt: with shutdown behaviour "terminate", a lost laptop costs at
+# most the TTL.
 
 data "aws_ami" "lab" {
   filter {
@@ -31,7 +33,7 @@ resource "aws_instance" "this" {
   instance_type                        = each.value.instance_type
   subnet_id                            = each.value.subnet_id
   private_ip                           = each.value.private_ip
-  associate_public_ip_address          = true
+  associate_public_ip_address          = var.public_ips
   vpc_security_group_ids               = [var.security_group_ids[each.value.role]]
   iam_instance_profile                 = var.instance_profile_name
   instance_initiated_shutdown_behavior = "terminate"

@@ -43,3 +43,8 @@ variable "root_volume_tags" {
   description = "The lab's tags, set explicitly on root volumes (default_tags do not reach them in every provider version)."
   type        = map(string)
 }
+
+variable "public_ips" {
+  description = "Give every instance a public IP (outbound only); false in private subnets with VPC endpoints."
+  type        = bool
+}

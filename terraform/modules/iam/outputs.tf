@@ -3,7 +3,7 @@ output "instance_profile_name" {
   value       = aws_iam_instance_profile.instance.name
 
   # An instance launched before the policy is attached would start without SSM permissions.
-  depends_on = [aws_iam_role_policy_attachment.ssm_core]
+  depends_on = [aws_iam_role_policy_attachment.ssm_agent]
 }
 
 output "role_name" {

@@ -4,9 +4,9 @@ output "vpc_id" {
 }
 
 output "subnet_ids" {
-  description = "Public subnet ids, in availability-zone order; available once their route to the internet exists."
-  value       = aws_subnet.public[*].id
+  description = "Subnet ids, in availability-zone order; available once the way to the SSM endpoints exists."
+  value       = aws_subnet.this[*].id
 
-  # Instances launched before the route exists would boot without a path to SSM.
-  depends_on = [aws_route.internet, aws_route_table_association.public]
+  # Instances launched before their route or the endpoints exist would boot without a path to SSM.
+  depends_on = [aws_route.internet, aws_route_table_association.this, aws_vpc_endpoint.interface]
 }

@@ -9,7 +9,7 @@ variable "vpc_cidr" {
 }
 
 variable "availability_zones" {
-  description = "One public subnet per zone, in this order."
+  description = "One subnet per zone, in this order."
   type        = list(string)
 }
 
@@ -21,4 +21,14 @@ variable "subnet_cidrs" {
     condition     = length(var.subnet_cidrs) > 0
     error_message = "At least one subnet is needed."
   }
+}
+
+variable "region" {
+  description = "The region, for the endpoints' service names (com.amazonaws.<region>.ssm)."
+  type        = string
+}
+
+variable "public_ips" {
+  description = "true: internet gateway and public IPs; false: private subnets with SSM interface endpoints and an S3 gateway endpoint."
+  type        = bool
 }

@@ -1,11 +1,15 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { type Clock, createEmitter, LabError, systemClock, type TagMap } from '@lab/core';
 import type { AmiImage } from '../images.js';
+import { writeLabFilesArchive } from '../lab-archive.js';
 import type { ImageListingCache } from '../listing-cache.js';
 import { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from '../packer.js';
+import { ensureBuildInstanceProfile } from './build-profile.js';
 import { clientRegion, describeLabImages, listImages } from './catalog.js';
-import { discoverInstanceProfile } from './discover.js';
 
 import { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION } from '../image-contents.js';
 
@@ -14,13 +18,16 @@ export { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION };
 export interface BuildAmiOptions
   extends Omit<PackerBuildOptions, 'variables' | 'region' | 'buildId' | 'clock' | 'events'> {
   ec2: EC2Client;
-  /** Needed only to discover the instance profile when `instanceProfile` is not given. */
+  /** Needed only for the dedicated build profile when `instanceProfile` is not given. */
   iam?: IAMClient | undefined;
   region?: string | undefined;
   pulsarVersion?: string | undefined;
   ombCommit?: string | undefined;
   javaVersion?: string | undefined;
-  /** Build instance profile (AmazonSSMManagedInstanceCore). Default: discovered. */
+  /**
+   * Build instance profile; its role needs the SSM agent's permissions (Session Manager).
+   * Default: the dedicated `pulsar-aws-lab-ami-build`, created once (ensureBuildInstanceProfile).
+   */
   instanceProfile?: string | undefined;
   subnetId?: string | undefined;
   instanceType?: string | undefined;
@@ -31,6 +38,11 @@ export interface BuildAmiOptions
   cache?: ImageListingCache | undefined;
   /** As for `listImages`: the account of the cache's scope, asked only when `cache` is given. */
   accountId?: (() => Promise<string>) | undefined;
+  /**
+   * The directory holding `lab/` and `systemd/`, packed into the one archive Packer uploads.
+   * Default: `files/` next to the template.
+   */
+  filesDir?: string | undefined;
   /** ExperimentID of the build's temporary resources. Default `ami-build-<YYYYMMDD-HHMMSS>`. */
   buildId?: string | undefined;
   events?: PackerBuildOptions['events'];
@@ -88,30 +100,48 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
     if (options.iam === undefined) {
       throw new LabError(
         'NO_INSTANCE_PROFILE',
-        'No instance profile given and no IAM client to discover one',
+        'No instance profile given and no IAM client to create the build profile',
         {
-          hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore for Session Manager).',
+          hint: 'Pass --instance-profile (its role needs the SSM agent permissions for Session Manager).',
         },
       );
     }
-    instanceProfile = await discoverInstanceProfile(options.iam);
-    events.emit('build.instance-profile', `Using instance profile ${instanceProfile}`, { instanceProfile });
+    instanceProfile = (await ensureBuildInstanceProfile({ iam: options.iam, events: options.events, clock }))
+      .instanceProfile;
   }
   const buildId = options.buildId ?? `ami-build-${stamp(clock.now())}`;
-  const variables: PackerBuildOptions['variables'] = {
-    region,
-    pulsar_version: pulsarVersion,
-    omb_commit: ombCommit,
-    java_version: javaVersion,
-    iam_instance_profile: instanceProfile,
-    build_id: buildId,
-    ...(options.subnetId === undefined ? {} : { subnet_id: options.subnetId }),
-    ...(options.instanceType === undefined ? {} : { instance_type: options.instanceType }),
-    ...(options.userTags === undefined || Object.keys(options.userTags).length === 0
-      ? {}
-      : { extra_tags: options.userTags }),
-  };
-  const result = await runPackerBuild({ ...options, variables, region, buildId, clock });
+  const filesDir = options.filesDir ?? join(await templateDirectory(options.template), 'files');
+  const work = await mkdtemp(join(tmpdir(), 'lab-ami-build-'));
+  let result: PackerBuildResult;
+  try {
+    const archive = await writeLabFilesArchive({
+      filesDir,
+      destination: join(work, 'lab-image-files.tar.gz'),
+    });
+    events.emit(
+      'build.lab-files',
+      `Packed ${archive.entries.length} lab files and units (${archive.bytes} bytes) for upload`,
+      { entries: archive.entries, sha256: archive.sha256 },
+      'debug',
+    );
+    const variables: PackerBuildOptions['variables'] = {
+      region,
+      pulsar_version: pulsarVersion,
+      omb_commit: ombCommit,
+      java_version: javaVersion,
+      iam_instance_profile: instanceProfile,
+      build_id: buildId,
+      lab_files_archive: archive.path,
+      ...(options.subnetId === undefined ? {} : { subnet_id: options.subnetId }),
+      ...(options.instanceType === undefined ? {} : { instance_type: options.instanceType }),
+      ...(options.userTags === undefined || Object.keys(options.userTags).length === 0
+        ? {}
+        : { extra_tags: options.userTags }),
+    };
+    result = await runPackerBuild({ ...options, variables, region, buildId, clock });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 
   let image: AmiImage | undefined;
   if (options.cache !== undefined) {
@@ -134,6 +164,14 @@ export async function buildPulsarAmi(options: BuildAmiOptions): Promise<BuildAmi
     }
   }
   return { ...result, pulsarVersion, ombCommit, buildId, image };
+}
+
+/** The directory of a template given as a file or as its directory. */
+async function templateDirectory(template: string): Promise<string> {
+  const stats = await stat(template).catch((error: unknown) => {
+    throw new LabError('TEMPLATE_NOT_FOUND', `Packer template ${template} not found`, { cause: error });
+  });
+  return stats.isDirectory() ? template : dirname(template);
 }
 
 function stamp(ms: number): string {

@@ -25,8 +25,9 @@ import {
 } from '@lab/core';
 import { buildCheckScript, expectedCheckNames, type ImageCheck, parseCheckOutput } from '../checks.js';
 import type { AmiImage } from '../images.js';
+import { ensureBuildInstanceProfile } from './build-profile.js';
 import { getLabImage } from './delete.js';
-import { discoverDefaultSubnet, discoverInstanceProfile } from './discover.js';
+import { discoverDefaultSubnet } from './discover.js';
 
 /**
  * The options `validateAmi` passes to a command runner. A structural subset of
@@ -62,13 +63,13 @@ export type RunCommand = (
 export interface ValidateOptions {
   ec2: EC2Client;
   ssm: SSMClient;
-  /** Needed only to discover the instance profile when `instanceProfile` is not given. */
+  /** Needed only for the dedicated build profile when `instanceProfile` is not given. */
   iam?: IAMClient | undefined;
   runCommand: RunCommand;
   imageId: string;
   /** Default: a default subnet of the default VPC. */
   subnetId?: string | undefined;
-  /** Default: an instance profile with AmazonSSMManagedInstanceCore (see discoverInstanceProfile). */
+  /** Default: the dedicated `pulsar-aws-lab-ami-build` profile (see ensureBuildInstanceProfile). */
   instanceProfile?: string | undefined;
   /** Default t3.medium. */
   instanceType?: string | undefined;
@@ -134,13 +135,14 @@ export async function validateAmi(options: ValidateOptions): Promise<ValidateRes
     if (options.iam === undefined) {
       throw new LabError(
         'NO_INSTANCE_PROFILE',
-        'No instance profile given and no IAM client to discover one',
+        'No instance profile given and no IAM client to create the build profile',
         {
-          hint: 'Pass --instance-profile (its role needs AmazonSSMManagedInstanceCore).',
+          hint: 'Pass --instance-profile (its role needs the SSM agent permissions).',
         },
       );
     }
-    instanceProfile = await discoverInstanceProfile(options.iam);
+    instanceProfile = (await ensureBuildInstanceProfile({ iam: options.iam, events: options.events, clock }))
+      .instanceProfile;
   }
   const validationId = options.validationId ?? `ami-validate-${stamp(clock.now())}`;
   const tags = {
@@ -159,23 +161,27 @@ export async function validateAmi(options: ValidateOptions): Promise<ValidateRes
       validationId,
     },
   );
-  const launched = await retry(() =>
-    ec2.send(
-      new RunInstancesCommand({
-        ImageId: image.imageId,
-        InstanceType: (options.instanceType ?? 't3.medium') as never,
-        MinCount: 1,
-        MaxCount: 1,
-        SubnetId: subnetId,
-        IamInstanceProfile: { Name: instanceProfile },
-        MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
-        InstanceInitiatedShutdownBehavior: 'terminate',
-        TagSpecifications: [
-          { ResourceType: 'instance', Tags: toAwsTags(tags) },
-          { ResourceType: 'volume', Tags: toAwsTags(tags) },
-        ],
-      }),
-    ),
+  // A profile created a moment ago is not yet known to EC2 (InvalidParameterValue naming
+  // iamInstanceProfile) for some seconds; Packer retries the same way.
+  const launched = await retry(
+    () =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: image.imageId,
+          InstanceType: (options.instanceType ?? 't3.medium') as never,
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: subnetId,
+          IamInstanceProfile: { Name: instanceProfile },
+          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+          InstanceInitiatedShutdownBehavior: 'terminate',
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: toAwsTags(tags) },
+            { ResourceType: 'volume', Tags: toAwsTags(tags) },
+          ],
+        }),
+      ),
+    { shouldRetry: (error) => isTransientAwsError(error) || isProfileNotYetKnown(error), sleep, clock },
   ).catch((error: unknown) => {
     throw withContext(error, `Launching a validation instance from ${image.imageId}`);
   });
@@ -360,7 +366,7 @@ export async function waitForSsmOnline(options: WaitOptions & { ssm: SSMClient }
   ).catch((error: unknown) => {
     if (error instanceof AbortedError) throw error;
     throw withContext(error, `Waiting for SSM on ${options.instanceId}`, {
-      hint: 'The instance needs a route to the SSM endpoints (public IP or VPC endpoints) and an instance profile with AmazonSSMManagedInstanceCore.',
+      hint: 'The instance needs a route to the SSM endpoints (public IP or VPC endpoints) and an instance profile whose role has the SSM agent permissions.',
     });
   });
   options.events.emit('validate.ssm.online', `SSM agent of ${options.instanceId} is online`, {
@@ -411,4 +417,8 @@ async function terminateAndWait(options: {
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function isProfileNotYetKnown(error: unknown): boolean {
+  return awsErrorCode(error) === 'InvalidParameterValue' && /iamInstanceProfile/i.test(errorMessage(error));
 }

@@ -1,4 +1,5 @@
 import { tagIssues } from '@lab/core';
+import { adminCidrProblem } from '@lab/infra';
 import { z } from 'zod';
 import { slug } from './common.js';
 
@@ -97,16 +98,28 @@ export const networkSchema = z.strictObject({
   ),
   availabilityZones: z.int().min(1).max(3),
   /**
-   * Addresses allowed to reach the cluster's HTTP endpoints from outside. Empty: no inbound
-   * access at all; everything goes through SSM.
+   * Addresses allowed to reach the cluster's service ports from outside: IPv4, each at most /16
+   * wide. Empty: no inbound access at all; everything goes through SSM.
    */
   adminCidrs: z
     .array(
-      cidr('adminCidrs entries').refine((text) => parseCidr(text)?.prefix !== 0, {
-        message: '0.0.0.0/0 would open the cluster to the internet; name your own address range',
+      z.string().superRefine((text, ctx) => {
+        const problem = adminCidrProblem(text);
+        if (problem !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `adminCidrs entry ${problem.message}`,
+            params: { expected: problem.expected, received: text },
+          });
+        }
       }),
     )
     .max(20),
+  /**
+   * true: public subnets, instances get a public IPv4 address (outbound only). false: private
+   * subnets reaching SSM through interface VPC endpoints, no public address at all.
+   */
+  publicIps: z.boolean(),
 });
 
 /**
