@@ -1,8 +1,9 @@
 import { AbortedError } from '@lab/core';
 import { colorEnabled, createPalette, type Palette } from './color.js';
+import { confirm, type QuestionInput } from './confirm.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { errorToJson, formatError } from './format-error.js';
-import { chooseMode, createRenderer, type OutputStream, type Renderer } from './renderer.js';
+import { chooseMode, createRenderer, type OutputStream, type Renderer, type StatusView } from './renderer.js';
 
 export interface CliContext {
   /** Aborts on the first Ctrl-C (or SIGTERM): stop, clean up, then return. */
@@ -13,11 +14,24 @@ export interface CliContext {
   stderr: OutputStream;
   /** Sets what a second Ctrl-C prints before exiting at once (e.g. the cleanup command). */
   setForceExitMessage(message: string | undefined): void;
+  /**
+   * Asks `question` (`[y/N]` is added) with the live view stepped aside; resolves when the
+   * person confirms or `--yes` was given. Declining throws CONFIRMATION_DECLINED (exit 4), no
+   * terminal to ask on CONFIRMATION_REQUIRED (exit 4), Ctrl-C an `AbortedError` (exit 130) and
+   * aborts `signal`. See `confirm`.
+   */
+  confirm(question: string): Promise<void>;
 }
 
 export interface RunCliOptions {
   json: boolean;
   verbose?: boolean;
+  /** `--yes`: `confirm` does not ask. */
+  yes?: boolean;
+  /** Where questions are answered (default stdin). */
+  stdin?: QuestionInput;
+  /** What the live line shows of long work (see `StatusView`). */
+  views?: readonly StatusView[];
   stdout?: OutputStream;
   stderr?: OutputStream;
   env?: NodeJS.ProcessEnv;
@@ -54,16 +68,21 @@ export async function runCli(
     jsonStream: stdout,
     palette,
     ...(options.verbose === undefined ? {} : { verbose: options.verbose }),
+    ...(options.views === undefined ? {} : { views: options.views }),
   });
   const controller = new AbortController();
   let forceExitMessage: string | undefined;
   let interrupts = 0;
+  let asking = false;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts === 1) {
-      renderer.line(
-        palette.yellow(`${signal}: stopping and cleaning up… (press Ctrl-C again to exit at once)`),
-      );
+      // At a question nothing has started yet: the question says it was cancelled.
+      if (!asking) {
+        renderer.line(
+          palette.yellow(`${signal}: stopping and cleaning up… (press Ctrl-C again to exit at once)`),
+        );
+      }
       controller.abort(new AbortedError(`Interrupted by ${signal}`));
       return;
     }
@@ -84,6 +103,24 @@ export async function runCli(
       stderr,
       setForceExitMessage: (message) => {
         forceExitMessage = message;
+      },
+      confirm: async (question) => {
+        asking = true;
+        try {
+          await confirm({
+            question,
+            yes: options.yes === true,
+            renderer,
+            output: stderr,
+            signal: controller.signal,
+            ...(options.stdin === undefined ? {} : { input: options.stdin }),
+          });
+        } catch (error) {
+          if (error instanceof AbortedError && !controller.signal.aborted) controller.abort(error);
+          throw error;
+        } finally {
+          asking = false;
+        }
       },
     });
     return code ?? EXIT_CODES.ok;

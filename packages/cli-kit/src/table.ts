@@ -1,31 +1,90 @@
+import { singleLine, truncate, visibleWidth } from './width.js';
+
 export interface Column<Row> {
   header: string;
   value: (row: Row) => string | number | boolean | undefined;
   align?: 'left' | 'right';
+  /**
+   * Gives up width first when the table is wider than the terminal: free text (names, errors,
+   * lists) shrinks before the ids a person checks.
+   */
+  shrink?: boolean;
+  /** The narrowest this column is made when shrinking. Default: its header's width, at least 4. */
+  minWidth?: number;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matches ANSI colour escapes
-const ANSI = /\u001b\[[0-9;]*m/g;
-const visibleWidth = (text: string): number => [...text.replace(ANSI, '')].length;
+export interface TableOptions {
+  /**
+   * Fit every row into this many cells (the terminal's width, see `terminalWidth`): long cells
+   * end in `…` and no row wraps. Omit it for full values (piped output, files).
+   */
+  width?: number | undefined;
+}
 
-/** A plain-text table with a header row; empty cells are shown as `-`. */
-export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+const GAP = 2;
+
+/**
+ * A plain-text table with a header row; empty cells are shown as `-`, and line breaks inside a
+ * cell become spaces so that a row stays one line.
+ */
+export function formatTable<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  options: TableOptions = {},
+): string {
   const cells = rows.map((row) =>
     columns.map((column) => {
       const value = column.value(row);
-      return value === undefined || value === '' ? '-' : String(value);
+      return value === undefined || value === '' ? '-' : singleLine(String(value));
     }),
   );
-  const widths = columns.map((column, index) =>
+  const natural = columns.map((column, index) =>
     Math.max(visibleWidth(column.header), ...cells.map((row) => visibleWidth(row[index]!))),
   );
-  const render = (values: readonly string[]) =>
-    values
+  const widths = options.width === undefined ? natural : fitWidths(natural, columns, options.width);
+  const render = (values: readonly string[]) => {
+    const line = values
       .map((value, index) => {
-        const padding = ' '.repeat(widths[index]! - visibleWidth(value));
-        return columns[index]!.align === 'right' ? padding + value : value + padding;
+        const cell = truncate(value, widths[index]!);
+        const padding = ' '.repeat(Math.max(0, widths[index]! - visibleWidth(cell)));
+        return columns[index]!.align === 'right' ? padding + cell : cell + padding;
       })
-      .join('  ')
+      .join(' '.repeat(GAP))
       .trimEnd();
+    return options.width === undefined ? line : truncate(line, options.width);
+  };
   return [render(columns.map((column) => column.header)), ...cells.map(render)].join('\n');
+}
+
+/**
+ * Column widths that fit `total` cells: the shrinkable columns give up width first, widest first,
+ * down to their minimum; then every column, widest first. Rows that still do not fit (too many
+ * columns for the terminal) are cut at its edge by the caller.
+ */
+function fitWidths<Row>(
+  natural: readonly number[],
+  columns: readonly Column<Row>[],
+  total: number,
+): number[] {
+  const widths = [...natural];
+  let excess = widths.reduce((sum, width) => sum + width, 0) + GAP * (widths.length - 1) - total;
+  const minimum = (index: number) =>
+    Math.min(natural[index]!, columns[index]!.minWidth ?? Math.max(4, visibleWidth(columns[index]!.header)));
+  const shrinkAmong = (candidates: readonly number[]) => {
+    while (excess > 0) {
+      let widest: number | undefined;
+      for (const index of candidates) {
+        if (widths[index]! > minimum(index) && (widest === undefined || widths[index]! > widths[widest]!)) {
+          widest = index;
+        }
+      }
+      if (widest === undefined) return;
+      widths[widest] = widths[widest]! - 1;
+      excess -= 1;
+    }
+  };
+  const all = columns.map((_, index) => index);
+  shrinkAmong(all.filter((index) => columns[index]!.shrink === true));
+  shrinkAmong(all);
+  return widths;
 }
