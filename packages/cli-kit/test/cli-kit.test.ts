@@ -135,9 +135,7 @@ describe('renderer', () => {
     expect(visibleWidth(last)).toBeLessThanOrEqual(79);
     expect(last).not.toMatch(/[\n\r]/);
     // Phase and elapsed time stay; the message is what is cut.
-    expect(last).toMatch(
-      /^⠋ terraform apply · aws_instance\.bookie\[2\]: Still creating[^·]*… · 5s$/,
-    );
+    expect(last).toMatch(/^⠋ terraform apply · aws_instance\.bookie\[2\]: Still creating[^·]*… · 5s$/);
     renderer.close();
   });
 

@@ -10,3 +10,17 @@ export {
   motoAccount,
   motoEndpoint,
 } from './moto.js';
+export {
+  controlCharacters,
+  describeWithPty,
+  KEYS,
+  killPtys,
+  type PipedResult,
+  type PtyOptions,
+  type PtySession,
+  runPiped,
+  type ScreenLine,
+  spawnPty,
+  terminalEnv,
+  wrappedRows,
+} from './pty.js';
