@@ -144,8 +144,9 @@ export function createRenderer(options: RendererOptions): Renderer {
     const elapsed = palette.dim(
       phaseElapsed === totalElapsed ? phaseElapsed : `${phaseElapsed} (total ${totalElapsed})`,
     );
-    // The last column stays free: a terminal may wrap a line that fills it.
-    const columns = (stream.columns ?? 80) - 1;
+    // Three columns stay free: a terminal may wrap a line that fills the last one, and Ctrl-C
+    // echoes `^C` after the cursor — it must land on this line, which the next draw clears.
+    const columns = (stream.columns ?? 80) - 3;
     const middle = describeProgress(now);
     const room = columns - visibleWidth(head) - visibleWidth(elapsed) - 2 * SEPARATOR.length;
     const text =

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AbortedError } from '@lab/core';
 import { colorEnabled, createPalette, type Palette } from './color.js';
 import { confirm, type QuestionInput } from './confirm.js';
@@ -71,6 +72,9 @@ export async function runCli(
     ...(options.views === undefined ? {} : { views: options.views }),
   });
   const controller = new AbortController();
+  // One signal is handed to every concurrent AWS call of the command (tag-cleanup lists some
+  // twenty resource types at once), each of which listens to it while it runs.
+  setMaxListeners(256, controller.signal);
   let forceExitMessage: string | undefined;
   let interrupts = 0;
   let asking = false;
@@ -94,6 +98,8 @@ export async function runCli(
   };
   proc.on('SIGINT', onSignal);
   proc.on('SIGTERM', onSignal);
+  const restoreWarnings =
+    options.process === undefined ? routeWarnings(renderer, palette, stderr, options.json) : () => {};
   try {
     const code = await body({
       signal: controller.signal,
@@ -134,7 +140,37 @@ export async function runCli(
     return exitCodeFor(error);
   } finally {
     renderer.close();
+    restoreWarnings();
     proc.off('SIGINT', onSignal);
     proc.off('SIGTERM', onSignal);
   }
+}
+
+/** The warning listeners `routeWarnings` added: never restored as someone else's. */
+const routers = new WeakSet<(...args: never[]) => unknown>();
+
+/**
+ * Prints the process's warnings (a deprecation, the AWS SDK's Node version notice) through the
+ * renderer, above the live line, instead of Node's default printer writing into it. Returns the
+ * function that puts Node's printer back.
+ */
+function routeWarnings(
+  renderer: Renderer,
+  palette: Palette,
+  stderr: OutputStream,
+  json: boolean,
+): () => void {
+  const previous = process.listeners('warning').filter((listener) => !routers.has(listener));
+  const onWarning = (warning: Error) => {
+    const text = `warning: ${warning.name === 'Warning' ? '' : `${warning.name}: `}${warning.message}`;
+    if (json) stderr.write(`${text}\n`);
+    else renderer.line(palette.yellow(text));
+  };
+  routers.add(onWarning);
+  process.removeAllListeners('warning');
+  process.on('warning', onWarning);
+  return () => {
+    process.off('warning', onWarning);
+    for (const listener of previous) process.on('warning', listener);
+  };
 }

@@ -304,6 +304,18 @@ describe('runCli', () => {
     expect(JSON.parse(stdout.text())).toMatchObject({ type: 'error', error: { code: 'VALIDATION_FAILED' } });
   });
 
+  it('prints process warnings above the live line, and gives Node its printer back afterwards', async () => {
+    const before = process.listeners('warning');
+    const stderr = capture(true);
+    await runCli({ json: false, stderr, stdout: capture(), env: { NO_COLOR: '1' } }, async () => {
+      process.emitWarning('Node 20 reached its end of life', 'NodeVersionSupportWarning');
+      await new Promise((resolve) => setImmediate(resolve));
+      return 0;
+    });
+    expect(stderr.text()).toContain('warning: NodeVersionSupportWarning: Node 20 reached its end of life\n');
+    expect(process.listeners('warning')).toEqual(before);
+  });
+
   it('aborts on the first Ctrl-C and exits at once on the second, printing the follow-up command', async () => {
     const proc = fakeProcess();
     const stderr = capture();

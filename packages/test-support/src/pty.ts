@@ -188,13 +188,15 @@ export function killPtys(): void {
  * the live view off), NO_COLOR or FORCE_COLOR.
  */
 export function terminalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
     ...extra,
   };
+  // A variable set to undefined in `extra` is left out, not passed on as "undefined".
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
 }
 
 export interface PipedResult {
