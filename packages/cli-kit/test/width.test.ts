@@ -87,6 +87,29 @@ describe('table', () => {
     }
   });
 
+  it('leaves optional columns out when shrinking is not enough, and gives their room back', () => {
+    const images = [
+      {
+        version: '4.0.4',
+        ami: 'ami-0123456789abcdef0',
+        omb: '00502be586da',
+        name: 'pulsar-base-4.0.4-20260101-000000',
+      },
+    ];
+    const columns = [
+      { header: 'VERSION', value: (r: (typeof images)[number]) => r.version },
+      { header: 'AMI', value: (r: (typeof images)[number]) => r.ami, minWidth: 21 },
+      { header: 'OMB', value: (r: (typeof images)[number]) => r.omb, optional: true },
+      { header: 'NAME', value: (r: (typeof images)[number]) => r.name, shrink: true, minWidth: 12 },
+    ];
+    expect(formatTable(images, columns, { width: 80 }).split('\n')[0]).toMatch(
+      /^VERSION\s+AMI\s+OMB\s+NAME$/,
+    );
+    const narrow = formatTable(images, columns, { width: 50 }).split('\n');
+    expect(narrow[0]).toMatch(/^VERSION\s+AMI\s+NAME$/);
+    expect(narrow[1]).toBe('4.0.4    ami-0123456789abcdef0  pulsar-base-4.0.4…');
+  });
+
   it('keeps full values without a width, and a cell with line breaks on one line', () => {
     const table = formatTable(plan, planColumns);
     expect(table).toContain(plan[0]!.waitsFor);
