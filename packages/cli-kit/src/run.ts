@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { AbortedError } from '@lab/core';
+import { AbortedError, type Clock } from '@lab/core';
 import { colorEnabled, createPalette, type Palette } from './color.js';
 import { confirm, type QuestionInput } from './confirm.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
@@ -33,6 +33,8 @@ export interface RunCliOptions {
   stdin?: QuestionInput;
   /** What the live line shows of long work (see `StatusView`). */
   views?: readonly StatusView[];
+  /** The clock of elapsed times and timestamps (the command's own, when it has one). */
+  clock?: Clock;
   stdout?: OutputStream;
   stderr?: OutputStream;
   env?: NodeJS.ProcessEnv;
@@ -70,6 +72,7 @@ export async function runCli(
     palette,
     ...(options.verbose === undefined ? {} : { verbose: options.verbose }),
     ...(options.views === undefined ? {} : { views: options.views }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const controller = new AbortController();
   // One signal is handed to every concurrent AWS call of the command (tag-cleanup lists some
