@@ -41,6 +41,12 @@ export interface RendererOptions {
   stream: OutputStream;
   /** NDJSON in json mode (stdout by default). */
   jsonStream?: OutputStream;
+  /**
+   * The program's standard output. When it is the same terminal as the live view, the live view
+   * steps aside for each write to it (results, tables) instead of having them appended to the
+   * status line: its `write` is wrapped while the live view runs, and restored by `close`.
+   */
+  stdout?: OutputStream;
   palette: Palette;
   clock?: Clock;
   /** Show debug events. Default false. */
@@ -190,6 +196,29 @@ export function createRenderer(options: RendererOptions): Renderer {
     for (const text of held.splice(0)) stream.write(`${text}\n`);
   };
 
+  const unhookStdout =
+    mode === 'live' && options.stdout?.isTTY === true ? hookWrites(options.stdout) : () => {};
+
+  /** Wraps `target.write` so that each write clears the status line first and redraws it after a full line. */
+  function hookWrites(target: OutputStream): () => void {
+    const own = Object.hasOwn(target, 'write');
+    const original = target.write;
+    target.write = (chunk: string, ...rest: unknown[]) => {
+      clearStatus();
+      const written = (original as (chunk: string, ...rest: unknown[]) => unknown).call(
+        target,
+        chunk,
+        ...rest,
+      );
+      if (String(chunk).endsWith('\n')) drawStatus();
+      return written;
+    };
+    return () => {
+      if (own) target.write = original;
+      else delete (target as { write?: unknown }).write;
+    };
+  }
+
   startTicking();
 
   return {
@@ -244,6 +273,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       stopTicking();
       clearStatus();
       release();
+      unhookStdout();
     },
     width() {
       return mode === 'json' ? undefined : terminalWidth(stream);

@@ -69,6 +69,7 @@ export async function runCli(
     mode,
     stream: stderr,
     jsonStream: stdout,
+    stdout,
     palette,
     ...(options.verbose === undefined ? {} : { verbose: options.verbose }),
     ...(options.views === undefined ? {} : { views: options.views }),

@@ -188,6 +188,25 @@ describe('renderer', () => {
     renderer.close();
   });
 
+  it('steps aside for writes to stdout on the same terminal, and lets go of stdout when closed', () => {
+    const log: string[] = [];
+    const stream = { write: (chunk: string) => log.push(`err:${chunk}`), isTTY: true, columns: 80 };
+    const stdout = { write: (chunk: string) => log.push(`out:${chunk}`), isTTY: true, columns: 80 };
+    const ownWrite = stdout.write;
+    const renderer = createRenderer({ mode: 'live', stream, stdout, palette: plain, refreshMs: 60_000 });
+    renderer.phase('teardown');
+    log.length = 0;
+    stdout.write('/tmp/report/index.html\n');
+    expect(log[0]).toBe('err:\r\u001b[2K');
+    expect(log[1]).toBe('out:/tmp/report/index.html\n');
+    expect(log[2]).toMatch(/^err:⠋ teardown · /);
+    renderer.close();
+    expect(stdout.write).toBe(ownWrite);
+    log.length = 0;
+    stdout.write('after\n');
+    expect(log).toEqual(['out:after\n']);
+  });
+
   it('formats elapsed time compactly', () => {
     expect([formatElapsed(999), formatElapsed(61_000), formatElapsed(3_725_000)]).toEqual([
       '0s',

@@ -8,7 +8,7 @@ export function formatExperiments(rows: readonly ExperimentRow[], width?: number
   return `${formatTable(
     rows,
     [
-      { header: 'EXPERIMENT', value: (row) => row.id },
+      { header: 'EXPERIMENT', value: (row) => row.id, minWidth: 19 },
       { header: 'NAME', value: (row) => row.name, shrink: true, minWidth: 10 },
       { header: 'STATUS', value: (row) => row.status },
       {
