@@ -5,14 +5,18 @@ export interface Column<Row> {
   value: (row: Row) => string | number | boolean | undefined;
   align?: 'left' | 'right';
   /**
-   * Gives up width first when the table is wider than the terminal: free text (names, errors,
-   * lists) shrinks before the ids a person checks.
+   * May give up width when the table is wider than the terminal, down to `minWidth` (default its
+   * header's width, at least 4): free text such as names, errors and lists.
    */
   shrink?: boolean;
-  /** The narrowest this column is made when shrinking. Default: its header's width, at least 4. */
+  /**
+   * The narrowest this column is made before optional columns are left out. On a column without
+   * `shrink` it allows shrinking down to it: an id column with `minWidth` 26 keeps every EC2 id
+   * whole and cuts only longer names (ARNs).
+   */
   minWidth?: number;
   /**
-   * Left out when the table does not fit even with the shrinkable columns at their minimum
+   * Left out when the table does not fit even with the shrinking columns at their minimum
    * (details a narrow terminal can do without; `--json` and piped output still have them).
    */
   optional?: boolean;
@@ -63,55 +67,71 @@ export function formatTable<Row>(
   return [render(columns.map((column) => column.header)), ...cells.map(render)].join('\n');
 }
 
+/** What the shrinking columns keep while other columns still have width to give: most names fit. */
+const COMFORTABLE = 20;
+
 /**
- * Column widths that fit `total` cells (undefined: the column is left out). The shrinkable
- * columns give up width first, widest first, down to their minimum; then the optional columns
- * are left out, last first; then every column shrinks, widest first. Rows that still do not fit
- * (too many columns for the terminal) are cut at its edge by the caller.
+ * Column widths that fit `total` cells (undefined: the column is left out). Widest first, one cell
+ * at a time: the shrinking columns give up width down to 20 cells (or their minimum when higher);
+ * then the columns with a `minWidth` (ids) down to it; then the shrinking columns down to their
+ * minimum. If the table still does not fit, the optional columns are left out, last first, and the
+ * shrinking starts over; as a last resort every column shrinks to its header. Rows that still do
+ * not fit (too many columns for the terminal) are cut at its edge by the caller.
  */
 function fitWidths<Row>(
   natural: readonly number[],
   columns: readonly Column<Row>[],
   total: number,
 ): Array<number | undefined> {
-  const widths: Array<number | undefined> = [...natural];
-  const excess = () => {
-    const shown = widths.filter((width) => width !== undefined);
-    return shown.reduce((sum, width) => sum + width, 0) + GAP * (shown.length - 1) - total;
-  };
-  const minimum = (index: number) =>
-    Math.min(natural[index]!, columns[index]!.minWidth ?? Math.max(4, visibleWidth(columns[index]!.header)));
-  const shrinkAmong = (candidates: readonly number[]) => {
-    let over = excess();
-    while (over > 0) {
-      let widest: number | undefined;
-      for (const index of candidates) {
-        const width = widths[index];
-        if (
-          width !== undefined &&
-          width > minimum(index) &&
-          (widest === undefined || width > widths[widest]!)
-        ) {
-          widest = index;
-        }
-      }
-      if (widest === undefined) return;
-      widths[widest] = widths[widest]! - 1;
-      over -= 1;
-    }
-  };
   const all = columns.map((_, index) => index);
-  shrinkAmong(all.filter((index) => columns[index]!.shrink === true));
+  const headerWidth = (index: number) =>
+    Math.min(natural[index]!, Math.max(4, visibleWidth(columns[index]!.header)));
+  const floor = (index: number) => {
+    const column = columns[index]!;
+    if (column.minWidth !== undefined) return Math.min(natural[index]!, column.minWidth);
+    return column.shrink === true ? headerWidth(index) : natural[index]!;
+  };
+  const shrinking = (index: number) => columns[index]!.shrink === true;
+  const passes: Array<(index: number) => number> = [
+    (index) =>
+      shrinking(index) ? Math.max(floor(index), Math.min(natural[index]!, COMFORTABLE)) : natural[index]!,
+    (index) =>
+      shrinking(index) ? Math.max(floor(index), Math.min(natural[index]!, COMFORTABLE)) : floor(index),
+    floor,
+  ];
+  const fit = (left: ReadonlySet<number>, minimums: ReadonlyArray<(index: number) => number>) => {
+    const widths: Array<number | undefined> = natural.map((width, index) =>
+      left.has(index) ? undefined : width,
+    );
+    const shown = widths.filter((width) => width !== undefined);
+    let over = shown.reduce((sum, width) => sum + width, 0) + GAP * (shown.length - 1) - total;
+    for (const minimum of minimums) {
+      while (over > 0) {
+        let widest: number | undefined;
+        for (const index of all) {
+          const width = widths[index];
+          if (
+            width !== undefined &&
+            width > minimum(index) &&
+            (widest === undefined || width > widths[widest]!)
+          ) {
+            widest = index;
+          }
+        }
+        if (widest === undefined) break;
+        widths[widest] = widths[widest]! - 1;
+        over -= 1;
+      }
+    }
+    return { widths, over };
+  };
+  const leftOut = new Set<number>();
+  let attempt = fit(leftOut, passes);
   for (const index of [...all].reverse()) {
-    if (excess() <= 0) break;
-    if (columns[index]!.optional === true) widths[index] = undefined;
+    if (attempt.over <= 0) return attempt.widths;
+    if (columns[index]!.optional !== true) continue;
+    leftOut.add(index);
+    attempt = fit(leftOut, passes);
   }
-  // Leaving columns out may have made room: give it back to the shrinkable ones.
-  for (const index of all.filter((candidate) => columns[candidate]!.shrink === true)) {
-    const width = widths[index];
-    if (width === undefined) continue;
-    widths[index] = Math.min(natural[index]!, width + Math.max(0, -excess()));
-  }
-  shrinkAmong(all);
-  return widths;
+  return attempt.over <= 0 ? attempt.widths : fit(leftOut, [...passes, headerWidth]).widths;
 }

@@ -87,6 +87,32 @@ describe('table', () => {
     }
   });
 
+  it('cuts free text before ids, and long ids (ARNs) before names go below 20 cells', () => {
+    const arn = 'arn:aws:iam::123456789012:policy/exp-20260101-000001-policy-8f97134d';
+    const rows = [
+      {
+        id: arn,
+        name: 'exp-20260101-000001-policy-8f97134d',
+        waits: 'exp-20260101-000001-role-e0bdc026, exp-20260101-000001-role-00000000',
+      },
+      { id: 'eipalloc-0123456789abcdef0', name: '-', waits: '-' },
+    ];
+    const columns = [
+      { header: 'id', value: (r: (typeof rows)[number]) => r.id, minWidth: 26 },
+      { header: 'name', value: (r: (typeof rows)[number]) => r.name, shrink: true, minWidth: 8 },
+      { header: 'waits for', value: (r: (typeof rows)[number]) => r.waits, shrink: true, minWidth: 12 },
+    ];
+    const wide = formatTable(rows, columns, { width: 150 }).split('\n');
+    expect(wide[1]).toContain(arn);
+    expect(wide[1]).toContain('exp-20260101-000001-policy-8f97134d');
+    expect(wide[1]).toMatch(/…$/);
+    const medium = formatTable(rows, columns, { width: 70 }).split('\n');
+    expect(medium[1]).toMatch(
+      /^arn:aws:iam::123456789012… {2}exp-20260101-000001… {2}exp-20260101-000001…$/,
+    );
+    expect(medium[2]).toMatch(/^eipalloc-0123456789abcdef0 {2}-/);
+  });
+
   it('leaves optional columns out when shrinking is not enough, and gives their room back', () => {
     const images = [
       {

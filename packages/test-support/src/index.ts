@@ -24,3 +24,13 @@ export {
   terminalEnv,
   wrappedRows,
 } from './pty.js';
+export { type RecordingOptions, type RecordingStep, recordTerminal } from './record.js';
+export {
+  type CellLike,
+  type StyledRow,
+  type StyledRun,
+  type SvgOptions,
+  screenSvg,
+  screenText,
+  styledRow,
+} from './screenshot.js';

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import xterm from '@xterm/headless';
 import { afterEach } from 'vitest';
 import { describeWhen } from './gate.js';
+import { type CellLike, type StyledRow, styledRow } from './screenshot.js';
 
 const DRIVER = fileURLToPath(new URL('./pty-driver.py', import.meta.url));
 const PYTHON = process.env.PYTHON ?? 'python3';
@@ -46,6 +47,8 @@ export interface PtySession {
   screen(): Promise<string[]>;
   /** Every row from the top of the scrollback to the bottom of the screen. */
   lines(): Promise<ScreenLine[]>;
+  /** The visible rows with their colours, for `screenSvg` / `screenText`. */
+  styledScreen(): Promise<StyledRow[]>;
   /** Every byte the program wrote to the terminal, as text. */
   output(): string;
   /** Resolves with the screen once `pattern` is on it; rejects with the screen after `timeoutMs` (default 20 s). */
@@ -146,6 +149,19 @@ export function spawnPty(options: PtyOptions): PtySession {
       return Array.from({ length: buffer.length }, (_, index) => {
         const line = buffer.getLine(index);
         return { text: (line?.translateToString(true) ?? '').trimEnd(), wrapped: line?.isWrapped ?? false };
+      });
+    },
+    async styledScreen() {
+      await parsed;
+      const buffer = terminal.buffer.active;
+      return Array.from({ length: rows }, (_, row) => {
+        const line = buffer.getLine(buffer.baseY + row);
+        const cells: CellLike[] = [];
+        for (let x = 0; line !== undefined && x < line.length; x += 1) {
+          const cell = line.getCell(x);
+          if (cell !== undefined) cells.push(cell);
+        }
+        return styledRow(cells);
       });
     },
     output() {

@@ -7,8 +7,8 @@
 //
 // Environment: PULSAR_AWS_LAB_HOME, TF_FIXTURE_LOG (and the other TF_FIXTURE_* of the fixture
 // terraform), LAB_TIME_SCALE: how much faster than real time the lifecycle's clock and waits run
-// (default 60: a 3-minute OMB run takes 3 s). The SSM agents come online a role at a time, so
-// the health cascade has hosts to wait for.
+// (default 60: a 3-minute OMB run takes 3 s). The SSM agents come online a role at a time, 20 s
+// apart, so the health cascade has hosts to wait for.
 import { readFileSync } from 'node:fs';
 import {
   CostExplorerClient,
@@ -26,8 +26,13 @@ import { main } from '../../src/main.js';
 const OMB_RESULT = readFileSync(new URL('../fixtures/omb-result.json', import.meta.url), 'utf8');
 const SCALE = Number(process.env.LAB_TIME_SCALE ?? 60);
 const ROLE_OF: Record<string, string> = { zk: 'zookeeper', bk: 'bookkeeper', br: 'broker', cl: 'client' };
-/** The SSM check (counted per call) at which each role's agents are online. */
-const ONLINE_AT: Record<string, number> = { zookeeper: 1, bookkeeper: 2, broker: 3, client: 3 };
+/** How long after the first SSM check each role's agents are online (lifecycle time). */
+const ONLINE_AFTER_MS: Record<string, number> = {
+  zookeeper: 0,
+  bookkeeper: 20_000,
+  broker: 40_000,
+  client: 60_000,
+};
 const roleOf = (instanceId: string) => ROLE_OF[instanceId.slice(3, 5)] ?? 'unknown';
 
 const started = Date.now();
@@ -74,15 +79,16 @@ mockClient(ec2)
       { Instances: (input.InstanceIds ?? []).map((id) => ({ InstanceId: id, State: { Name: 'running' } })) },
     ],
   }));
-let ssmChecks = 0;
+let firstSsmCheck: number | undefined;
 mockClient(ssm)
   .on(DescribeInstanceInformationCommand)
   .callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => {
-    ssmChecks += 1;
+    firstSsmCheck ??= clock.now();
+    const waited = clock.now() - firstSsmCheck;
     return {
       InstanceInformationList: (input.Filters?.[0]?.Values ?? []).map((id) => ({
         InstanceId: id,
-        PingStatus: ssmChecks >= (ONLINE_AT[roleOf(id)] ?? 1) ? 'Online' : 'ConnectionLost',
+        PingStatus: waited >= (ONLINE_AFTER_MS[roleOf(id)] ?? 0) ? 'Online' : 'ConnectionLost',
         LastPingDateTime: new Date(clock.now()),
       })),
     };
