@@ -107,9 +107,7 @@ describe('table', () => {
     expect(wide[1]).toContain('exp-20260101-000001-policy-8f97134d');
     expect(wide[1]).toMatch(/…$/);
     const medium = formatTable(rows, columns, { width: 70 }).split('\n');
-    expect(medium[1]).toMatch(
-      /^arn:aws:iam::123456789012… {2}exp-20260101-000001… {2}exp-20260101-000001…$/,
-    );
+    expect(medium[1]).toMatch(/^arn:aws:iam::123456789012… {2}exp-20260101-000001… {2}exp-20260101-000001…$/);
     expect(medium[2]).toMatch(/^eipalloc-0123456789abcdef0 {2}-/);
   });
 

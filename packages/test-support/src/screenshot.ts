@@ -128,6 +128,7 @@ export function screenSvg(rows: readonly StyledRow[], options: SvgOptions): stri
         ];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace" font-size="14" fill="${FOREGROUND}">`,
+    `  <title>${escapeXml(options.title ?? 'A terminal screen')}</title>`,
     `  <rect width="${width}" height="${height}" rx="6" fill="${BACKGROUND}"/>`,
     ...title,
     ...lines,
