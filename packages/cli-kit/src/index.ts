@@ -14,7 +14,7 @@ export {
   createPalette,
   type Palette,
 } from './color.js';
-export { type ConfirmOptions, confirm } from './confirm.js';
+export { type ConfirmOptions, confirm, type QuestionInput } from './confirm.js';
 export { EXIT_CODES, EXIT_CODES_HELP, type ExitCode, exitCodeFor } from './exit-codes.js';
 export { errorToJson, formatError } from './format-error.js';
 export {
@@ -26,6 +26,8 @@ export {
   type Renderer,
   type RendererOptions,
   type RenderMode,
+  type StatusView,
 } from './renderer.js';
 export { type CliContext, type RunCliOptions, runCli, type SignalSource } from './run.js';
-export { type Column, formatTable } from './table.js';
+export { type Column, formatTable, type TableOptions } from './table.js';
+export { singleLine, stripAnsi, terminalWidth, truncate, visibleWidth } from './width.js';

@@ -1,21 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { PassThrough } from 'node:stream';
 import { AbortedError, createEmitter, createVirtualTime, LabError, ValidationError } from '@lab/core';
 import { describe, expect, it } from 'vitest';
 import {
   chooseMode,
   colorEnabled,
-  confirm,
   createPalette,
   createRenderer,
   EXIT_CODES,
   exitCodeFor,
   formatElapsed,
   formatError,
-  formatTable,
   hoistGlobalFlags,
   parseDuration,
   runCli,
+  visibleWidth,
 } from '../src/index.js';
 
 const capture = (isTTY = false) => {
@@ -115,6 +113,100 @@ describe('renderer', () => {
     expect(out.chunks.at(-1)).toBe('\r\u001b[2K');
   });
 
+  it('keeps the live line to one line of the terminal, whatever the message', () => {
+    const time = createVirtualTime(Date.UTC(2026, 0, 1));
+    const out = capture(true);
+    const renderer = createRenderer({
+      mode: 'live',
+      stream: out,
+      palette: plain,
+      clock: time.clock,
+      refreshMs: 60_000,
+    });
+    renderer.phase('terraform apply');
+    time.advance(5_000);
+    createEmitter({ source: 't', sink: renderer.sink }).emit(
+      'x',
+      `aws_instance.bookie[2]: Still creating... [10s elapsed]\n${'x'.repeat(200)}`,
+      undefined,
+      'debug',
+    );
+    const last = out.chunks.at(-1)!;
+    expect(visibleWidth(last)).toBeLessThanOrEqual(79);
+    expect(last).not.toMatch(/[\n\r]/);
+    // Phase and elapsed time stay; the message is what is cut.
+    expect(last).toMatch(/^⠋ terraform apply · aws_instance\.bookie\[2\]: Still creating[^·]*… · 5s$/);
+    renderer.close();
+  });
+
+  it('shows the first status view with something to say, and resets views on a new phase', () => {
+    const out = capture(true);
+    const seen: string[] = [];
+    let resets = 0;
+    const renderer = createRenderer({
+      mode: 'live',
+      stream: out,
+      palette: plain,
+      refreshMs: 60_000,
+      views: [
+        { observe: () => undefined, describe: () => undefined },
+        {
+          observe: (event) => seen.push(event.type),
+          describe: () => (seen.length === 0 ? undefined : `round 2 · ${seen.length} seen`),
+          reset: () => {
+            resets += 1;
+            seen.length = 0;
+          },
+        },
+      ],
+    });
+    renderer.phase('delete');
+    createEmitter({ source: 't', sink: renderer.sink }).emit(
+      'execute.round.started',
+      'Round 2',
+      undefined,
+      'debug',
+    );
+    expect(out.chunks.at(-1)).toMatch(/^⠋ delete · round 2 · 1 seen · 0s$/);
+    renderer.phase('verify');
+    expect(resets).toBe(2);
+    renderer.close();
+  });
+
+  it('holds lines while suspended and tells the width to fit tables to', async () => {
+    const out = capture(true);
+    const renderer = createRenderer({ mode: 'live', stream: out, palette: plain, refreshMs: 60_000 });
+    expect(renderer.width()).toBe(80);
+    expect(createRenderer({ mode: 'plain', stream: capture(false), palette: plain }).width()).toBeUndefined();
+    renderer.phase('delete');
+    await renderer.suspend(async () => {
+      const before = out.chunks.length;
+      renderer.line('later');
+      expect(out.chunks.length).toBe(before);
+    });
+    expect(out.text()).toContain('later\n');
+    renderer.close();
+  });
+
+  it('steps aside for writes to stdout on the same terminal, and lets go of stdout when closed', () => {
+    const log: string[] = [];
+    const stream = { write: (chunk: string) => log.push(`err:${chunk}`), isTTY: true, columns: 80 };
+    const stdout = { write: (chunk: string) => log.push(`out:${chunk}`), isTTY: true, columns: 80 };
+    const ownWrite = stdout.write;
+    const renderer = createRenderer({ mode: 'live', stream, stdout, palette: plain, refreshMs: 60_000 });
+    renderer.phase('teardown');
+    log.length = 0;
+    stdout.write('/tmp/report/index.html\n');
+    expect(log[0]).toBe('err:\r\u001b[2K');
+    expect(log[1]).toBe('out:/tmp/report/index.html\n');
+    expect(log[2]).toMatch(/^err:⠋ teardown · /);
+    renderer.close();
+    expect(stdout.write).toBe(ownWrite);
+    log.length = 0;
+    stdout.write('after\n');
+    expect(log).toEqual(['out:after\n']);
+  });
+
   it('formats elapsed time compactly', () => {
     expect([formatElapsed(999), formatElapsed(61_000), formatElapsed(3_725_000)]).toEqual([
       '0s',
@@ -148,46 +240,6 @@ describe('arguments', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('1.5d')).toBe(129_600_000);
     expect(() => parseDuration('6 hours', 'older-than')).toThrow(ValidationError);
-  });
-});
-
-describe('table', () => {
-  it('aligns columns and marks empty cells', () => {
-    const rows = [
-      { id: 'vpc-1', n: 3, name: undefined },
-      { id: 'subnet-22', n: 12, name: 'lab' },
-    ];
-    expect(
-      formatTable(rows, [
-        { header: 'ID', value: (r) => r.id },
-        { header: 'N', value: (r) => r.n, align: 'right' },
-        { header: 'NAME', value: (r) => r.name },
-      ]),
-    ).toBe(['ID          N  NAME', 'vpc-1       3  -', 'subnet-22  12  lab'].join('\n'));
-  });
-});
-
-describe('confirm', () => {
-  it('passes with --yes and refuses without a terminal', async () => {
-    await expect(confirm({ question: 'Delete?', yes: true })).resolves.toBeUndefined();
-    const input = Object.assign(new PassThrough(), { isTTY: false });
-    await expect(confirm({ question: 'Delete 12 resources?', yes: false, input })).rejects.toMatchObject({
-      code: 'CONFIRMATION_REQUIRED',
-    });
-  });
-
-  it('asks on a terminal and accepts only yes', async () => {
-    const ask = async (answer: string) => {
-      const input = Object.assign(new PassThrough(), { isTTY: true });
-      const output = new PassThrough();
-      const pending = confirm({ question: 'Delete?', yes: false, input, output });
-      input.write(`${answer}\n`);
-      return pending;
-    };
-    await expect(ask('y')).resolves.toBeUndefined();
-    await expect(ask('YES')).resolves.toBeUndefined();
-    await expect(ask('')).rejects.toMatchObject({ code: 'CONFIRMATION_DECLINED' });
-    await expect(ask('nope')).rejects.toMatchObject({ code: 'CONFIRMATION_DECLINED' });
   });
 });
 
@@ -269,6 +321,18 @@ describe('runCli', () => {
     );
     expect(code).toBe(EXIT_CODES.usage);
     expect(JSON.parse(stdout.text())).toMatchObject({ type: 'error', error: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it('prints process warnings above the live line, and gives Node its printer back afterwards', async () => {
+    const before = process.listeners('warning');
+    const stderr = capture(true);
+    await runCli({ json: false, stderr, stdout: capture(), env: { NO_COLOR: '1' } }, async () => {
+      process.emitWarning('Node 20 reached its end of life', 'NodeVersionSupportWarning');
+      await new Promise((resolve) => setImmediate(resolve));
+      return 0;
+    });
+    expect(stderr.text()).toContain('warning: NodeVersionSupportWarning: Node 20 reached its end of life\n');
+    expect(process.listeners('warning')).toEqual(before);
   });
 
   it('aborts on the first Ctrl-C and exits at once on the second, printing the follow-up command', async () => {

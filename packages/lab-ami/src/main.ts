@@ -6,7 +6,6 @@ import {
   applyColorPreference,
   type CliContext,
   type Column,
-  confirm,
   duration,
   EXIT_CODES,
   EXIT_CODES_HELP,
@@ -16,8 +15,10 @@ import {
   globalArgs,
   hoistGlobalFlags,
   type OutputStream,
+  type QuestionInput,
   runCli,
   type SignalSource,
+  terminalWidth,
 } from '@lab/cli-kit';
 import { type Clock, LabError, systemClock, type TagMap, ValidationError } from '@lab/core';
 import type { ProcessRunner } from '@lab/core/process';
@@ -41,7 +42,7 @@ import { type AwsClients, createSession, type Session } from './session.js';
 export interface LabAmiDeps {
   stdout?: OutputStream;
   stderr?: OutputStream;
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin?: QuestionInput;
   env?: NodeJS.ProcessEnv;
   process?: SignalSource;
   cwd?: string;
@@ -83,8 +84,10 @@ function createApp(deps: LabAmiDeps) {
       {
         json: args.json,
         verbose: args.verbose,
+        yes: args.yes,
         stdout,
         stderr,
+        ...(deps.stdin === undefined ? {} : { stdin: deps.stdin }),
         ...(deps.env === undefined ? {} : { env: deps.env }),
         ...(deps.process === undefined ? {} : { process: deps.process }),
       },
@@ -146,7 +149,7 @@ function createApp(deps: LabAmiDeps) {
           context.renderer.line(`No pulsar-base AMIs in ${region}. Build one with \`lab-ami build\`.`);
           return EXIT_CODES.ok;
         }
-        stdout.write(`${formatTable(images, imageColumns(latest))}\n`);
+        stdout.write(`${formatTable(images, imageColumns(latest), { width: terminalWidth(stdout) })}\n`);
         const age = Math.round((clock.now() - listing.fetchedAt) / 1000);
         context.renderer.line(
           listing.cached
@@ -446,7 +449,7 @@ function createApp(deps: LabAmiDeps) {
             checks: result.checks,
           });
         } else {
-          stdout.write(`${formatTable(result.checks, checkColumns)}\n`);
+          stdout.write(`${formatTable(result.checks, checkColumns, { width: terminalWidth(stdout) })}\n`);
           context.renderer.line(
             result.ok
               ? `${result.imageId} passed all ${result.checks.length} checks; ${result.instanceId} terminated.`
@@ -481,12 +484,7 @@ function createApp(deps: LabAmiDeps) {
             );
           return EXIT_CODES.ok;
         }
-        await confirm({
-          question: `Deregister ${what}?`,
-          yes: args.yes,
-          output: stderr as NodeJS.WritableStream,
-          ...(deps.stdin === undefined ? {} : { input: deps.stdin }),
-        });
+        await context.confirm(`Deregister ${what}?`);
         const result = await aws.deleteImage({
           ec2,
           imageId: image.imageId,
@@ -553,7 +551,9 @@ function createApp(deps: LabAmiDeps) {
             ...plan.keep.map((image) => ({ image, action: 'keep' })),
             ...plan.skipped.map((entry) => ({ image: entry.image, action: `skip: ${entry.reason}` })),
           ];
-          if (rows.length > 0) stdout.write(`${formatTable(rows, pruneColumns)}\n`);
+          if (rows.length > 0) {
+            stdout.write(`${formatTable(rows, pruneColumns, { width: terminalWidth(stdout) })}\n`);
+          }
         }
         if (!args.execute || plan.remove.length === 0) {
           if (args.json) context.renderer.result({ ...summary, executed: false });
@@ -566,12 +566,7 @@ function createApp(deps: LabAmiDeps) {
           }
           return EXIT_CODES.ok;
         }
-        await confirm({
-          question: `Delete ${plan.remove.length} image(s) and their snapshots in ${region}?`,
-          yes: args.yes,
-          output: stderr as NodeJS.WritableStream,
-          ...(deps.stdin === undefined ? {} : { input: deps.stdin }),
-        });
+        await context.confirm(`Delete ${plan.remove.length} image(s) and their snapshots in ${region}?`);
         const outcome = await aws.executePrune({
           ec2,
           plan,
@@ -695,33 +690,45 @@ function invalidAmiId(value: string): ValidationError {
   ]);
 }
 
+/** The longest AMI id (`ami-` and 17 hex digits): never cut. */
+const AMI_WIDTH = 21;
+
+/** `2026-01-02T03:04:05.000Z` as `2026-01-02 03:04` (UTC): the minute is enough to tell images apart on screen. */
+const created = (iso: string | undefined) =>
+  iso === undefined
+    ? undefined
+    : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(iso)
+      ? iso.slice(0, 16).replace('T', ' ')
+      : iso;
+
+// On a narrow terminal the names shrink first, then OMB and SNAPSHOTS are left out (--json has all).
 function imageColumns(latest: ReadonlySet<string>): Column<AmiImage>[] {
   return [
     { header: 'VERSION', value: (image) => image.pulsarVersion ?? '(untagged)' },
     { header: ' ', value: (image) => (latest.has(image.imageId) ? '*' : ' ') },
-    { header: 'AMI', value: (image) => image.imageId },
+    { header: 'AMI', value: (image) => image.imageId, minWidth: AMI_WIDTH },
     { header: 'STATE', value: (image) => image.state },
-    { header: 'CREATED', value: (image) => image.creationDate },
-    { header: 'OMB', value: (image) => image.ombCommit?.slice(0, 12) },
-    { header: 'SNAPSHOTS', value: (image) => image.snapshotIds.length, align: 'right' },
-    { header: 'NAME', value: (image) => image.name },
+    { header: 'CREATED', value: (image) => created(image.creationDate) },
+    { header: 'OMB', value: (image) => image.ombCommit?.slice(0, 12), optional: true },
+    { header: 'SNAPSHOTS', value: (image) => image.snapshotIds.length, align: 'right', optional: true },
+    { header: 'NAME', value: (image) => image.name, shrink: true, minWidth: 12 },
   ];
 }
 
 const checkColumns: Column<ImageCheck>[] = [
   { header: 'CHECK', value: (check) => check.name },
   { header: 'RESULT', value: (check) => (check.ok ? 'ok' : 'FAIL') },
-  { header: 'EXPECTED', value: (check) => check.expected },
-  { header: 'ACTUAL', value: (check) => check.actual },
+  { header: 'EXPECTED', value: (check) => check.expected, shrink: true, minWidth: 12 },
+  { header: 'ACTUAL', value: (check) => check.actual, shrink: true, minWidth: 12 },
 ];
 
 const pruneColumns: Column<{ image: AmiImage; action: string }>[] = [
-  { header: 'ACTION', value: (row) => row.action },
+  { header: 'ACTION', value: (row) => row.action, shrink: true, minWidth: 10 },
   { header: 'VERSION', value: (row) => row.image.pulsarVersion ?? '(untagged)' },
-  { header: 'AMI', value: (row) => row.image.imageId },
+  { header: 'AMI', value: (row) => row.image.imageId, minWidth: AMI_WIDTH },
   { header: 'STATE', value: (row) => row.image.state },
-  { header: 'CREATED', value: (row) => row.image.creationDate },
-  { header: 'NAME', value: (row) => row.image.name },
+  { header: 'CREATED', value: (row) => created(row.image.creationDate) },
+  { header: 'NAME', value: (row) => row.image.name, shrink: true, minWidth: 12 },
 ];
 
 function stamp(ms: number): string {

@@ -1,17 +1,16 @@
 import {
   applyColorPreference,
-  confirm,
   duration,
   EXIT_CODES,
   EXIT_CODES_HELP,
-  formatTable,
   globalArgs,
   type OutputStream,
   parseDuration,
+  type QuestionInput,
   runCli,
   type SignalSource,
 } from '@lab/cli-kit';
-import { PROJECT, ValidationError, type ValidationIssue } from '@lab/core';
+import { PROJECT, ValidationError, type ValidationIssue, withContext } from '@lab/core';
 import {
   assertComplete,
   assertSelector,
@@ -26,6 +25,7 @@ import {
 import type { AwsClients } from '@lab/tag-cleanup/aws';
 import { array, command, flag, multioption, option, optional, positional, runSafely, string } from 'cmd-ts';
 import { resolveExperimentRef } from './latest.js';
+import { cleanupView, formatPlan, formatRemaining } from './render.js';
 
 const DESCRIPTION = `Deletes every AWS resource of one pulsar-aws-lab experiment, found by its tags alone
 (Project=${PROJECT} and the exact ExperimentID). A dry run (the plan) is the default;
@@ -86,7 +86,7 @@ export interface MainOptions {
   stderr?: OutputStream;
   env?: NodeJS.ProcessEnv;
   /** Confirmation input (a TTY); defaults to stdin. */
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin?: QuestionInput;
   process?: SignalSource;
   /** Called with each region's clients as they are created: tests add fault injection here. */
   instrument?: (clients: AwsClients, region: string) => void;
@@ -110,12 +110,15 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     {
       json: args.json,
       verbose: args.verbose,
+      yes: args.yes,
       stdout,
       stderr,
       env,
+      views: [cleanupView()],
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
       ...(options.process === undefined ? {} : { process: options.process }),
     },
-    async ({ renderer, signal, palette, setForceExitMessage }) => {
+    async ({ renderer, signal, palette, setForceExitMessage, confirm }) => {
       const selector = await selectorFrom(args, env);
       const excludeTypes = excludedTypes(args);
       renderer.phase('discover');
@@ -130,17 +133,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       const again = `lab-cleanup ${selector.kind === 'experiment' ? selector.experimentId : `--sweep --older-than ${args.olderThan}`} ${regions.map((region) => `--region ${region}`).join(' ')} --execute`;
       setForceExitMessage(`Resources may remain; finish with: ${again}`);
       const printPlan = (plan: Plan) => {
-        if (plan.steps.length === 0) return;
-        renderer.line(
-          formatTable(planRows(plan), [
-            { header: 'type', value: (row) => row.type },
-            { header: 'id', value: (row) => row.id },
-            { header: 'region', value: (row) => row.region },
-            { header: 'name', value: (row) => row.name },
-            { header: 'waits for', value: (row) => row.waitsFor },
-          ]),
-        );
+        if (plan.steps.length > 0) renderer.line(formatPlan(plan, renderer.width()));
       };
+      let deleting = false;
       const result = await cleanup({
         provider,
         selector,
@@ -153,14 +148,17 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         events: renderer.sink,
         confirm: async (plan) => {
           printPlan(plan);
-          await confirm({
-            question: `Delete these ${plan.steps.length} resource(s)?`,
-            yes: args.yes,
-            ...(options.stdin === undefined ? {} : { input: options.stdin }),
-            output: stderr as NodeJS.WritableStream,
-          });
+          await confirm(`Delete these ${plan.steps.length} resource(s)?`);
           renderer.phase('delete');
+          deleting = true;
         },
+      }).catch((error: unknown) => {
+        if (deleting && signal.aborted) {
+          throw withContext(error, 'Cleanup interrupted; resources may remain', {
+            hint: `Finish with: ${again}`,
+          });
+        }
+        throw error;
       });
       if (result.mode === 'dry-run') printPlan(result.plan);
       renderer.result(summary(result));
@@ -180,14 +178,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
           ),
         );
       } else if (result.remaining.length > 0) {
-        renderer.line(
-          formatTable(result.remaining, [
-            { header: 'type', value: (entry) => entry.resource.type },
-            { header: 'id', value: (entry) => entry.resource.id },
-            { header: 'region', value: (entry) => entry.resource.region },
-            { header: 'last error', value: (entry) => entry.message },
-          ]),
-        );
+        renderer.line(formatRemaining(result.remaining, renderer.width()));
       }
       assertComplete(result);
       return EXIT_CODES.ok;

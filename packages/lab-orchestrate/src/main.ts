@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 import {
   applyColorPreference,
   type CliContext,
-  confirm,
   EXIT_CODES,
   EXIT_CODES_HELP,
   GLOBAL_FLAG_SPEC,
@@ -11,8 +10,10 @@ import {
   globalArgs,
   hoistGlobalFlags,
   type OutputStream,
+  type QuestionInput,
   runCli,
   type SignalSource,
+  terminalWidth,
 } from '@lab/cli-kit';
 import {
   type Clock,
@@ -46,13 +47,13 @@ import {
   string,
   subcommands,
 } from 'cmd-ts';
-import { formatExperiments, formatStatus } from './render.js';
+import { formatExperiments, formatStatus, lifecycleViews } from './render.js';
 
 /** What `main` can be given instead of the real process, AWS and Terraform (tests, other tools). */
 export interface LabOrchestrateDeps {
   stdout?: OutputStream;
   stderr?: OutputStream;
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin?: QuestionInput;
   env?: NodeJS.ProcessEnv;
   process?: SignalSource;
   cwd?: string;
@@ -197,9 +198,13 @@ function createApp(deps: LabOrchestrateDeps) {
       {
         json: args.json,
         verbose: args.verbose,
+        yes: args.yes,
         stdout,
         stderr,
         env,
+        clock,
+        views: lifecycleViews(),
+        ...(deps.stdin === undefined ? {} : { stdin: deps.stdin }),
         ...(deps.process === undefined ? {} : { process: deps.process }),
       },
       async (context) => body(context, await createSession(args, context, deps, { env, cwd, clock })),
@@ -286,11 +291,9 @@ function createApp(deps: LabOrchestrateDeps) {
           for (const line of formatCost(plan).trimEnd().split('\n')) context.renderer.line(line);
       },
       confirmCost: async (plan: ExperimentPlan) => {
-        await confirm({
-          question: `Create the cluster for about US$${plan.cost.estimate.total.toFixed(2)}${plan.cost.estimate.complete ? '' : ' (estimate incomplete)'}?`,
-          yes: args.yes,
-          ...(deps.stdin === undefined ? {} : { input: deps.stdin }),
-        });
+        await context.confirm(
+          `Create the cluster for about US$${plan.cost.estimate.total.toFixed(2)}${plan.cost.estimate.complete ? '' : ' (estimate incomplete)'}?`,
+        );
       },
       onCreated: (id: string) => {
         context.setForceExitMessage(
@@ -545,7 +548,7 @@ function createApp(deps: LabOrchestrateDeps) {
         const rows = await session.store.list();
         if (args.json) context.renderer.result({ experiments: rows });
         else if (rows.length === 0) context.renderer.line(`No experiments in ${session.home}.`);
-        else stdout.write(formatExperiments(rows));
+        else stdout.write(formatExperiments(rows, terminalWidth(stdout)));
         return EXIT_CODES.ok;
       }),
   });
@@ -567,7 +570,7 @@ function createApp(deps: LabOrchestrateDeps) {
           checkResources: !args.noCheck && !args.dryRun,
         });
         if (args.json) context.renderer.result(result);
-        else stdout.write(formatStatus(result));
+        else stdout.write(formatStatus(result, terminalWidth(stdout)));
         return result.resources !== undefined &&
           result.resources.remaining.length > 0 &&
           result.row.status !== 'running'

@@ -10,4 +10,28 @@ export {
   motoAccount,
   motoEndpoint,
 } from './moto.js';
+export {
+  controlCharacters,
+  describeWithPty,
+  KEYS,
+  killPtys,
+  type PipedResult,
+  type PtyOptions,
+  type PtySession,
+  runPiped,
+  type ScreenLine,
+  spawnPty,
+  terminalEnv,
+  wrappedRows,
+} from './pty.js';
+export { type RecordingOptions, type RecordingStep, recordTerminal } from './record.js';
+export {
+  type CellLike,
+  type StyledRow,
+  type StyledRun,
+  type SvgOptions,
+  screenSvg,
+  screenText,
+  styledRow,
+} from './screenshot.js';
 export { describeWithTools, findTool, LAB_TOOLS_BIN, TOOLS, type Tool } from './tools.js';
