@@ -7,7 +7,12 @@ export {
   type ImageExpectations,
   parseCheckOutput,
 } from './checks.js';
-export { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION, PACKER_DIR } from './image-contents.js';
+export {
+  DEFAULT_JAVA_VERSION,
+  DEFAULT_OMB_COMMIT,
+  DEFAULT_PULSAR_VERSION,
+  PACKER_DIR,
+} from './image-contents.js';
 export {
   AMI_NAME_PREFIX,
   type AmiImage,

@@ -186,10 +186,11 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
     );
   });
 
-  it('verifies the Pulsar tarball against its published .sha512 before installing it', async () => {
+  it('verifies the Pulsar tarball against a SHA-512 pinned in the script, never one from the download host', async () => {
     const script = await readFile(join(SCRIPTS, 'install-pulsar.sh'), 'utf8');
-    expect(script).toContain('${url}.sha512');
-    expect(script).toMatch(/sha512sum "\$\{work\}\/\$\{tarball\}"/);
+    expect(script).not.toMatch(/\.sha512"/);
+    expect(script).toMatch(/^ {4}4\.0\.4\) echo [0-9a-f]{128} ;;$/m);
+    expect(script).toMatch(/sha512sum "\$tarball"/);
     expect(script.indexOf('SHA-512 mismatch')).toBeLessThan(script.indexOf('tar -xzf'));
   });
 
@@ -214,7 +215,8 @@ describe('pulsar-base.pkr.hcl (parsed with a real HCL parser)', () => {
       'zookeeper.service': 'ExecStart=/opt/pulsar/bin/pulsar zookeeper',
       'bookkeeper.service': 'ExecStart=/opt/pulsar/bin/pulsar bookie',
       'pulsar-broker.service': 'ExecStart=/opt/pulsar/bin/pulsar broker',
-      'omb-worker.service': 'ExecStart=/opt/omb/bin/benchmark-worker --port 8080 --stats-port 8081',
+      'omb-worker.service':
+        'ExecStart=/opt/omb/bin/benchmark-worker --port ${LAB_WORKER_PORT} --stats-port ${LAB_WORKER_STATS_PORT}',
     };
     for (const [unit, exec] of Object.entries(expected)) {
       const text = await readFile(join(UNITS, unit), 'utf8');
@@ -245,69 +247,68 @@ describe('provisioning scripts, executed under LAB_ROOT', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A file:// mirror with a fake Pulsar release and its .sha512 (or a wrong one). */
-  async function mirror(name: string, version: string, checksum: 'good' | 'bad' | 'gpg'): Promise<string> {
+  /** A fake Pulsar release tarball and its SHA-512. */
+  async function release(name: string, version: string): Promise<{ tarball: string; sha512: string }> {
     const base = join(dir, name);
-    const release = join(base, 'build', `apache-pulsar-${version}`);
-    await mkdir(join(release, 'bin'), { recursive: true });
-    await mkdir(join(release, 'lib'), { recursive: true });
-    await writeFile(join(release, 'bin', 'pulsar'), '#!/usr/bin/env bash\necho pulsar\n');
-    await chmod(join(release, 'bin', 'pulsar'), 0o755);
-    await writeFile(join(release, 'lib', `org.apache.pulsar-pulsar-broker-${version}.jar`), 'jar');
-    const published = join(base, 'mirror', `pulsar-${version}`);
-    await mkdir(published, { recursive: true });
-    const tarball = join(published, `apache-pulsar-${version}-bin.tar.gz`);
+    const tree = join(base, 'build', `apache-pulsar-${version}`);
+    await mkdir(join(tree, 'bin'), { recursive: true });
+    await mkdir(join(tree, 'lib'), { recursive: true });
+    await writeFile(join(tree, 'bin', 'pulsar'), '#!/usr/bin/env bash\necho pulsar\n');
+    await chmod(join(tree, 'bin', 'pulsar'), 0o755);
+    await writeFile(join(tree, 'lib', `org.apache.pulsar-pulsar-broker-${version}.jar`), 'jar');
+    const tarball = join(base, `apache-pulsar-${version}-bin.tar.gz`);
     await run('tar', ['-czf', tarball, '-C', join(base, 'build'), `apache-pulsar-${version}`]);
-    const digest = createHash('sha512')
-      .update(await readFile(tarball))
-      .digest('hex');
-    const file = `apache-pulsar-${version}-bin.tar.gz`;
-    const text =
-      checksum === 'good'
-        ? `${digest}  ${file}\n`
-        : checksum === 'gpg'
-          ? `${file}: ${digest
-              .toUpperCase()
-              .match(/.{1,8}/g)!
-              .join(' ')
-              .replace(/(.{72})/g, '$1\n')}\n`
-          : `${'0'.repeat(128)}  ${file}\n`;
-    await writeFile(`${tarball}.sha512`, text);
-    return `file://${join(base, 'mirror')}`;
+    return {
+      tarball,
+      sha512: createHash('sha512')
+        .update(await readFile(tarball))
+        .digest('hex'),
+    };
   }
 
-  const installPulsar = (root: string, version: string, mirrorUrl: string) =>
+  const installPulsar = (root: string, version: string, env: Record<string, string>) =>
     run('bash', [join(SCRIPTS, 'install-pulsar.sh')], {
-      env: {
-        ...process.env,
-        LAB_ROOT: root,
-        PULSAR_VERSION: version,
-        PULSAR_MIRROR: mirrorUrl,
-        PULSAR_OWNER: owner,
-      },
+      env: { ...process.env, LAB_ROOT: root, PULSAR_VERSION: version, PULSAR_OWNER: owner, ...env },
     });
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => expect.unreachable() as never,
+      (error: unknown) => error as { code?: number; stderr: string },
+    );
 
-  it('install-pulsar.sh installs a verified release behind /opt/pulsar', async () => {
+  it('install-pulsar.sh installs a local tarball whose SHA-512 matches behind /opt/pulsar', async () => {
     const root = join(dir, 'root-good');
-    await installPulsar(root, '9.8.7', await mirror('good', '9.8.7', 'good'));
+    const { tarball, sha512 } = await release('good', '9.8.7');
+    await installPulsar(root, '9.8.7', { PULSAR_TARBALL: tarball, PULSAR_SHA512: sha512.toUpperCase() });
     expect(await readlink(join(root, 'opt', 'pulsar'))).toBe('apache-pulsar-9.8.7');
     expect((await stat(join(root, 'opt', 'pulsar', 'bin', 'pulsar'))).mode & 0o111).not.toBe(0);
   });
 
-  it('install-pulsar.sh accepts gpg-style grouped checksums', async () => {
-    const root = join(dir, 'root-gpg');
-    await installPulsar(root, '9.8.6', await mirror('gpg', '9.8.6', 'gpg'));
-    expect(await readlink(join(root, 'opt', 'pulsar'))).toBe('apache-pulsar-9.8.6');
+  it('install-pulsar.sh refuses a version with no pinned digest (exit 2) and installs nothing', async () => {
+    const root = join(dir, 'root-unpinned');
+    const { tarball } = await release('unpinned', '9.8.6');
+    const error = await failure(installPulsar(root, '9.8.6', { PULSAR_TARBALL: tarball }));
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain('no pinned SHA-512 for Pulsar 9.8.6 (pinned: 4.0.4)');
+    await expect(stat(join(root, 'opt'))).rejects.toThrow();
   });
 
   it('install-pulsar.sh refuses a tarball whose SHA-512 does not match and installs nothing', async () => {
     const root = join(dir, 'root-bad');
-    const error = await installPulsar(root, '9.8.5', await mirror('bad', '9.8.5', 'bad')).catch(
-      (e: unknown) => e,
+    const { tarball } = await release('bad', '9.8.5');
+    const error = await failure(
+      installPulsar(root, '9.8.5', { PULSAR_TARBALL: tarball, PULSAR_SHA512: '0'.repeat(128) }),
     );
-    expect((error as { code?: number }).code).toBe(1);
-    expect((error as { stderr: string }).stderr).toContain('SHA-512 mismatch');
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain('SHA-512 mismatch');
     await expect(stat(join(root, 'opt', 'apache-pulsar-9.8.5'))).rejects.toThrow();
+  });
+
+  it('install-pulsar.sh checks the pinned 4.0.4 digest even against a tarball that claims to be 4.0.4', async () => {
+    const root = join(dir, 'root-fake-404');
+    const { tarball } = await release('fake-404', '4.0.4');
+    const error = await failure(installPulsar(root, '4.0.4', { PULSAR_TARBALL: tarball }));
+    expect(error.stderr).toMatch(/SHA-512 mismatch .*expected 6dd1a969/);
   });
 
   it('install-lab.sh installs scripts executable and units, and fails without the lab scripts', async () => {

@@ -40,7 +40,9 @@ describe('shipped configuration files', async () => {
     expect(names).toEqual(
       [
         'cluster/default.yaml',
+        'cluster/local.yaml',
         'infrastructure/default.yaml',
+        'infrastructure/local.yaml',
         'infrastructure/performance.yaml',
         'test-plans/backlog-drain.yaml',
         'test-plans/baseline.yaml',
@@ -49,6 +51,7 @@ describe('shipped configuration files', async () => {
         'test-plans/max-rate.yaml',
         'test-plans/poc.yaml',
         'test-plans/ramp.yaml',
+        'test-plans/smoke.yaml',
       ].sort(),
     );
   });
@@ -63,13 +66,15 @@ describe('shipped configuration files', async () => {
     },
   );
 
-  it('resolve together: each infrastructure with the cluster config and every test plan', async () => {
+  it('resolve together: each infrastructure with its cluster config and every test plan', async () => {
     for (const infrastructure of files.filter((file) => file.section === 'infrastructure')) {
+      // The local profile is a pair: one bookie needs the local cluster settings' quorums of one.
+      const cluster = infrastructure.path.endsWith('local.yaml') ? 'local.yaml' : 'default.yaml';
       for (const plan of files.filter((file) => file.section === 'testPlan')) {
         const resolved = await resolveConfig({
           files: [
             { section: 'infrastructure', file: infrastructure.path },
-            { section: 'cluster', file: join(configsDir, 'cluster', 'default.yaml') },
+            { section: 'cluster', file: join(configsDir, 'cluster', cluster) },
             { section: 'testPlan', file: plan.path },
           ],
         });

@@ -74,9 +74,9 @@ describe('schema migration', () => {
   it('a local experiment has no regions, an AWS one at least one', () => {
     const { region: _region, created, target: _target, ...rest } = versionOneDocument('v2');
     const document = { ...rest, schemaVersion: 2, createdAt: created };
-    expect(parseManifest(JSON.stringify({ ...document, target: 'local', regions: [] }), '/x').manifest.target).toBe(
-      'local',
-    );
+    expect(
+      parseManifest(JSON.stringify({ ...document, target: 'local', regions: [] }), '/x').manifest.target,
+    ).toBe('local');
     for (const [target, regions] of [
       ['local', ['us-east-1']],
       ['aws', []],

@@ -3,8 +3,8 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { BackoffSchedule } from '@lab/backoff';
 import type { InstanceTarget } from './aws/common.js';
 import { instancesRunningStage } from './aws/instances.js';
-import { endpointsHealthyStage, type RunCommand, servicesActiveStage } from './probe-stages.js';
 import { ssmOnlineStage } from './aws/ssm-online.js';
+import { endpointsHealthyStage, type RunCommand, servicesActiveStage } from './probe-stages.js';
 import type { Stage } from './types.js';
 
 export { type AwsStageOptions, type InstanceTarget, isTransientStageError } from './aws/common.js';

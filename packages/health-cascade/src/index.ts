@@ -1,15 +1,5 @@
 export { type CascadeOptions, EVENT_SOURCE, FAST_SCHEDULE, runCascade } from './cascade.js';
 export { CascadeStageError, type CascadeStageErrorState, type StageFailureReason } from './errors.js';
-export type {
-  CascadeReport,
-  NotReadyTarget,
-  Observation,
-  Observations,
-  ObserveContext,
-  Stage,
-  StageReport,
-  Target,
-} from './types.js';
 export {
   type ParsedProbeOutput,
   type ProbeCheck,
@@ -31,3 +21,13 @@ export {
   type RunCommandRequest,
   servicesActiveStage,
 } from './probe-stages.js';
+export type {
+  CascadeReport,
+  NotReadyTarget,
+  Observation,
+  Observations,
+  ObserveContext,
+  Stage,
+  StageReport,
+  Target,
+} from './types.js';

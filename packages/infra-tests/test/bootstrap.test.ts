@@ -108,23 +108,26 @@ describeWithTools(['jq'], 'lab-bootstrap on a ZooKeeper node', () => {
       tickTime: '2000',
       initLimit: '10',
       syncLimit: '5',
-      dataDir: '/data/zookeeper',
+      dataDir: join(root, 'data/zookeeper'),
       clientPort: '2181',
+      clientPortAddress: '10.42.0.11',
       'admin.enableServer': 'true',
       'admin.serverPort': '9990',
+      'admin.serverAddress': '10.42.0.11',
+      'metricsProvider.httpHost': '10.42.0.11',
       'autopurge.snapRetainCount': '3',
       'autopurge.purgeInterval': '6',
       forceSync: 'yes',
       '4lw.commands.whitelist': 'ruok,mntr,stat,srvr',
-      quorumListenOnAllIPs: 'true',
+      quorumListenOnAllIPs: 'false',
       'server.1': '10.42.0.10:2888:3888',
       'server.2': '10.42.0.11:2888:3888',
       'server.3': '10.42.0.12:2888:3888',
     });
-    const env = (await read(root, 'opt/pulsar/conf/pulsar_env.sh')).split('\n');
-    // Replaced in place: the line that derives PULSAR_EXTRA_OPTS from it comes later.
-    expect(env[2]).toBe('PULSAR_MEM="-Xms1024m -Xmx1024m"');
-    expect(env.filter((line) => line.startsWith('PULSAR_MEM='))).toHaveLength(1);
+    // The unit's EnvironmentFile; the distribution's pulsar_env.sh stays as it is.
+    expect(await read(root, 'etc/lab/pulsar.env')).toBe(
+      '# Written by lab-bootstrap from the cluster document (jvm).\nPULSAR_MEM="-Xms1024m -Xmx1024m"\n',
+    );
 
     const calls = await readCalls(sandbox, root);
     expect(argsOf(calls, 'chown')).toEqual([['-R', 'pulsar:pulsar', join(root, 'data/zookeeper')]]);
@@ -168,17 +171,19 @@ describeWithTools(['jq'], 'lab-bootstrap on a bookie', () => {
     expect(Object.fromEntries(conf)).toEqual({
       bookiePort: '3181',
       advertisedAddress: '10.42.0.51',
+      listeningInterface: 'ens5',
+      httpServerHost: '10.42.0.51',
       zkServers: '10.42.0.10:2181,10.42.0.11:2181,10.42.0.12:2181',
       metadataServiceUri: 'zk://10.42.0.10:2181;10.42.0.11:2181;10.42.0.12:2181/ledgers',
-      journalDirectories: '/data/bookkeeper/journal',
-      ledgerDirectories: '/data/bookkeeper/ledgers',
+      journalDirectories: join(root, 'data/bookkeeper/journal'),
+      ledgerDirectories: join(root, 'data/bookkeeper/ledgers'),
       httpServerEnabled: 'true',
       httpServerPort: '8000',
       dbStorage_writeCacheMaxSizeMb: '512',
       useHostNameAsBookieID: 'false',
     });
-    expect(await read(root, 'opt/pulsar/conf/bkenv.sh')).toContain(
-      '\nBOOKIE_MEM="-Xms2048m -Xmx2048m -XX:MaxDirectMemorySize=3072m"\nBOOKIE_GC=',
+    expect(await read(root, 'etc/lab/pulsar.env')).toContain(
+      '\nBOOKIE_MEM="-Xms2048m -Xmx2048m -XX:MaxDirectMemorySize=3072m"\n',
     );
     expect(argsOf(calls, 'chown')).toEqual([['-R', 'pulsar:pulsar', join(root, 'data/bookkeeper')]]);
     expect(argsOf(calls, 'nc')[0]).toEqual(['-w', '2', '10.42.0.10', '2181']);
@@ -282,12 +287,13 @@ describeWithTools(['jq'], 'lab-bootstrap on brokers', () => {
       webServicePort: '8080',
       clusterName: 'lab-cluster',
       advertisedAddress: '10.42.0.92',
+      bindAddress: '10.42.0.92',
       managedLedgerDefaultEnsembleSize: '3',
       managedLedgerDefaultWriteQuorum: '2',
       managedLedgerDefaultAckQuorum: '2',
       brokerDeleteInactiveTopicsEnabled: 'false',
     });
-    expect(await read(rootsByIndex[2]!, 'opt/pulsar/conf/pulsar_env.sh')).toContain(
+    expect(await read(rootsByIndex[2]!, 'etc/lab/pulsar.env')).toContain(
       '\nPULSAR_MEM="-Xms4096m -Xmx4096m -XX:MaxDirectMemorySize=6144m"\n',
     );
   });
@@ -320,30 +326,17 @@ describeWithTools(['jq'], 'lab-bootstrap on brokers', () => {
 });
 
 describeWithTools(['jq'], 'lab-bootstrap on a client', () => {
-  it('writes the OMB driver, the workers file and the worker heap, and starts omb-worker.service', async () => {
+  it('writes the workers file and the worker heap and ports (no driver file: the test plan brings it), and starts omb-worker.service', async () => {
     const root = await createRoot(sandbox, 'client1', documentFor('client', 1));
     await expectSuccess(root, await runBootstrap(sandbox, root));
 
-    expect(parseYaml(await read(root, 'etc/lab/omb/driver.yaml'))).toEqual({
-      name: 'Pulsar',
-      driverClass: 'io.openmessaging.benchmark.driver.pulsar.PulsarBenchmarkDriver',
-      client: {
-        serviceUrl: 'pulsar://10.42.0.90:6650,10.42.0.91:6650,10.42.0.92:6650',
-        httpUrl: 'http://10.42.0.90:8080',
-        ioThreads: 8,
-        connectionsPerBroker: 8,
-        clusterName: 'lab-cluster',
-        namespacePrefix: 'benchmark/ns',
-        topicType: 'persistent',
-        persistence: { ensembleSize: 3, writeQuorum: 2, ackQuorum: 2, deduplicationEnabled: false },
-      },
-      producer: { batchingEnabled: true, batchingMaxPublishDelayMs: 1, blockIfQueueFull: true },
-      consumer: { receiverQueueSize: 10000, subscriptionType: 'Failover' },
-    });
+    await expect(read(root, 'etc/lab/omb/driver.yaml')).rejects.toThrow();
     expect(parseYaml(await read(root, 'etc/lab/omb/workers.yaml'))).toEqual({
       workers: ['http://10.42.0.130:8080', 'http://10.42.0.131:8080'],
     });
-    expect(await read(root, 'etc/lab/omb-worker.env')).toBe('HEAP_OPTS="-Xms3072m -Xmx3072m"\n');
+    expect(await read(root, 'etc/lab/omb-worker.env')).toBe(
+      '# Written by lab-bootstrap from the cluster document (jvm, omb_workers).\nHEAP_OPTS="-Xms3072m -Xmx3072m"\nLAB_WORKER_PORT=8080\nLAB_WORKER_STATS_PORT=8081\n',
+    );
     const calls = await readCalls(sandbox, root);
     expect(argsOf(calls, 'systemctl')).toEqual([['enable', '--now', 'omb-worker.service']]);
     expect(argsOf(calls, 'pulsar')).toEqual([]);
@@ -416,7 +409,7 @@ describeWithTools(['jq'], 'lab-bootstrap refuses bad input loudly', () => {
     });
     const result = await runBootstrap(sandbox, root);
     await expectFailure(root, result, /volumes\.journal\.volume_id must look like vol-/);
-    expect(result.stderr).toMatch(/volumes\.ledgers is required on a bookie/);
+    expect(result.stderr).toMatch(/volumes\.ledgers is required when a bookie has volumes/);
   });
 
   it.each(Object.entries(RESERVED_SETTINGS))(

@@ -176,7 +176,9 @@ export function clusterDocuments(input: ClusterDocumentsInput): ClusterDocument[
           ack_quorum: pulsar.ack_quorum,
         },
         settings: settings[role],
-        ...(input.ombWorkers === undefined ? {} : { omb_workers: input.ombWorkers.map((entry) => ({ ...entry })) }),
+        ...(input.ombWorkers === undefined
+          ? {}
+          : { omb_workers: input.ombWorkers.map((entry) => ({ ...entry })) }),
       }),
     ),
   );

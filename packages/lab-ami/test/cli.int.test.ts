@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +43,15 @@ describeWithMoto('lab-ami against moto', () => {
       stderr: { write: () => true },
       env: { NO_COLOR: '1', PULSAR_AWS_LAB_HOME: home },
       process: { on: () => undefined, off: () => undefined, exit: () => undefined },
-      clients: { ec2: account.ec2 },
+      clients: { ec2: account.ec2, sts: account.sts },
     };
     try {
       expect(await main(['list', '--json'], deps)).toBe(0);
+      // The listing is cached under the account STS names, this region and moto's endpoint.
+      const files = await readdir(join(home, 'ami-cache'));
+      expect(files.filter((name) => name.endsWith('.json'))).toEqual([
+        expect.stringMatching(new RegExp(`^${account.accountId}\\.eu-west-1\\.[0-9a-f]{12}\\.json$`)),
+      ]);
       const listed = JSON.parse(chunks.find((chunk) => chunk.includes('"result"'))!).data;
       expect(listed.region).toBe('eu-west-1');
       expect(listed.images.map((image: { imageId: string }) => image.imageId).sort()).toEqual(

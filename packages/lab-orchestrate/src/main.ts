@@ -116,12 +116,14 @@ const localArgs = {
   pulsarTarball: option({
     long: 'pulsar-tarball',
     type: optional(string),
-    description: '--target local: the Apache Pulsar binary distribution (default: downloaded once, SHA-512 checked)',
+    description:
+      '--target local: the Apache Pulsar binary distribution (default: downloaded once, SHA-512 checked)',
   }),
   ombSource: option({
     long: 'omb-source',
     type: optional(string),
-    description: '--target local: OMB as a git URL, a checkout, or a git archive of the pinned commit (default: its git repository)',
+    description:
+      '--target local: OMB as a git URL, a checkout, or a git archive of the pinned commit (default: its git repository)',
   }),
 };
 
@@ -635,7 +637,9 @@ interface Session {
   sink: EventSink;
   deps(): OrchestratorDeps;
   /** The experiment's manifest, after checking that `--target`, when given, is its target. */
-  checkTarget(experiment: import('@lab/experiment-store').Experiment): Promise<import('@lab/experiment-store').Manifest>;
+  checkTarget(
+    experiment: import('@lab/experiment-store').Experiment,
+  ): Promise<import('@lab/experiment-store').Manifest>;
   planFor(
     resolved: import('@lab/orchestrator').PlanConfig,
     at?: {
@@ -693,10 +697,16 @@ async function createSession(
       ...(deps.remote === undefined ? {} : { remote: deps.remote }),
       local: {
         cacheDir: join(home, 'cache', 'local'),
-        ...(args.pulsarTarball === undefined ? {} : { pulsarTarball: resolve(options.cwd, args.pulsarTarball) }),
+        ...(args.pulsarTarball === undefined
+          ? {}
+          : { pulsarTarball: resolve(options.cwd, args.pulsarTarball) }),
         ...(args.ombSource === undefined
           ? {}
-          : { ombSource: /^[a-z][a-z0-9+.-]*:\/\//i.test(args.ombSource) ? args.ombSource : resolve(options.cwd, args.ombSource) }),
+          : {
+              ombSource: /^[a-z][a-z0-9+.-]*:\/\//i.test(args.ombSource)
+                ? args.ombSource
+                : resolve(options.cwd, args.ombSource),
+            }),
       },
       clock: options.clock,
       ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),

@@ -84,7 +84,7 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     expect(lab.cleanupCalls).toEqual([]);
     const manifest = await lab.manifest();
     expect(manifest.phases.setup).toMatchObject({ status: 'failed', error: { code: 'AMI_NOT_FOUND' } });
-    expect(manifest.resourcesGone?.by).toMatch(/failed before terraform apply/);
+    expect(manifest.resourcesGone?.by).toMatch(/failed before anything was created/);
     expect(manifest.outcome?.result).toBe('failed');
   });
 

@@ -23,4 +23,10 @@ export {
   runOnHost,
   SUPERVISOR_PATH,
 } from './shell.js';
-export { type OpenListener, openListenersOf, type StopOptions, type StopReport, stopLocalCluster } from './stop.js';
+export {
+  type OpenListener,
+  openListenersOf,
+  type StopOptions,
+  type StopReport,
+  stopLocalCluster,
+} from './stop.js';

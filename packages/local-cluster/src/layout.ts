@@ -86,7 +86,8 @@ export function planLocalCluster(options: LocalLayoutOptions): LocalClusterLayou
       ? [
           {
             path: 'home',
-            message: 'the local target needs an experiment directory without spaces (paths go into OMB and Pulsar command lines)',
+            message:
+              'the local target needs an experiment directory without spaces (paths go into OMB and Pulsar command lines)',
             received: options.rootDir,
           },
         ]
@@ -129,28 +130,35 @@ function listenersOf(
 ): LocalListener[] {
   return hosts.flatMap((host): LocalListener[] => {
     const at = (port: number, service: string) => ({ host: host.name, address: host.address, port, service });
-    switch (host.role) {
-      case 'zookeeper':
-        return [
-          at(SERVICE_PORTS.zookeeper.client, 'zookeeper client'),
-          at(ZOOKEEPER_METRICS_PORT, 'zookeeper metrics'),
-          at(ZOOKEEPER_ADMIN_PORT, 'zookeeper admin'),
-          ...(zookeepers > 1
-            ? [at(SERVICE_PORTS.zookeeper.peer, 'zookeeper peers'), at(SERVICE_PORTS.zookeeper.election, 'zookeeper election')]
-            : []),
-        ];
-      case 'bookkeeper':
-        return [at(SERVICE_PORTS.bookkeeper.bookie, 'bookie'), at(SERVICE_PORTS.bookkeeper.http, 'bookie http')];
-      case 'broker':
-        return [at(SERVICE_PORTS.broker.binary, 'broker'), at(SERVICE_PORTS.broker.http, 'broker http')];
-      case 'client': {
+    const anywhere = (port: number, service: string) => ({
+      host: host.name,
+      address: '0.0.0.0',
+      port,
+      service,
+    });
+    const byRole: Record<Role, () => LocalListener[]> = {
+      zookeeper: () => [
+        at(SERVICE_PORTS.zookeeper.client, 'zookeeper client'),
+        at(ZOOKEEPER_METRICS_PORT, 'zookeeper metrics'),
+        at(ZOOKEEPER_ADMIN_PORT, 'zookeeper admin'),
+        ...(zookeepers > 1
+          ? [
+              at(SERVICE_PORTS.zookeeper.peer, 'zookeeper peers'),
+              at(SERVICE_PORTS.zookeeper.election, 'zookeeper election'),
+            ]
+          : []),
+      ],
+      bookkeeper: () => [
+        at(SERVICE_PORTS.bookkeeper.bookie, 'bookie'),
+        at(SERVICE_PORTS.bookkeeper.http, 'bookie http'),
+      ],
+      broker: () => [at(SERVICE_PORTS.broker.binary, 'broker'), at(SERVICE_PORTS.broker.http, 'broker http')],
+      client: () => {
         const ports = ombWorkers[host.index]!;
-        return [
-          { host: host.name, address: '0.0.0.0', port: ports.port, service: 'omb worker' },
-          { host: host.name, address: '0.0.0.0', port: ports.stats_port, service: 'omb worker stats' },
-        ];
-      }
-    }
+        return [anywhere(ports.port, 'omb worker'), anywhere(ports.stats_port, 'omb worker stats')];
+      },
+    };
+    return byRole[host.role]();
   });
 }
 

@@ -47,7 +47,10 @@ async function holderAlive(path: string): Promise<boolean> {
     pid = Number((await readFile(`${path}/pid`, 'utf8')).trim());
   } catch {
     // No PID yet: held if it was created a moment ago, else its creator died while taking it.
-    const created = await stat(path).then((info) => info.mtimeMs, () => 0);
+    const created = await stat(path).then(
+      (info) => info.mtimeMs,
+      () => 0,
+    );
     return Date.now() - created < ORPHAN_MS;
   }
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -11,17 +11,45 @@ interface Requirement {
 }
 
 const ALWAYS: readonly Requirement[] = [
-  { command: 'java', why: 'runs Pulsar and OMB (Java 17 or newer)', install: 'apt-get install openjdk-17-jre-headless' },
-  { command: 'jq', why: 'lab-bootstrap and lab-health-probe read the cluster document', install: 'apt-get install jq' },
+  {
+    command: 'java',
+    why: 'runs Pulsar and OMB (Java 17 or newer)',
+    install: 'apt-get install openjdk-17-jre-headless',
+  },
+  {
+    command: 'jq',
+    why: 'lab-bootstrap and lab-health-probe read the cluster document',
+    install: 'apt-get install jq',
+  },
   { command: 'curl', why: 'lab-health-probe checks HTTP endpoints', install: 'apt-get install curl' },
-  { command: 'ip', why: 'lab-bootstrap finds the interface of a node address', install: 'apt-get install iproute2' },
+  {
+    command: 'ip',
+    why: 'lab-bootstrap finds the interface of a node address',
+    install: 'apt-get install iproute2',
+  },
   { command: 'ss', why: 'lab-health-probe names what holds a port', install: 'apt-get install iproute2' },
-  { command: 'setsid', why: 'lab-systemctl starts each service in a session of its own', install: 'apt-get install util-linux' },
-  { command: 'sha512sum', why: 'install-pulsar.sh checks the distribution', install: 'apt-get install coreutils' },
+  {
+    command: 'setsid',
+    why: 'lab-systemctl starts each service in a session of its own',
+    install: 'apt-get install util-linux',
+  },
+  {
+    command: 'sha512sum',
+    why: 'install-pulsar.sh checks the distribution',
+    install: 'apt-get install coreutils',
+  },
 ];
 const TO_BUILD_OMB: readonly Requirement[] = [
-  { command: 'javac', why: 'builds OpenMessaging Benchmark (a JDK 17 or newer)', install: 'apt-get install openjdk-17-jdk-headless' },
-  { command: 'git', why: 'fetches OpenMessaging Benchmark (or reads its git archive)', install: 'apt-get install git' },
+  {
+    command: 'javac',
+    why: 'builds OpenMessaging Benchmark (a JDK 17 or newer)',
+    install: 'apt-get install openjdk-17-jdk-headless',
+  },
+  {
+    command: 'git',
+    why: 'fetches OpenMessaging Benchmark (or reads its git archive)',
+    install: 'apt-get install git',
+  },
 ];
 
 /**
@@ -37,7 +65,12 @@ export async function checkLocalPrerequisites(options: {
   const wanted = [...ALWAYS, ...(options.buildOmb ? TO_BUILD_OMB : [])];
   const found = await runner({
     command: 'bash',
-    args: ['-c', 'for c in "$@"; do command -v "$c" >/dev/null || echo "$c"; done', 'lab', ...wanted.map((r) => r.command)],
+    args: [
+      '-c',
+      'for c in "$@"; do command -v "$c" >/dev/null || echo "$c"; done',
+      'lab',
+      ...wanted.map((r) => r.command),
+    ],
   });
   const missing = new Set(found.stdout.split('\n').filter((line) => line !== ''));
   const problems = wanted.filter((requirement) => missing.has(requirement.command));
@@ -48,13 +81,19 @@ export async function checkLocalPrerequisites(options: {
   }
   const lines = problems.map((p) => `${p.command}: ${p.why} (e.g. ${p.install})`);
   if (!missing.has('java') && javaVersion < 17) {
-    lines.push(`java ${javaVersion === 0 ? '(version unknown)' : javaVersion}: Pulsar 3.x/4.x needs Java 17 or newer`);
+    lines.push(
+      `java ${javaVersion === 0 ? '(version unknown)' : javaVersion}: Pulsar 3.x/4.x needs Java 17 or newer`,
+    );
   }
   if (lines.length > 0) {
-    throw new LabError('LOCAL_PREREQUISITES', `This machine cannot run a local cluster yet:\n  ${lines.join('\n  ')}`, {
-      hint: 'Install what is listed, or run on AWS (the default target)',
-      details: { missing: [...missing], javaVersion },
-    });
+    throw new LabError(
+      'LOCAL_PREREQUISITES',
+      `This machine cannot run a local cluster yet:\n  ${lines.join('\n  ')}`,
+      {
+        hint: 'Install what is listed, or run on AWS (the default target)',
+        details: { missing: [...missing], javaVersion },
+      },
+    );
   }
   return { javaVersion };
 }
@@ -75,14 +114,20 @@ export async function checkListenersFree(
     const holder = await socketHolder(socket.inode, options);
     taken.push(
       `${listener.address}:${listener.port} (${listener.service} of ${listener.host}) is taken by ${
-        holder === undefined ? 'a process this user cannot see' : `pid ${holder.pid} (${holder.command.slice(0, 80)})`
+        holder === undefined
+          ? 'a process this user cannot see'
+          : `pid ${holder.pid} (${holder.command.slice(0, 80)})`
       }`,
     );
   }
   if (taken.length > 0) {
-    throw new LabError('LOCAL_PORT_IN_USE', `Ports of this local cluster are in use:\n  ${taken.join('\n  ')}`, {
-      hint: 'Another local experiment may be running (lab-orchestrate list); tear it down, or choose another experiment id',
-      details: { taken },
-    });
+    throw new LabError(
+      'LOCAL_PORT_IN_USE',
+      `Ports of this local cluster are in use:\n  ${taken.join('\n  ')}`,
+      {
+        hint: 'Another local experiment may be running (lab-orchestrate list); tear it down, or choose another experiment id',
+        details: { taken },
+      },
+    );
   }
 }

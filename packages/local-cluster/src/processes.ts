@@ -104,7 +104,10 @@ export function socketFor(
 }
 
 /** The PID that holds a socket inode, among the processes this user can see. */
-export async function socketHolder(inode: number, options: ProcOptions = {}): Promise<ExperimentProcess | undefined> {
+export async function socketHolder(
+  inode: number,
+  options: ProcOptions = {},
+): Promise<ExperimentProcess | undefined> {
   const proc = options.procDir ?? '/proc';
   const target = `socket:[${inode}]`;
   for (const entry of await readdir(proc)) {

@@ -24,7 +24,9 @@ export interface HostRootsOptions {
  * what user-data writes on EC2.
  */
 export async function createHostRoots(options: HostRootsOptions): Promise<void> {
-  const byNode = new Map(options.documents.map((document) => [`${document.role}-${document.index + 1}`, document]));
+  const byNode = new Map(
+    options.documents.map((document) => [`${document.role}-${document.index + 1}`, document]),
+  );
   const distribution = await readdir(options.image.pulsarHome);
   await Promise.all(
     options.layout.hosts.map(async (host) => {
@@ -66,7 +68,9 @@ async function populate(host: LocalHost, options: HostRootsOptions, distribution
     signal: options.signal,
   });
   if (result.exitCode !== 0) {
-    throw new Error(`install-lab.sh failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim()}`);
+    throw new Error(
+      `install-lab.sh failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim()}`,
+    );
   }
 }
 

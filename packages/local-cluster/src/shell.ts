@@ -102,7 +102,10 @@ export async function putHostFile(
 }
 
 /** Reads a file of a node; `REMOTE_FILE_NOT_FOUND` when it is not there. */
-export async function fetchHostFile(host: LocalHost, path: string): Promise<{ content: Buffer; sha256: string }> {
+export async function fetchHostFile(
+  host: LocalHost,
+  path: string,
+): Promise<{ content: Buffer; sha256: string }> {
   let content: Buffer;
   try {
     content = await readFile(nodePath(host, path));

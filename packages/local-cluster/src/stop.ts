@@ -61,7 +61,10 @@ export async function stopLocalCluster(
             timeoutMs: options.unitTimeoutMs ?? 150_000,
           });
           if (result.exitCode === 0) units.push(`${host.name} ${host.unit}`);
-          else unitProblems.push(`${host.name} ${host.unit}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+          else
+            unitProblems.push(
+              `${host.name} ${host.unit}: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
+            );
         } catch (error) {
           unitProblems.push(`${host.name} ${host.unit}: ${(error as Error).message}`);
         }

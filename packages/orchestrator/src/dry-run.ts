@@ -29,7 +29,8 @@ export function dryRunFiles(plan: ExperimentPlan, scope: DryRunScope = 'full'): 
     files['terraform/terraform.tfvars.json'] = tfvarsText(plan);
     files['terraform/commands.txt'] = `${plan.terraform.commands.join('\n')}\n`;
   }
-  if (steps.includes('setup') && plan.local !== undefined) files['local/nodes.txt'] = localNodesText(plan.local);
+  if (steps.includes('setup') && plan.local !== undefined)
+    files['local/nodes.txt'] = localNodesText(plan.local);
   if (steps.includes('run') || steps.includes('setup')) {
     for (const [path, content] of Object.entries(plan.files)) files[path] = content;
   }
@@ -70,7 +71,8 @@ export function formatPlan(plan: ExperimentPlan, scope: DryRunScope, files: Reco
     `# Dry run: lab-orchestrate ${scope} — ${plan.experimentId}\n\nNothing was created and no AWS API was called. Experiment "${plan.name}" in ${plan.region}; ` +
       `configuration digest ${plan.configDigest}.\n`,
   );
-  const remoteVia = plan.local === undefined ? 'through SSM Run Command' : 'local commands on the client node';
+  const remoteVia =
+    plan.local === undefined ? 'through SSM Run Command' : 'local commands on the client node';
   section('Configuration (value and where it came from)', files['config/explain.txt'] ?? '');
   if (steps.includes('setup') && plan.local !== undefined) {
     section('Local cluster (--target local)', file('local/nodes.txt'));
@@ -200,7 +202,9 @@ function localNodesText(local: NonNullable<ExperimentPlan['local']>): string {
     `Apache Pulsar ${image.pulsarVersion} (packer/scripts/install-pulsar.sh, SHA-512 pinned; ${image.pulsarTarball ?? 'downloaded'}) and OMB ${image.ombCommit} (packer/scripts/install-omb.sh; ${image.ombSource ?? 'from its git repository'}), installed once into ${image.cacheDir}.`,
     'Each node: a root directory (its /), an address of 127.0.0.0/8, lab-bootstrap with its cluster document, services from the units under lab-systemctl; no root needed.',
     '',
-    ...local.nodes.map((node) => `${node.name.padEnd(14)} ${node.address.padEnd(15)} ${node.unit.padEnd(22)} ${node.root}`),
+    ...local.nodes.map(
+      (node) => `${node.name.padEnd(14)} ${node.address.padEnd(15)} ${node.unit.padEnd(22)} ${node.root}`,
+    ),
     `OMB workers: ${local.ombWorkers.map((ports, index) => `client-${index + 1} ports ${ports.port}/${ports.stats_port}`).join(', ')} (they bind every address)`,
     '',
   ].join('\n');

@@ -2,8 +2,8 @@ import { AbortedError, errorMessage, isLabError, LabError } from '@lab/core';
 import type { ExperimentRow, Manifest } from '@lab/experiment-store';
 import type { RemainingResource } from './cleanup-port.js';
 import { experimentEmitter } from './common.js';
-import { platformFor } from './platforms.js';
 import { type OrchestratorDeps, withDefaults } from './deps.js';
+import { platformFor } from './platforms.js';
 import { type ReportOptions, type ReportResult, reportExperiment } from './report.js';
 import { type RunOptions, type RunPhaseResult, runExperiment } from './run.js';
 import {

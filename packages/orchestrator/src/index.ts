@@ -31,11 +31,16 @@ export {
   fleetOf,
   formatCost,
   hourlyCost,
+  type LocalImagePlan,
+  type LocalPlanInput,
   PLACEHOLDER_HOSTS,
   type PlanExperimentOptions,
   type PlannedRemoteRun,
   planExperiment,
 } from './plan.js';
+export type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
+export { LOCAL_NODES_DIR, type LocalTargetSettings } from './platform-local.js';
+export { platformFor } from './platforms.js';
 export {
   OMB_HOME,
   type PollState,
@@ -77,10 +82,6 @@ export {
   teardown,
   teardownExperiment,
 } from './teardown.js';
-export type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
-export { LOCAL_NODES_DIR, type LocalTargetSettings } from './platform-local.js';
-export { platformFor } from './platforms.js';
-export { type LocalImagePlan, type LocalPlanInput } from './plan.js';
 export {
   createTerraform,
   type Terraform,

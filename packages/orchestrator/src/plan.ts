@@ -96,7 +96,11 @@ export interface ExperimentPlan {
   /** Where the cluster lives. */
   target: Target;
   /** A local experiment's nodes and image. */
-  local?: { image: LocalImagePlan; nodes: LocalClusterLayout['hosts']; ombWorkers: LocalClusterLayout['ombWorkers'] };
+  local?: {
+    image: LocalImagePlan;
+    nodes: LocalClusterLayout['hosts'];
+    ombWorkers: LocalClusterLayout['ombWorkers'];
+  };
   name: string;
   region: string;
   config: LabConfig;
@@ -121,7 +125,9 @@ export interface ExperimentPlan {
   /** Generated files by relative path: the driver and one workload per run. */
   files: Record<string, string>;
   /** AWS: destroy, then tag-based cleanup; local: stop every process of the experiment. */
-  cleanup: { terraformDestroy: string; tagFilters: Record<string, string>; labCleanup: string } | LocalCleanupPlan;
+  cleanup:
+    | { terraformDestroy: string; tagFilters: Record<string, string>; labCleanup: string }
+    | LocalCleanupPlan;
   cost: {
     estimate: CostEstimate;
     durationHours: number;
@@ -158,9 +164,13 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
     local?.layout.hosts.filter((host) => host.role === role).map((host) => host.address);
   const placeholders = options.hosts === undefined && local === undefined;
   const brokers =
-    options.hosts?.brokers ?? localAddresses('broker') ?? range(infra.roles.broker.count).map(PLACEHOLDER_HOSTS.broker);
+    options.hosts?.brokers ??
+    localAddresses('broker') ??
+    range(infra.roles.broker.count).map(PLACEHOLDER_HOSTS.broker);
   const clients =
-    options.hosts?.clients ?? localAddresses('client') ?? range(infra.roles.client.count).map(PLACEHOLDER_HOSTS.client);
+    options.hosts?.clients ??
+    localAddresses('client') ??
+    range(infra.roles.client.count).map(PLACEHOLDER_HOSTS.client);
   const distributed = clients.length >= 2;
   // On the local target a node's files are under its root; on an instance under /.
   const driverRoot = local?.layout.hosts.find((host) => host.role === 'client')?.root ?? '';
@@ -241,28 +251,31 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
       moduleDir: options.terraform.moduleDir,
     },
     ami,
-    cascade: local !== undefined ? localCascade(infra.roles.zookeeper.count) : [
-      {
-        name: 'instances running',
-        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.instancesRunning,
-        checks: 'EC2 DescribeInstances: every instance running',
-      },
-      {
-        name: 'SSM agent online',
-        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.ssmOnline,
-        checks: 'SSM DescribeInstanceInformation: PingStatus Online',
-      },
-      {
-        name: 'services active',
-        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.servicesActive,
-        checks: '/opt/lab/bin/lab-health-probe --check services (one SSM command for all instances)',
-      },
-      {
-        name: 'endpoints healthy',
-        timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.endpointsHealthy,
-        checks: `/opt/lab/bin/lab-health-probe --check endpoints --zk-ensemble-size ${infra.roles.zookeeper.count}`,
-      },
-    ],
+    cascade:
+      local !== undefined
+        ? localCascade(infra.roles.zookeeper.count)
+        : [
+            {
+              name: 'instances running',
+              timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.instancesRunning,
+              checks: 'EC2 DescribeInstances: every instance running',
+            },
+            {
+              name: 'SSM agent online',
+              timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.ssmOnline,
+              checks: 'SSM DescribeInstanceInformation: PingStatus Online',
+            },
+            {
+              name: 'services active',
+              timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.servicesActive,
+              checks: '/opt/lab/bin/lab-health-probe --check services (one SSM command for all instances)',
+            },
+            {
+              name: 'endpoints healthy',
+              timeoutMinutes: CASCADE_TIMEOUTS_MINUTES.endpointsHealthy,
+              checks: `/opt/lab/bin/lab-health-probe --check endpoints --zk-ensemble-size ${infra.roles.zookeeper.count}`,
+            },
+          ],
     hosts: { brokers: [...brokers], clients: [...clients], placeholders },
     distributed,
     runs,

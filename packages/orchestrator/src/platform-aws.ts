@@ -1,10 +1,17 @@
 import { existsSync } from 'node:fs';
+import type { LabConfig } from '@lab/config';
 import { createEmitter, type Emitter, errorMessage, LabError } from '@lab/core';
 import { parseTerraformOutputs, type TerraformOutputs } from '@lab/infra';
 import { labCleanupCommand } from './cleanup-port.js';
-import { EVENT_SOURCE, EXPERIMENT_FILES, experimentTerraform, minutes, type PlanConfig, storedOutputs } from './common.js';
+import {
+  EVENT_SOURCE,
+  EXPERIMENT_FILES,
+  experimentTerraform,
+  minutes,
+  type PlanConfig,
+  storedOutputs,
+} from './common.js';
 import { type ResolvedDeps, remoteOps } from './deps.js';
-import type { LabConfig } from '@lab/config';
 import { CASCADE_TIMEOUTS_MINUTES, type ExperimentPlan } from './plan.js';
 import type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
 
@@ -17,7 +24,9 @@ export function awsPlatform(): Platform {
     target: 'aws',
     regions: (config) => [config.infrastructure.region],
     planInput: async ({ config, live }) =>
-      live === undefined ? {} : { amiId: await resolveAmi(live.deps, config.infrastructure, live.events, live.signal) },
+      live === undefined
+        ? {}
+        : { amiId: await resolveAmi(live.deps, config.infrastructure, live.events, live.signal) },
     provision,
     access,
     destroy,
@@ -57,10 +66,14 @@ async function provision(context: PlatformContext, plan: ExperimentPlan, started
     'instance',
     outputs.instances.map((instance) => instance.instanceId),
   );
-  events.emit('setup.applied', `Terraform created ${outputs.instances.length} instance(s) in ${outputs.vpcId}`, {
-    vpcId: outputs.vpcId,
-    instances: outputs.instances.length,
-  });
+  events.emit(
+    'setup.applied',
+    `Terraform created ${outputs.instances.length} instance(s) in ${outputs.vpcId}`,
+    {
+      vpcId: outputs.vpcId,
+      instances: outputs.instances.length,
+    },
+  );
   step(events, 'health cascade');
   await waitHealthy(deps, outputs, plan.region, context);
   return {
@@ -216,12 +229,31 @@ async function destroy(context: PlatformContext): Promise<DestroyOutcome> {
       'warn',
     );
   }
-  events.emit('verify.started', `Checking by tag that nothing of ${experiment.id} is left in ${regions.join(', ')}`);
+  events.emit(
+    'verify.started',
+    `Checking by tag that nothing of ${experiment.id} is left in ${regions.join(', ')}`,
+  );
   try {
-    const result = await deps.cleanupByTags({ experimentId: experiment.id, regions, execute: true, signal, events: sink });
-    return { destroy: destroyed, remaining: result.remaining, problems: result.problems ?? [], notes: result.notes ?? [] };
+    const result = await deps.cleanupByTags({
+      experimentId: experiment.id,
+      regions,
+      execute: true,
+      signal,
+      events: sink,
+    });
+    return {
+      destroy: destroyed,
+      remaining: result.remaining,
+      problems: result.problems ?? [],
+      notes: result.notes ?? [],
+    };
   } catch (error) {
-    events.emit('verify.failed', `Tag-based cleanup of ${experiment.id} failed: ${errorMessage(error)}`, {}, 'error');
+    events.emit(
+      'verify.failed',
+      `Tag-based cleanup of ${experiment.id} failed: ${errorMessage(error)}`,
+      {},
+      'error',
+    );
     return {
       destroy: destroyed,
       remaining: [],
@@ -269,8 +301,12 @@ async function resolveAmi(
       },
     );
   }
-  events.emit('ami.resolved', `Using ${image.imageId} (${image.name}), the newest AMI of Pulsar ${infra.pulsarVersion}`, {
-    amiId: image.imageId,
-  });
+  events.emit(
+    'ami.resolved',
+    `Using ${image.imageId} (${image.name}), the newest AMI of Pulsar ${infra.pulsarVersion}`,
+    {
+      amiId: image.imageId,
+    },
+  );
   return image.imageId;
 }

@@ -73,9 +73,13 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
       const local = await lib();
       const layout = await layoutOfExperiment(context, plan.config);
       const wanted = await image(plan.config);
-      const step = (name: string) => context.events.emit('step', `setup: ${name}`, { phase: 'setup', step: name });
+      const step = (name: string) =>
+        context.events.emit('step', `setup: ${name}`, { phase: 'setup', step: name });
       step('check this machine');
-      await local.checkLocalPrerequisites({ buildOmb: true, ...(settings.runner === undefined ? {} : { runner: settings.runner }) });
+      await local.checkLocalPrerequisites({
+        buildOmb: true,
+        ...(settings.runner === undefined ? {} : { runner: settings.runner }),
+      });
       await local.checkListenersFree(layout);
       step('install Pulsar and OMB (cached)');
       const installed = await local.ensureLocalImage({
@@ -128,7 +132,8 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
       const layout = await layoutOfExperiment(context, resolved.config);
       const hostNamed = (name: string): LocalHost => {
         const host = layout.hosts.find((candidate) => candidate.name === name);
-        if (host === undefined) throw new LabError('NO_SUCH_NODE', `${context.experiment.id} has no node ${name}`);
+        if (host === undefined)
+          throw new LabError('NO_SUCH_NODE', `${context.experiment.id} has no node ${name}`);
         return host;
       };
       const driver = layout.hosts.find((host) => host.role === 'client');
@@ -140,10 +145,15 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         clients: layout.hosts.filter((host) => host.role === 'client').map((host) => host.address),
         driver: driver.name,
         run: async (request) => {
-          const result = await local.runOnHost(shell(context.experiment.id), hostNamed(request.host), request.script, {
-            timeoutMs: request.timeoutMs,
-            signal: request.signal,
-          });
+          const result = await local.runOnHost(
+            shell(context.experiment.id),
+            hostNamed(request.host),
+            request.script,
+            {
+              timeoutMs: request.timeoutMs,
+              signal: request.signal,
+            },
+          );
           const ok = result.exitCode === 0 && !result.timedOut;
           return {
             ok,
@@ -155,7 +165,8 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         putFile: async (request) => {
           await local.putHostFile(hostNamed(request.host), request.path, request.content);
         },
-        fetchFile: async (request) => (await local.fetchHostFile(hostNamed(request.host), request.path)).content,
+        fetchFile: async (request) =>
+          (await local.fetchHostFile(hostNamed(request.host), request.path)).content,
       };
     },
 
@@ -179,7 +190,10 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         report.complete ? 'info' : 'warn',
       );
       return {
-        destroy: report.unitProblems.length === 0 ? { status: 'succeeded' } : { status: 'failed', message: report.unitProblems.join('; ') },
+        destroy:
+          report.unitProblems.length === 0
+            ? { status: 'succeeded' }
+            : { status: 'failed', message: report.unitProblems.join('; ') },
         remaining: [
           ...report.remaining.map((entry) => ({
             region: 'local',
@@ -199,7 +213,10 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         problems: [],
         notes: report.openListeners
           .filter((listener) => !listener.ours)
-          .map((listener) => `${listener.address}:${listener.port} is now held by another process (pid ${listener.holder?.pid}): not this experiment's`),
+          .map(
+            (listener) =>
+              `${listener.address}:${listener.port} is now held by another process (pid ${listener.holder?.pid}): not this experiment's`,
+          ),
       };
     },
 
@@ -214,11 +231,21 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
   async function leftoversOf(experimentId: string, layout: LocalClusterLayout | undefined) {
     const local = await lib();
     const processes = await local.experimentProcesses(experimentId);
-    const listeners = layout === undefined ? [] : (await local.openListenersOf(layout)).filter((entry) => entry.ours);
+    const listeners =
+      layout === undefined ? [] : (await local.openListenersOf(layout)).filter((entry) => entry.ours);
     return {
       remaining: [
-        ...processes.map((entry) => ({ region: 'local', type: 'process', id: String(entry.pid), message: entry.command })),
-        ...listeners.map((entry) => ({ region: 'local', type: 'listener', id: `${entry.address}:${entry.port}` })),
+        ...processes.map((entry) => ({
+          region: 'local',
+          type: 'process',
+          id: String(entry.pid),
+          message: entry.command,
+        })),
+        ...listeners.map((entry) => ({
+          region: 'local',
+          type: 'listener',
+          id: `${entry.address}:${entry.port}`,
+        })),
       ],
       problems: [],
     };
@@ -262,7 +289,12 @@ async function waitHealthy(
   const { deps } = context;
   const targets = layout.hosts.map((host) => ({ id: host.name, label: host.name, role: host.role }));
   const byName = new Map(layout.hosts.map((host) => [host.name, host]));
-  const runCommand = async (request: { instanceIds: string[]; script: string; timeoutMs: number; signal?: AbortSignal }) =>
+  const runCommand = async (request: {
+    instanceIds: string[];
+    script: string;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  }) =>
     Promise.all(
       request.instanceIds.map(async (id) => {
         const result = await local.runOnHost(shell, byName.get(id)!, request.script, {
@@ -305,7 +337,11 @@ async function waitHealthy(
                     ? { ready: true, detail: status.message }
                     : status.state === 'running'
                       ? { ready: false, detail: 'lab-bootstrap is still running' }
-                      : { ready: false, terminal: true, detail: `lab-bootstrap failed: ${status.message}\n${status.logTail}` },
+                      : {
+                          ready: false,
+                          terminal: true,
+                          detail: `lab-bootstrap failed: ${status.message}\n${status.logTail}`,
+                        },
                 ] as const;
               }),
             ),
@@ -326,4 +362,3 @@ async function waitHealthy(
     `Cluster healthy after ${minutes(deps.clock.now() - started)}`,
   );
 }
-

@@ -90,7 +90,9 @@ export interface Platform {
   /** Destroys what the experiment created and looks again. Never throws for a failed step. */
   destroy(context: PlatformContext): Promise<DestroyOutcome>;
   /** What of the experiment is alive, without changing anything (`status`). */
-  leftovers(context: Omit<PlatformContext, 'events'>): Promise<Pick<DestroyOutcome, 'remaining' | 'problems'>>;
+  leftovers(
+    context: Omit<PlatformContext, 'events'>,
+  ): Promise<Pick<DestroyOutcome, 'remaining' | 'problems'>>;
   /** The command that finishes a teardown by hand. */
   finishCommand(experimentId: string, regions: readonly string[]): string;
 }

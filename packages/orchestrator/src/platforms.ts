@@ -9,9 +9,13 @@ import { localPlatform } from './platform-local.js';
 export function platformFor(deps: Pick<OrchestratorDeps, 'local'>, target: Target): Platform {
   if (target === 'aws') return awsPlatform();
   if (deps.local === undefined) {
-    throw new LabError('LOCAL_TARGET_UNCONFIGURED', 'The local target needs its settings (a cache directory)', {
-      hint: 'Pass `local` in the orchestrator dependencies (lab-orchestrate does)',
-    });
+    throw new LabError(
+      'LOCAL_TARGET_UNCONFIGURED',
+      'The local target needs its settings (a cache directory)',
+      {
+        hint: 'Pass `local` in the orchestrator dependencies (lab-orchestrate does)',
+      },
+    );
   }
   return localPlatform(deps.local);
 }

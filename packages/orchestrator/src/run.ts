@@ -1,12 +1,5 @@
 import { isTransientAwsError, PollTimeoutError, pollUntil } from '@lab/backoff';
-import {
-  AbortedError,
-  type Emitter,
-  errorMessage,
-  isLabError,
-  LabError,
-  withContext,
-} from '@lab/core';
+import { AbortedError, type Emitter, errorMessage, isLabError, LabError, withContext } from '@lab/core';
 import type { Experiment } from '@lab/experiment-store';
 import { detectPlateau, parseOmbResult, type RampStep, summarizeRun } from '@lab/omb';
 import { errorCode, experimentEmitter, experimentSink, type PlanConfig, storedConfig } from './common.js';
@@ -92,7 +85,13 @@ export async function runExperiment(
   const manifest = await experiment.readManifest();
   const platform = platformFor(deps, manifest.target);
   const sink = experimentSink(deps, experiment);
-  const platformContext = { deps, experiment, sink, events: experimentEmitter(deps, experiment), signal: deps.signal };
+  const platformContext = {
+    deps,
+    experiment,
+    sink,
+    events: experimentEmitter(deps, experiment),
+    signal: deps.signal,
+  };
   const cluster = await platform.access(platformContext, resolved);
   const plan = planExperiment({
     resolved,

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { AbortedError, createEmitter, type Emitter, errorMessage, formatExperimentId, LabError, withContext } from '@lab/core';
+import {
+  AbortedError,
+  createEmitter,
+  type Emitter,
+  errorMessage,
+  formatExperimentId,
+  LabError,
+  withContext,
+} from '@lab/core';
 import type { Experiment, Target } from '@lab/experiment-store';
 import {
   EVENT_SOURCE,
@@ -188,7 +196,11 @@ export async function setupExperiment(
     });
     await experiment.endPhase('setup', 'succeeded');
     events.emit('setup.ready', `${experiment.id} is ready: every node healthy`);
-    return { experimentId: experiment.id, ...(input.amiId === undefined ? {} : { amiId: input.amiId }), plan };
+    return {
+      experimentId: experiment.id,
+      ...(input.amiId === undefined ? {} : { amiId: input.amiId }),
+      plan,
+    };
   } catch (error) {
     throw await failSetup(deps, experiment, platform, error, started);
   }

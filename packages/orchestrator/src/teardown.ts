@@ -26,7 +26,9 @@ export class TeardownIncompleteError extends LabError {
 
   constructor(outcome: TeardownOutcome) {
     const parts = [
-      outcome.destroy.status === 'failed' ? `the destroy step failed (${outcome.destroy.message ?? 'see the log'})` : '',
+      outcome.destroy.status === 'failed'
+        ? `the destroy step failed (${outcome.destroy.message ?? 'see the log'})`
+        : '',
       outcome.remaining.length > 0
         ? `${outcome.remaining.length} resource(s) still exist: ${outcome.remaining
             .slice(0, 6)

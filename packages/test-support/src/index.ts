@@ -1,6 +1,7 @@
 export { CHROMIUM_ARGS, chromiumPath, describeWithChromium } from './browser.js';
 export { awsError, type FaultInjector, type FaultRule, injectFaults } from './faults.js';
 export { describeWhen } from './gate.js';
+export { describeWithLocalTarget, type LocalTargetInputs, localTargetInputs } from './local-target.js';
 export {
   describeWithMoto,
   MOTO_ENDPOINT_VARIABLE,

@@ -4,14 +4,13 @@ import { dirname, join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { type Clock, createEmitter, LabError, systemClock, type TagMap } from '@lab/core';
+import { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION } from '../image-contents.js';
 import type { AmiImage } from '../images.js';
 import { writeLabFilesArchive } from '../lab-archive.js';
 import type { ImageListingCache } from '../listing-cache.js';
 import { type PackerBuildOptions, type PackerBuildResult, runPackerBuild } from '../packer.js';
 import { ensureBuildInstanceProfile } from './build-profile.js';
 import { clientRegion, describeLabImages, listImages } from './catalog.js';
-
-import { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION } from '../image-contents.js';
 
 export { DEFAULT_JAVA_VERSION, DEFAULT_OMB_COMMIT, DEFAULT_PULSAR_VERSION };
 

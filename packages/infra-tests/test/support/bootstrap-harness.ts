@@ -25,6 +25,7 @@ export const STUBBED_COMMANDS = [
   'chown',
   'logger',
   'nc',
+  'ip',
 ] as const;
 
 export interface Sandbox {

@@ -21,6 +21,11 @@ printf '%s]}\n' "$line" >>"$STUB_LOG"
 case "$name" in
   blkid) exit 2 ;;      # a fresh volume holds no filesystem
   mountpoint) exit 1 ;; # nothing mounted yet
+  ip)
+    # `ip -o -4 addr show`: loopback and the test VPC's interface.
+    printf '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n'
+    printf '2: ens5    inet 10.42.0.0/16 brd 10.42.255.255 scope global ens5\\       valid_lft forever preferred_lft forever\n'
+    ;;
   nc)
     cat >/dev/null
     if [[ -n "${STUB_ZK_MODE:-}" ]]; then

@@ -18,6 +18,7 @@ import {
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Clock, Sleep } from '@lab/core';
 import type { RemoteOps } from '@lab/orchestrator';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -57,6 +58,8 @@ const ssm = new SSMClient({ region: 'us-east-1', credentials });
 const costExplorer = new CostExplorerClient({ region: 'us-east-1', credentials });
 const pricing = new PricingClient({ region: 'us-east-1', credentials });
 mockClient(pricing);
+// Every STS client (the AMI cache asks GetCallerIdentity through the EC2 client's credentials).
+mockClient(STSClient).on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
 mockClient(ec2)
   .on(DescribeImagesCommand)
   .resolves({

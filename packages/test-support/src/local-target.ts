@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeWhen } from './gate.js';
+import { findTool } from './tools.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** What tests of the local target install their cluster from: a shared cache, and local inputs when known. */
+export interface LocalTargetInputs {
+  /** Reused across test runs: the Pulsar install and the OMB build take a minute the first time. */
+  cacheDir: string;
+  /** `LAB_PULSAR_TARBALL`; absent: install-pulsar.sh downloads the distribution. */
+  pulsarTarball: string | undefined;
+  /**
+   * `LAB_OMB_SOURCE`, else a `git archive` of the pinned OMB commit kept beside the checkout
+   * (`../shared/omb/openmessaging-benchmark-*.tar.gz`); absent: OMB's git repository.
+   */
+  ombSource: string | undefined;
+}
+
+export function localTargetInputs(): LocalTargetInputs {
+  const archives = join(REPO, '..', 'shared', 'omb');
+  const archive = existsSync(archives)
+    ? readdirSync(archives).find((name) => /^openmessaging-benchmark-.*\.tar\.gz$/.test(name))
+    : undefined;
+  return {
+    cacheDir: process.env.LAB_LOCAL_CACHE ?? join(REPO, '.lab-tools', 'cache', 'local'),
+    pulsarTarball: process.env.LAB_PULSAR_TARBALL || undefined,
+    ombSource: process.env.LAB_OMB_SOURCE || (archive === undefined ? undefined : join(archives, archive)),
+  };
+}
+
+function javaMajor(): number {
+  const run = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return Number(/version "(?:1\.)?(\d+)/.exec(`${run.stderr ?? ''}${run.stdout ?? ''}`)?.[1] ?? 0);
+}
+
+/**
+ * `describe` for suites that start real Pulsar and OMB on this machine: they need a JDK 17+
+ * (javac builds OMB), jq, curl and iproute2. Skipped with one loud line locally when something
+ * is missing, failing under CI.
+ */
+export function describeWithLocalTarget(name: string, body: (inputs: LocalTargetInputs) => void): void {
+  const missing = [
+    ...['javac', 'jq', 'curl', 'ip', 'ss', 'setsid'].filter((tool) => findTool(tool) === undefined),
+    ...(findTool('java') === undefined || javaMajor() < 17 ? ['java 17+'] : []),
+  ];
+  describeWhen(
+    missing.length === 0,
+    `the local target needs ${missing.join(', ')} (apt-get install openjdk-17-jdk-headless jq curl iproute2)`,
+    name,
+    () => body(localTargetInputs()),
+  );
+}
