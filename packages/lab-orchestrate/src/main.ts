@@ -80,6 +80,9 @@ export const SUBCOMMANDS = [
   'config',
 ] as const;
 
+/** Where the local target keeps what it installs (default `<home>/cache`). */
+export const LOCAL_CACHE_ENV = 'PULSAR_AWS_LAB_CACHE';
+
 /** Setup asks before spending more than this (US$) unless --yes; `--cost-threshold` or this variable change it. */
 export const COST_THRESHOLD_ENV = 'PULSAR_AWS_LAB_COST_THRESHOLD';
 
@@ -664,6 +667,9 @@ async function createSession(
     import('@lab/core'),
   ]);
   const home = resolve(options.cwd, args.home ?? defaultHome(options.env));
+  // The local target's Pulsar install and OMB build, reused by every experiment (and shareable
+  // between homes with PULSAR_AWS_LAB_CACHE).
+  const localCache = join(resolve(options.cwd, options.env[LOCAL_CACHE_ENV] ?? join(home, 'cache')), 'local');
   const sink = rendererSink(context);
   const store = openStore({ home, clock: options.clock, events: sink, env: options.env });
   const region = args.region ?? options.env.AWS_REGION ?? options.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -696,7 +702,7 @@ async function createSession(
       cleanupByTags: deps.cleanupByTags ?? orchestrator.tagCleanup({ connection }),
       ...(deps.remote === undefined ? {} : { remote: deps.remote }),
       local: {
-        cacheDir: join(home, 'cache', 'local'),
+        cacheDir: localCache,
         ...(args.pulsarTarball === undefined
           ? {}
           : { pulsarTarball: resolve(options.cwd, args.pulsarTarball) }),
@@ -725,7 +731,7 @@ async function createSession(
     planFor: async (resolved, at) => {
       const experimentId = at?.experimentId ?? formatExperimentId(new Date(options.clock.now()));
       const platform = orchestrator.platformFor(
-        { local: { cacheDir: join(home, 'cache', 'local') } },
+        { local: { cacheDir: localCache } },
         at?.target ?? args.target ?? 'aws',
       );
       return orchestrator.planExperiment({

@@ -2,9 +2,9 @@
 // in each phase: every time, nothing of the experiment may be left running and no port of it
 // may listen, and the manifest says what happened.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { experimentProcesses, openListenersOf, planLocalCluster } from '@lab/local-cluster';
 import { describeWithLocalTarget } from '@lab/test-support';
@@ -24,10 +24,6 @@ describeWithLocalTarget('lab-orchestrate full --target local, interrupted in eac
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'lab-local-full-'));
-    // The experiments share the tests' image cache: Pulsar and OMB are installed once.
-    await mkdir(inputs.cacheDir, { recursive: true });
-    await mkdir(join(home, 'cache'));
-    await symlink(inputs.cacheDir, join(home, 'cache', 'local'));
   });
   afterAll(async () => {
     await rm(home, { recursive: true, force: true });
@@ -52,7 +48,8 @@ describeWithLocalTarget('lab-orchestrate full --target local, interrupted in eac
       ],
       {
         cwd: REPO,
-        env: { ...process.env, NO_COLOR: '1', CI: '1' },
+        // The experiments share the tests' image cache: Pulsar and OMB are installed once.
+        env: { ...process.env, NO_COLOR: '1', CI: '1', PULSAR_AWS_LAB_CACHE: dirname(inputs.cacheDir) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

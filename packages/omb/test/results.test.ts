@@ -198,3 +198,24 @@ describe('summarizeRun edge cases', () => {
     expect(summarizeRun(result).publishLatencyMs).toMatchObject({ p50: 1, p99: 7, p999: 9, max: 20 });
   });
 });
+
+describe('parseOmbResult: a real result of OMB 00502be against Pulsar 4.0.4 (the local target)', async () => {
+  const text = await fixture('omb-pulsar-4.0.4-local.json');
+  const result = parseOmbResult(text, { file: 'omb-pulsar-4.0.4-local.json' });
+
+  it('has every field of the current schema, publish delay included, and nothing unknown', () => {
+    expect(result.missingFields).toEqual([]);
+    expect(result.extraFields).toEqual([]);
+    expect(result.workload).toBe('fixed-1k');
+    expect(result.messageSize).toBe(1024);
+    expect(result.samples).toBeGreaterThanOrEqual(5);
+  });
+
+  it('summarizes to the rate it was asked for, without warnings', () => {
+    const summary = summarizeRun(result, { targetRate: 1000, messageSize: 1024 });
+    expect(summary.publish.msgPerSec).toBeGreaterThan(950);
+    expect(summary.publish.msgPerSec).toBeLessThan(1050);
+    expect(summary.target.met).toBe(true);
+    expect(summary.warnings).toEqual([]);
+  });
+});

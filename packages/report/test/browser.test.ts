@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { CHROMIUM_ARGS, chromiumPath, describeWithChromium } from '@lab/test-support';
 import { chromium } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { writeReport } from '../src/index.js';
+import { loadOmbResults, writeReport } from '../src/index.js';
 import { syntheticRun } from './support/runs.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts');
@@ -77,6 +77,32 @@ describeWithChromium('the report in a real browser', () => {
       await page.emulateMedia({ media: 'print' });
       await page.pdf({ path: join(ARTIFACTS, 'report.pdf') }).catch(() => undefined);
       expect(await page.locator('svg.chart').first().isVisible()).toBe(true);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('renders a real OMB result from the local target (Pulsar 4.0.4) without console errors', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'report-browser-real-'));
+    const runs = await loadOmbResults([resolve(import.meta.dirname, 'fixtures/omb-pulsar-4.0.4-local.json')]);
+    expect(runs).toHaveLength(1);
+    const report = await writeReport(directory, {
+      title: 'local rehearsal',
+      generatedAt: '2026-11-30T09:54:42Z',
+      runs,
+    });
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    try {
+      const page = await (await browser.newContext({ offline: true })).newPage();
+      const problems: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(message.text());
+      });
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(pathToFileURL(report.html).href);
+      const lines = await page.$$eval('svg.chart polyline.series', (series) => series.length);
+      expect(lines).toBeGreaterThan(0);
       expect(problems).toEqual([]);
     } finally {
       await browser.close();

@@ -9,7 +9,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** What tests of the local target install their cluster from: a shared cache, and local inputs when known. */
 export interface LocalTargetInputs {
-  /** Reused across test runs: the Pulsar install and the OMB build take a minute the first time. */
+  /** `$PULSAR_AWS_LAB_CACHE/local`: reused across runs (installing Pulsar and building OMB take a minute). */
   cacheDir: string;
   /** `LAB_PULSAR_TARBALL`; absent: install-pulsar.sh downloads the distribution. */
   pulsarTarball: string | undefined;
@@ -26,7 +26,8 @@ export function localTargetInputs(): LocalTargetInputs {
     ? readdirSync(archives).find((name) => /^openmessaging-benchmark-.*\.tar\.gz$/.test(name))
     : undefined;
   return {
-    cacheDir: process.env.LAB_LOCAL_CACHE ?? join(REPO, '.lab-tools', 'cache', 'local'),
+    // The same place lab-orchestrate uses for PULSAR_AWS_LAB_CACHE, so CI's smoke run and the tests share it.
+    cacheDir: join(process.env.PULSAR_AWS_LAB_CACHE ?? join(REPO, '.lab-tools', 'cache'), 'local'),
     pulsarTarball: process.env.LAB_PULSAR_TARBALL || undefined,
     ombSource: process.env.LAB_OMB_SOURCE || (archive === undefined ? undefined : join(archives, archive)),
   };
