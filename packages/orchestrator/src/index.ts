@@ -7,7 +7,12 @@ export {
   type RemainingResource,
 } from './cleanup-port.js';
 export { EXPERIMENT_FILES, type PlanConfig, storedConfig, storedOutputs } from './common.js';
-export { type ExperimentConfigOptions, loadExperimentConfig, withTestPlan } from './config.js';
+export {
+  type ExperimentConfigOptions,
+  loadExperimentConfig,
+  TARGET_PROFILES,
+  withTestPlan,
+} from './config.js';
 export type {
   AwsClientsFactory,
   OrchestratorDeps,
