@@ -635,7 +635,6 @@ export async function main(argv: readonly string[], deps: LabOrchestrateDeps = {
 
 interface Session {
   home: string;
-  region: string;
   store: ExperimentStore;
   sink: EventSink;
   deps(): OrchestratorDeps;
@@ -672,7 +671,6 @@ async function createSession(
   const localCache = join(resolve(options.cwd, options.env[LOCAL_CACHE_ENV] ?? join(home, 'cache')), 'local');
   const sink = rendererSink(context);
   const store = openStore({ home, clock: options.clock, events: sink, env: options.env });
-  const region = args.region ?? options.env.AWS_REGION ?? options.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const moduleDir = findTerraformDir(args.terraformDir, options.cwd);
   const connection = {
     ...(args.profile === undefined ? {} : { profile: args.profile }),
@@ -686,7 +684,6 @@ async function createSession(
   };
   return {
     home,
-    region,
     store,
     sink,
     deps: () => ({

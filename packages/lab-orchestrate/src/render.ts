@@ -16,7 +16,12 @@ export function formatExperiments(rows: readonly ExperimentRow[], width?: number
         value: (row) => (row.ageMs === undefined ? undefined : formatElapsed(row.ageMs)),
         align: 'right',
       },
-      { header: 'REGIONS', value: (row) => row.regions.join(','), shrink: true, minWidth: 9 },
+      {
+        header: 'WHERE',
+        value: (row) => (row.target === 'local' ? 'this machine' : row.regions.join(',')),
+        shrink: true,
+        minWidth: 9,
+      },
       { header: 'RESOURCES', value: (row) => (row.resourcesMayBeAlive ? 'may be alive' : 'gone') },
       {
         header: 'LOCKED BY',
@@ -32,7 +37,7 @@ export function formatExperiments(rows: readonly ExperimentRow[], width?: number
 export function formatStatus(result: StatusResult, width?: number): string {
   const { manifest, row, resources } = result;
   const lines = [
-    `${manifest.id}  ${manifest.name}  ${row.status}  (${manifest.regions.join(', ')}, created ${manifest.createdAt})`,
+    `${manifest.id}  ${manifest.name}  ${row.status}  (${manifest.target === 'local' ? 'on this machine (--target local)' : `on AWS in ${manifest.regions.join(', ')}`}, created ${manifest.createdAt})`,
     '',
     formatTable(
       Object.entries(manifest.phases),

@@ -152,7 +152,7 @@ describeWithPty('lab-orchestrate on a terminal', () => {
       const lines = await pty.lines();
       expect(wrappedRows(lines)).toEqual([]);
       const header = lines.find((line) => line.text.startsWith('EXPERIMENT'))?.text;
-      expect(header).toMatch(/^EXPERIMENT\s+NAME\s+STATUS\s+AGE\s+REGIONS\s+RESOURCES/);
+      expect(header).toMatch(/^EXPERIMENT\s+NAME\s+STATUS\s+AGE\s+WHERE\s+RESOURCES/);
       expect(header).toContain('LOCKED BY');
       expect(lines.some((line) => /^exp-\d{8}-\d{6}\s+pulsar-lab\s+succeeded/.test(line.text))).toBe(true);
     });
