@@ -53,7 +53,8 @@ const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
 
 // What the SDK says when it cannot read an answer: `@aws-sdk XML parse error: …` and
 // `Deserialization error: to see the raw response, inspect the hidden field {error}.$response`.
-const MALFORMED_MESSAGE = /XML parse error|Deserialization error|Unexpected token .* in JSON|is not valid JSON/;
+const MALFORMED_MESSAGE =
+  /XML parse error|Deserialization error|Unexpected token .* in JSON|is not valid JSON/;
 
 // Proxies and load balancers answer 502/503/504 with an HTML page of their own while the service
 // behind them recovers: such an unreadable answer is a gateway hiccup, worth retrying.

@@ -54,6 +54,15 @@ export interface ContextOptions {
   stats: CallStats;
 }
 
+// The operation each failed call was, kept beside the SDK's error so that callers can still
+// inspect its code and a problem report can still name the call.
+const failedOperations = new WeakMap<object, string>();
+
+/** The operation (`DescribeVpcs` …) whose call failed with `error` after its retries, when known. */
+export function operationOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? failedOperations.get(error) : undefined;
+}
+
 export function createContext(options: ContextOptions): AwsContext {
   const cache = new Map<string, AwsClients>();
   const clientsFor = (region: string): AwsClients => {
@@ -92,7 +101,12 @@ export function createContext(options: ContextOptions): AwsContext {
               'debug',
             ),
         },
-      ),
+      ).catch((error: unknown) => {
+        if (typeof error === 'object' && error !== null && !failedOperations.has(error)) {
+          failedOperations.set(error, operation);
+        }
+        throw error;
+      }),
     map: (items, work) => mapLimit(items, options.concurrency, work),
   };
 }
