@@ -46,7 +46,7 @@ export async function discoverAws(context: AwsContext, request: DiscoverRequest)
     if (types.includes('image') || types.includes('snapshot')) {
       tasks.push(
         run(types.includes('image') ? 'image' : 'snapshot', region, () =>
-          listImagesAndSnapshots(context, region, selector, types, signal),
+          listImagesAndSnapshots(context, region, selector, types, request.includeImages === true, signal),
         ),
       );
     }
