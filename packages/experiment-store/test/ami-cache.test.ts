@@ -137,7 +137,7 @@ describe('AMI cache', () => {
 
   it('treats a file of an older schema as empty and replaces it on the next write', async () => {
     const { store, cacheDir, events } = await setup();
-    await mkdir(cacheDir, { recursive: true });
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
     await writeFile(
       join(cacheDir, 'eu-west-1.json'),
       JSON.stringify({
