@@ -95,7 +95,10 @@ export interface CleanupResult {
   plan: Plan;
   /** Resources of the selection left alone on purpose, with why (found by the last listing). */
   kept: KeptResource[];
-  /** Listing failures, initial and at verification; any of them makes the result incomplete. */
+  /**
+   * Listing failures: of the last listing (the verification, or a dry run's only one). Any of
+   * them makes the result incomplete: that type was not verified.
+   */
   problems: DiscoveryProblem[];
   execution?: ExecutionResult;
   /**
@@ -229,7 +232,7 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
     clock,
     emitter,
   });
-  const problems = [...initial.problems, ...outcome.problems];
+  const problems = outcome.problems;
   const complete = outcome.remaining.length === 0 && problems.length === 0;
   emitVerified(emitter, selector, excludedTypes, outcome.remaining, problems, complete);
   return {
