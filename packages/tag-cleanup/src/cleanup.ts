@@ -71,7 +71,7 @@ export interface CleanupOptions {
   maxIdleRounds?: number;
   roundDelay?: BackoffSchedule;
   /**
-   * Execute-and-verify passes at most (default 3). Another pass runs when verification still
+   * Execute-and-verify passes at most (default 5). Another pass runs when verification still
    * lists planned resources whose deletion succeeded (eventual consistency) or that were never
    * attempted; each pass deletes only what was in the confirmed plan.
    */

@@ -38,7 +38,7 @@ const DEFAULT_PASS_DELAY = { initialDelayMs: 2000, factor: 2, maxDelayMs: 30_000
 export async function executeAndVerify(input: VerifyInput): Promise<VerifyOutcome> {
   const { options, clock, emitter } = input;
   const deadline = clock.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const maxPasses = Math.max(1, options.maxPasses ?? 3);
+  const maxPasses = Math.max(1, options.maxPasses ?? 5);
   const passDelay = resolveSchedule(options.roundDelay, DEFAULT_PASS_DELAY);
   const planned = new Set(input.plan.steps.map((step) => step.key));
   const execute = (plan: Plan) =>

@@ -4,7 +4,6 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   CreateVpcCommand,
-  DescribeImagesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
@@ -17,6 +16,7 @@ import { expect } from 'vitest';
 import {
   buildTopology,
   countResources,
+  publicImage,
   survivors,
   type Topology,
 } from '../../../tag-cleanup/test/support/topology.js';
@@ -69,8 +69,7 @@ export async function buildWorld(): Promise<World> {
       new CreateSecurityGroupCommand({ GroupName: 'untagged', Description: 'x', VpcId: untaggedVpc }),
     )
   ).GroupId!;
-  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 })))
-    .Images![0]!;
+  const image = { ImageId: await publicImage(ec2) };
   const untaggedInstance = (
     await ec2.send(new RunInstancesCommand({ ImageId: image.ImageId, MinCount: 1, MaxCount: 1 }))
   ).Instances![0]!.InstanceId!;
