@@ -2,7 +2,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { type BackoffSchedule, type RetryOptions, retry } from '@lab/backoff';
+import { type BackoffSchedule, isTransientAwsError, type RetryOptions, retry } from '@lab/backoff';
 import { awsErrorCode, type Clock, type Emitter, type Sleep, withContext } from '@lab/core';
 
 /** The SDK clients cleanup uses in one region. */
@@ -32,6 +32,7 @@ export interface AwsContext {
     operation: string,
     send: (abortSignal: AbortSignal | undefined) => Promise<T>,
     signal?: AbortSignal,
+    options?: CallOptions,
   ): Promise<T>;
   /** Runs `work` over `items` with at most `concurrency` in flight, keeping order. */
   map<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]>;
@@ -40,6 +41,26 @@ export interface AwsContext {
   clock: Clock;
   sleep: Sleep;
   emitter: Emitter;
+}
+
+export interface CallOptions {
+  /**
+   * A deletion AWS may refuse for a moment after a dependency was released (DependencyViolation,
+   * DeleteConflict, `….InUse`): such a refusal is retried twice within the call, on the retry
+   * schedule, before the round records it and moves on.
+   */
+  dependent?: boolean;
+}
+
+/** How many times a dependent deletion's refusal is retried within one call. */
+export const DEPENDENCY_RETRIES = 2;
+
+const DEPENDENCY_CODES = /^(DependencyViolation|DeleteConflict|VolumeInUse)$|\.InUse$/;
+
+/** True for the refusals eventual consistency causes right after a dependency is released. */
+export function isDependencyRefusal(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code !== undefined && DEPENDENCY_CODES.test(code);
 }
 
 export interface ContextOptions {
@@ -81,8 +102,13 @@ export function createContext(options: ContextOptions): AwsContext {
     clock: options.clock,
     sleep: options.sleep,
     emitter: options.emitter,
-    call: (operation, send, signal) =>
-      retry(
+    call: (operation, send, signal, callOptions) => {
+      const transient = options.retry.shouldRetry ?? isTransientAwsError;
+      let refusals = 0;
+      const shouldRetry = (error: unknown) =>
+        transient(error) ||
+        (callOptions?.dependent === true && isDependencyRefusal(error) && refusals++ < DEPENDENCY_RETRIES);
+      return retry(
         async () => {
           options.stats.total += 1;
           options.stats.byOperation[operation] = (options.stats.byOperation[operation] ?? 0) + 1;
@@ -90,6 +116,7 @@ export function createContext(options: ContextOptions): AwsContext {
         },
         {
           ...options.retry,
+          shouldRetry,
           clock: options.clock,
           sleep: options.sleep,
           ...(signal === undefined ? {} : { signal }),
@@ -106,7 +133,8 @@ export function createContext(options: ContextOptions): AwsContext {
           failedOperations.set(error, operation);
         }
         throw error;
-      }),
+      });
+    },
     map: (items, work) => mapLimit(items, options.concurrency, work),
   };
 }

@@ -96,6 +96,7 @@ export const deleteVolumes = each((context, resource, run) =>
     (abortSignal) =>
       ec2For(context, resource).send(new DeleteVolumeCommand({ VolumeId: resource.id }), { abortSignal }),
     run.signal,
+    { dependent: true },
   ),
 );
 

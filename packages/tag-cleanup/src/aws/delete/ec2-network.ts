@@ -147,6 +147,7 @@ export const releaseAddresses = each(async (context, resource, run) => {
     'ReleaseAddress',
     (abortSignal) => ec2.send(new ReleaseAddressCommand({ AllocationId: resource.id }), { abortSignal }),
     run.signal,
+    { dependent: true },
   );
 });
 
@@ -171,6 +172,7 @@ export const deleteNetworkInterfaces = each(async (context, resource, run) => {
     (abortSignal) =>
       ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: resource.id }), { abortSignal }),
     run.signal,
+    { dependent: true },
   );
 });
 
@@ -223,6 +225,7 @@ export const deleteSecurityGroups: TypeDeleter = async (context, resources, run)
             abortSignal,
           }),
         run.signal,
+        { dependent: true },
       ),
     ),
   );
@@ -246,6 +249,7 @@ export const deleteRouteTables = each(async (context, resource, run) => {
     'DeleteRouteTable',
     (abortSignal) => ec2.send(new DeleteRouteTableCommand({ RouteTableId: resource.id }), { abortSignal }),
     run.signal,
+    { dependent: true },
   );
 });
 
@@ -255,6 +259,7 @@ export const deleteSubnets = each((context, resource, run) =>
     (abortSignal) =>
       ec2For(context, resource).send(new DeleteSubnetCommand({ SubnetId: resource.id }), { abortSignal }),
     run.signal,
+    { dependent: true },
   ),
 );
 
@@ -269,6 +274,7 @@ export const deleteInternetGateways = each(async (context, resource, run) => {
             abortSignal,
           }),
         run.signal,
+        { dependent: true },
       )
       .catch((error: unknown) => {
         if (isNotFound(error) || awsErrorCode(error) === 'Gateway.NotAttached') return;
@@ -280,6 +286,7 @@ export const deleteInternetGateways = each(async (context, resource, run) => {
     (abortSignal) =>
       ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: resource.id }), { abortSignal }),
     run.signal,
+    { dependent: true },
   );
 });
 
@@ -289,5 +296,6 @@ export const deleteVpcs = each((context, resource, run) =>
     (abortSignal) =>
       ec2For(context, resource).send(new DeleteVpcCommand({ VpcId: resource.id }), { abortSignal }),
     run.signal,
+    { dependent: true },
   ),
 );

@@ -28,7 +28,11 @@ const iamCall = <T>(
   run: DeleteContext,
   operation: string,
   send: (iam: IAMClient, abortSignal: AbortSignal | undefined) => Promise<T>,
-): Promise<T> => context.call(operation, (abortSignal) => send(iamOf(context), abortSignal), run.signal);
+): Promise<T> =>
+  context.call(operation, (abortSignal) => send(iamOf(context), abortSignal), run.signal, {
+    // DeleteConflict right after a profile's role or a role's policy was removed.
+    dependent: operation.startsWith('Delete'),
+  });
 
 /** IAM pages: `Marker` in, `Marker` out while `IsTruncated`. */
 const page = <Item>(answer: { IsTruncated?: boolean; Marker?: string }, items: Item[] | undefined) => ({
