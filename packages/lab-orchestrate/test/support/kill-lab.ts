@@ -91,15 +91,24 @@ export interface KillLab {
   holdCascade: string;
   holdRun: string;
   /** Starts `lab-orchestrate <args>` against moto; `slow` sets the terraform stand-in's pauses. */
-  start(args: string[], slow?: { apply?: number; destroy?: number }): Running;
+  start(args: string[], slow?: Slow): Running;
   /** Whether the terraform stand-in left the marker `applying` or `destroying` (its slow part began). */
-  marker(name: 'applying' | 'destroying'): boolean;
+  marker(name: 'applying' | 'destroying' | 'applied-late'): boolean;
+  /** Whether the stand-in's `terraform apply` is still running. */
+  terraformAlive(): boolean;
   /** Kills a terraform the killed process left running (its own process group), as a dead machine would. */
   killOrphanedTerraform(): void;
   /** Resources in moto tagged with the experiment, as `type id` (instances not terminated). */
   tagged(experimentId: string): Promise<string[]>;
   manifest(): Promise<Manifest>;
   close(): Promise<void>;
+}
+
+/** The terraform stand-in's pauses (seconds), and whether a slow apply creates a resource late. */
+export interface Slow {
+  apply?: number;
+  destroy?: number;
+  lateResource?: boolean;
 }
 
 export interface Running {
@@ -126,6 +135,16 @@ async function registerLabImage(ec2: EC2Client, image: string): Promise<void> {
     }),
   );
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [builder] }));
+}
+
+/** The pid in `pidFile` if that process is still the terraform stand-in (pids get reused). */
+function standIn(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('moto-terraform') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function createKillLab(): Promise<KillLab> {
@@ -164,7 +183,7 @@ export async function createKillLab(): Promise<KillLab> {
   const running = new Set<ChildProcess>();
   const credentials = account.connection.credentials;
 
-  const start = (args: string[], slow: { apply?: number; destroy?: number } = {}): Running => {
+  const start = (args: string[], slow: Slow = {}): Running => {
     const withPlan = args[0] === 'full' || args[0] === 'setup' ? [...args, '--test-plan', planFile] : args;
     const child = spawn(
       process.execPath,
@@ -193,6 +212,7 @@ export async function createKillLab(): Promise<KillLab> {
           KILL_STATE_DIR: state,
           KILL_SLOW_APPLY: slow.apply === undefined ? '' : String(slow.apply),
           KILL_SLOW_DESTROY: slow.destroy === undefined ? '' : String(slow.destroy),
+          KILL_LATE_RESOURCE: slow.lateResource === true ? '1' : '',
           TF_FIXTURE_LOG: join(state, 'terraform-calls.log'),
           NO_COLOR: '1',
           CI: '1',
@@ -258,18 +278,12 @@ export async function createKillLab(): Promise<KillLab> {
     holdRun,
     start,
     marker: (name) => existsSync(join(state, name)),
+    terraformAlive: () => standIn(join(state, 'terraform-apply.pid')) !== undefined,
     killOrphanedTerraform: () => {
-      let pid: number;
-      try {
-        pid = Number(readFileSync(join(state, 'terraform.pid'), 'utf8').trim());
-      } catch {
-        return;
-      }
-      try {
+      for (const name of ['terraform-apply.pid', 'terraform-destroy.pid']) {
+        const pid = standIn(join(state, name));
         // The process runner starts terraform in a process group of its own.
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Already gone.
+        if (pid !== undefined) process.kill(-pid, 'SIGKILL');
       }
     },
     tagged: async (experimentId) => {

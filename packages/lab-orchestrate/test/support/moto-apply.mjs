@@ -4,6 +4,8 @@
 // and 2 clients. Writes the outputs in the shape of terraform/outputs.tf, and the instances for
 // the test's simulated SSM fleet.
 // Usage: node moto-apply.mjs <terraform work dir> <instances.json>
+//        node moto-apply.mjs <terraform work dir> --late   (one more volume, as an apply that
+//        is still running creates resources after everything else)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -13,6 +15,7 @@ import {
   CreateRouteTableCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
+  CreateVolumeCommand,
   CreateVpcCommand,
   DescribeImagesCommand,
   EC2Client,
@@ -35,6 +38,15 @@ const tags = (type, extra = {}) => [
     }).map(([Key, Value]) => ({ Key, Value })),
   },
 ];
+
+if (instancesFile === '--late') {
+  // A volume needs nothing the teardown may have deleted meanwhile (a subnet would).
+  const late = await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 10, TagSpecifications: tags('volume') }),
+  );
+  console.log(`moto: created ${late.VolumeId} late for ${experiment}`);
+  process.exit(0);
+}
 
 const vpc = (
   await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16', TagSpecifications: tags('vpc') }))
