@@ -91,8 +91,10 @@ export async function executeAndVerify(input: VerifyInput): Promise<VerifyOutcom
           options.planOptions,
         ),
       );
+      const counted = new Set(execution.deleted.map(resourceKey));
       execution = {
-        deleted: [...execution.deleted, ...next.deleted],
+        // A resource deleted in one pass is "already gone" in the next: count it once.
+        deleted: [...execution.deleted, ...next.deleted.filter((r) => !counted.has(resourceKey(r)))],
         remaining: next.remaining,
         rounds: execution.rounds + next.rounds,
         stoppedBy: next.stoppedBy,

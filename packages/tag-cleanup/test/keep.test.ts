@@ -75,6 +75,8 @@ describe('cleanup: verification', () => {
     const result = await cleanup(base(cloud.provider));
     expect(result.complete).toBe(true);
     expect(result.remaining).toEqual([]);
+    // Deleted in the first pass, "already gone" in the second: counted once.
+    expect(result.execution?.deleted.map((resource) => resource.id).sort()).toEqual(['snap-loose', 'vpc-1']);
   });
 
   it('passes are bounded: a listing that never settles is reported, not waited on forever', async () => {
