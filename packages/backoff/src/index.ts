@@ -1,9 +1,13 @@
 export {
   classifyAwsError,
+  classifyPermanentAwsError,
+  DENIED_ERROR_CODES,
   isTransientAwsError,
+  type PermanentKind,
   THROTTLING_ERROR_CODES,
   TRANSIENT_HTTP_STATUSES,
   type TransientKind,
+  UNSUPPORTED_ERROR_CODES,
 } from './classify.js';
 export {
   type AttemptContext,

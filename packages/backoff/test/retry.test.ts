@@ -1,6 +1,12 @@
 import { AbortedError, createVirtualTime } from '@lab/core';
 import { describe, expect, it } from 'vitest';
-import { classifyAwsError, isTransientAwsError, type RetryInfo, retry } from '../src/index.js';
+import {
+  classifyAwsError,
+  classifyPermanentAwsError,
+  isTransientAwsError,
+  type RetryInfo,
+  retry,
+} from '../src/index.js';
 
 const awsError = (code: string, status = 400) =>
   Object.assign(new Error(code), { name: code, $metadata: { httpStatusCode: status } });
@@ -35,6 +41,7 @@ describe('classifyAwsError', () => {
   });
 
   it('recognises network failures and ignores non-errors', () => {
+    expect(classifyPermanentAwsError(new Error('plain'))).toBeUndefined();
     expect(classifyAwsError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe('network');
     expect(classifyAwsError(Object.assign(new Error('t'), { name: 'TimeoutError' }))).toBe('network');
     expect(classifyAwsError('RequestLimitExceeded')).toBeUndefined();
@@ -43,7 +50,75 @@ describe('classifyAwsError', () => {
   });
 });
 
+// What the SDK throws when moto answers an action it does not implement with an HTML error page
+// (DescribePlacementGroups on moto 5.2.1), as captured from the real SDK.
+const unreadable = (status: number) =>
+  Object.assign(
+    new Error(
+      '@aws-sdk XML parse error: mismatched tags <html> and </title>.\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.',
+    ),
+    { $metadata: { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 } },
+  );
+
+describe('classifyPermanentAwsError', () => {
+  it.each([
+    ['UnsupportedOperation', 400, 'unsupported'],
+    ['UnknownOperationException', 400, 'unsupported'],
+    ['InvalidAction', 400, 'unsupported'],
+    ['NotImplemented', 501, 'unsupported'],
+    ['Anything', 501, 'unsupported'],
+    ['AccessDenied', 403, 'denied'],
+    ['AccessDeniedException', 400, 'denied'],
+    ['UnauthorizedOperation', 400, 'denied'],
+    ['AuthFailure', 401, 'denied'],
+    ['Forbidden', 403, 'denied'],
+  ])('%s (HTTP %i) is %s and never transient', (code, status, kind) => {
+    const error = awsError(code, status);
+    expect(classifyPermanentAwsError(error)).toBe(kind);
+    expect(isTransientAwsError(error)).toBe(false);
+  });
+
+  it('an answer the SDK cannot read is malformed, also on a 500, and is not retried', () => {
+    expect(classifyPermanentAwsError(unreadable(500))).toBe('malformed');
+    expect(classifyAwsError(unreadable(500))).toBeUndefined();
+    expect(classifyPermanentAwsError(unreadable(200))).toBe('malformed');
+    const json = Object.assign(new SyntaxError('Unexpected token < in JSON at position 0'), {
+      $metadata: { httpStatusCode: 500 },
+    });
+    expect(classifyPermanentAwsError(json)).toBe('malformed');
+  });
+
+  it('an unreadable page from a gateway (502/503/504) stays a transient server error', () => {
+    for (const status of [502, 503, 504]) {
+      expect(classifyPermanentAwsError(unreadable(status))).toBeUndefined();
+      expect(classifyAwsError(unreadable(status))).toBe('server');
+    }
+  });
+
+  it('throttling wins over anything else', () => {
+    expect(classifyPermanentAwsError(awsError('SlowDown', 403))).toBeUndefined();
+    expect(classifyAwsError(awsError('RequestLimitExceeded', 403))).toBe('throttling');
+  });
+});
+
 describe('retry', () => {
+  it.each([
+    ['an unreadable answer (HTTP 500)', unreadable(500)],
+    ['UnauthorizedOperation', awsError('UnauthorizedOperation', 403)],
+    ['UnknownOperationException', awsError('UnknownOperationException', 400)],
+  ])('gives up on %s at once: one attempt, no sleep', async (_name, failure) => {
+    const time = createVirtualTime();
+    let calls = 0;
+    await expect(
+      retry(async () => {
+        calls += 1;
+        throw failure;
+      }, time),
+    ).rejects.toBe(failure);
+    expect(calls).toBe(1);
+    expect(time.sleeps).toEqual([]);
+  });
+
   it('retries throttling with growing delays and returns the result', async () => {
     const time = createVirtualTime();
     const seen: RetryInfo[] = [];

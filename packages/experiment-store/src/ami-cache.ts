@@ -11,7 +11,7 @@ import {
   withContext,
 } from '@lab/core';
 import { z } from 'zod';
-import { isErrno, writeFileAtomic } from './atomic.js';
+import { isErrno, PRIVATE_DIR_MODE, writeFileAtomic } from './atomic.js';
 import { acquireLock } from './lock.js';
 import { isValidRegion } from './manifest.js';
 
@@ -181,7 +181,7 @@ export function createAmiCache(options: AmiCacheOptions): AmiCache {
     change: (entries: Record<string, AmiCacheEntry>) => void,
   ): Promise<void> {
     try {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     } catch (error) {
       throw withContext(error, `Creating ${dir}`);
     }

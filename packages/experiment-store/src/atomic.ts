@@ -24,13 +24,21 @@ export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
+/** Permissions of everything the store creates: experiments hold Terraform state and results. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
 /**
  * Replaces `path` with `data` so that a reader — or the file after a crash at any moment —
  * sees either the whole old content or the whole new one: the data goes to a temporary file in
  * the same directory, which is fsynced, renamed over `path`, and the directory is fsynced so the
- * rename itself survives a power loss.
+ * rename itself survives a power loss. The file is private (0600) unless `mode` says otherwise.
  */
-export async function writeFileAtomic(path: string, data: AtomicData, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: AtomicData,
+  mode = PRIVATE_FILE_MODE,
+): Promise<void> {
   const temp = tempSibling(path);
   let handle: FileHandle | undefined;
   try {

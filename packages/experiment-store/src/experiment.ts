@@ -1,6 +1,5 @@
-import { appendFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import {
   type Clock,
   createEmitter,
@@ -8,21 +7,17 @@ import {
   type EventSink,
   errorMessage,
   fanOut,
-  formatEventJson,
-  formatEventLine,
-  isLabError,
   LabError,
   type LabEvent,
   type Sleep,
   ValidationError,
   withContext,
 } from '@lab/core';
-import { type AtomicData, isErrno, writeFileAtomic } from './atomic.js';
+import { type AtomicData, isErrno, PRIVATE_DIR_MODE, writeFileAtomic } from './atomic.js';
 import { ManifestCorruptError } from './errors.js';
+import { INTERRUPTED, recordInterruption } from './interruption.js';
 import { acquireLock, type LockHandle } from './lock.js';
 import {
-  type ErrorRecord,
-  isValidPhaseName,
   isValidRegion,
   isValidResourceType,
   type Manifest,
@@ -33,49 +28,12 @@ import {
   serializeManifest,
   validateManifest,
 } from './manifest.js';
+import { appendingSink, type ExperimentPaths, experimentPaths, insidePath } from './paths.js';
+import { assertPhaseName, manifestReadError, toErrorRecord } from './records.js';
 
 export const EVENT_SOURCE = '@lab/experiment-store';
 
-/** Absolute paths of everything in an experiment directory. */
-export interface ExperimentPaths {
-  root: string;
-  manifest: string;
-  /** Human log: one `formatEventLine` line per event. */
-  log: string;
-  /** Structured log: one JSON event per line. */
-  events: string;
-  lock: string;
-  /** Terraform working files of this experiment: its variables and its own state. */
-  terraformDir: string;
-  /** The experiment's own Terraform state directory (experiments never share state). */
-  terraformStateDir: string;
-  terraformState: string;
-  terraformVars: string;
-  benchmarkResults: string;
-  report: string;
-}
-
-export const TERRAFORM_DIR = 'terraform';
-
-export function experimentPaths(root: string): ExperimentPaths {
-  const terraformDir = join(root, TERRAFORM_DIR);
-  return {
-    root,
-    manifest: join(root, 'manifest.json'),
-    log: join(root, 'log.txt'),
-    events: join(root, 'events.ndjson'),
-    lock: join(root, '.lock'),
-    terraformDir,
-    terraformStateDir: terraformDir,
-    terraformState: join(terraformDir, 'terraform.tfstate'),
-    terraformVars: join(terraformDir, 'terraform.tfvars.json'),
-    benchmarkResults: join(root, 'benchmark_results'),
-    report: join(root, 'report'),
-  };
-}
-
-/** Files the store owns; `writeFileAtomic` refuses them. */
-const MANAGED_FILES = ['manifest.json', 'log.txt', 'events.ndjson', '.lock'];
+export { type ExperimentPaths, experimentPaths, TERRAFORM_DIR } from './paths.js';
 
 export interface ExperimentContext {
   clock: Clock;
@@ -161,34 +119,37 @@ export class Experiment {
    * overwritten: its error is thrown before the mutator runs. Returns the manifest written.
    */
   async updateManifest(mutator: (draft: Manifest) => void): Promise<Manifest> {
-    return this.withLock(async () => {
-      let text: string;
-      try {
-        text = await readFile(this.paths.manifest, 'utf8');
-      } catch (error) {
-        throw this.readError(error);
-      }
-      const parsed = this.parse(text);
-      await this.sweepManifestTemps();
-      const draft = structuredClone(parsed.manifest);
-      mutator(draft);
-      if (draft.id !== this.id) {
-        throw new ValidationError(`The manifest's id cannot change (experiment ${this.id})`, [
-          { path: 'id', message: 'id is fixed at creation', expected: this.id, received: draft.id },
-        ]);
-      }
-      draft.schemaVersion = this.context.schema.version;
-      const next = validateManifest(draft, this.paths.manifest, this.context.schema);
-      await writeFileAtomic(this.paths.manifest, serializeManifest(next));
-      if (parsed.migratedFrom !== undefined) {
-        this.emitter.emit(
-          'manifest.migrated',
-          `Migrated the manifest of ${this.id} from schema version ${parsed.migratedFrom} to ${next.schemaVersion}`,
-          { id: this.id, from: parsed.migratedFrom, to: next.schemaVersion },
-        );
-      }
-      return next;
-    });
+    return this.withLock(() => this.rewriteManifest(mutator));
+  }
+
+  /** `updateManifest`'s work; the caller holds the lock. */
+  private async rewriteManifest(mutator: (draft: Manifest) => void): Promise<Manifest> {
+    let text: string;
+    try {
+      text = await readFile(this.paths.manifest, 'utf8');
+    } catch (error) {
+      throw this.readError(error);
+    }
+    const parsed = this.parse(text);
+    await this.sweepManifestTemps();
+    const draft = structuredClone(parsed.manifest);
+    mutator(draft);
+    if (draft.id !== this.id) {
+      throw new ValidationError(`The manifest's id cannot change (experiment ${this.id})`, [
+        { path: 'id', message: 'id is fixed at creation', expected: this.id, received: draft.id },
+      ]);
+    }
+    draft.schemaVersion = this.context.schema.version;
+    const next = validateManifest(draft, this.paths.manifest, this.context.schema);
+    await writeFileAtomic(this.paths.manifest, serializeManifest(next));
+    if (parsed.migratedFrom !== undefined) {
+      this.emitter.emit(
+        'manifest.migrated',
+        `Migrated the manifest of ${this.id} from schema version ${parsed.migratedFrom} to ${next.schemaVersion}`,
+        { id: this.id, from: parsed.migratedFrom, to: next.schemaVersion },
+      );
+    }
+    return next;
   }
 
   /** Marks `phase` running now. A phase left running by a process that died is restarted. */
@@ -196,13 +157,14 @@ export class Experiment {
     assertPhaseName(phase);
     let restarted = false;
     const manifest = await this.updateManifest((draft) => {
-      restarted = draft.phases[phase]?.status === 'running';
+      const current = draft.phases[phase];
+      restarted = current?.status === 'running' || current?.error?.code === INTERRUPTED;
       draft.phases[phase] = { status: 'running', startedAt: this.now() };
     });
     this.emitter.emit(
       restarted ? 'phase.restarted' : 'phase.started',
       restarted
-        ? `Phase ${phase} of ${this.id} restarted (it was left running by an earlier process)`
+        ? `Phase ${phase} of ${this.id} restarted (an earlier process stopped while it ran)`
         : `Phase ${phase} of ${this.id} started`,
       { id: this.id, phase },
       restarted ? 'warn' : 'info',
@@ -321,19 +283,14 @@ export class Experiment {
           data: { id: this.id, ...(error.details ?? {}) },
         });
       });
-    return (event) => {
-      try {
-        appendFileSync(this.paths.events, `${formatEventJson(event)}\n`);
-        appendFileSync(this.paths.log, `${formatEventLine(event)}\n`);
-      } catch (error) {
-        onError(
-          withContext(error, `Appending an event to the logs of experiment ${this.id}`, {
-            details: { path: this.paths.root, eventType: event.type },
-          }),
-          event,
-        );
-      }
-    };
+    return appendingSink(this.paths, (error, event) =>
+      onError(
+        withContext(error, `Appending an event to the logs of experiment ${this.id}`, {
+          details: { path: this.paths.root, eventType: event.type },
+        }),
+        event,
+      ),
+    );
   }
 
   /**
@@ -341,29 +298,9 @@ export class Experiment {
    * The store's own files (manifest, logs, lock) are refused. Returns the absolute path.
    */
   async writeFileAtomic(relPath: string, data: AtomicData): Promise<string> {
-    const normalized = normalize(relPath);
-    const target = join(this.paths.root, normalized);
-    const inside = relative(this.paths.root, target);
-    if (
-      relPath === '' ||
-      isAbsolute(relPath) ||
-      inside === '' ||
-      inside === '..' ||
-      inside.startsWith(`..${sep}`) ||
-      MANAGED_FILES.includes(inside)
-    ) {
-      throw new ValidationError(`Cannot write ${JSON.stringify(relPath)} in experiment ${this.id}`, [
-        {
-          path: 'relPath',
-          message: MANAGED_FILES.includes(inside)
-            ? 'this file is managed by the store; use updateManifest or eventSink'
-            : 'must be a relative path inside the experiment directory',
-          received: relPath,
-        },
-      ]);
-    }
+    const target = insidePath(this.paths.root, relPath, `experiment ${this.id}`);
     try {
-      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
     } catch (error) {
       throw withContext(error, `Creating the directory for ${target}`);
     }
@@ -414,7 +351,31 @@ export class Experiment {
     return result;
   }
 
-  private takeLock(purpose: string | undefined): Promise<LockHandle> {
+  /**
+   * Takes the lock. When it was a dead process's stale lock, the experiment it left behind is
+   * marked interrupted (its running phases failed with `INTERRUPTED`, the outcome `aborted`)
+   * before anything else happens to it, so the manifest tells what happened.
+   */
+  private async takeLock(purpose: string | undefined): Promise<LockHandle> {
+    const handle = await this.acquire(purpose);
+    if (handle.takenOverFrom === undefined) return handle;
+    try {
+      await recordInterruption({
+        id: this.id,
+        holder: handle.takenOverFrom,
+        noticedBy: { pid: process.pid, purpose },
+        now: this.now(),
+        rewrite: (mutator) => this.rewriteManifest(mutator),
+        emit: (type, message, data) => this.emitter.emit(type, message, data, 'warn'),
+      });
+    } catch (error) {
+      await handle.release().catch(() => undefined);
+      throw withContext(error, `Recording that the last holder of experiment ${this.id} died`);
+    }
+    return handle;
+  }
+
+  private acquire(purpose: string | undefined): Promise<LockHandle> {
     return acquireLock(this.paths.lock, {
       clock: this.context.clock,
       emitter: createEmitter({
@@ -478,47 +439,10 @@ export class Experiment {
   }
 
   private readError(error: unknown): LabError {
-    if (isErrno(error, 'ENOENT')) {
-      return new LabError(
-        'MANIFEST_MISSING',
-        `Experiment ${this.id} has no manifest (${this.paths.manifest})`,
-        {
-          hint: 'Its creation was interrupted before the manifest was written, or the file was removed; inspect the directory',
-          cause: error,
-          details: { path: this.paths.manifest },
-        },
-      );
-    }
-    return withContext(error, `Reading the manifest of experiment ${this.id}`, {
-      details: { path: this.paths.manifest },
-    });
+    return manifestReadError(this.id, this.paths.manifest, error);
   }
 
   private now(): string {
     return new Date(this.context.clock.now()).toISOString();
   }
-}
-
-function assertPhaseName(phase: string): void {
-  if (!isValidPhaseName(phase)) {
-    throw new ValidationError(`Invalid phase name ${JSON.stringify(phase)}`, [
-      {
-        path: 'phase',
-        message: 'not a phase name',
-        expected: 'a lowercase letter, then up to 31 lowercase letters, digits or hyphens',
-        received: JSON.stringify(phase),
-      },
-    ]);
-  }
-}
-
-function toErrorRecord(error: unknown): ErrorRecord {
-  if (isLabError(error)) {
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
-    };
-  }
-  return { code: 'UNEXPECTED', message: errorMessage(error) };
 }

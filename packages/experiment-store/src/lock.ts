@@ -25,6 +25,8 @@ export interface LockOptions {
 export interface LockHandle {
   readonly path: string;
   readonly holder: LockHolder;
+  /** The dead process whose stale lock this one replaced, if it did. */
+  readonly takenOverFrom?: LockHolder;
   /** Removes the lock if it is still this handle's; throws `LOCK_LOST` if it is not. */
   release(): Promise<void>;
 }
@@ -67,13 +69,12 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
   const content = `${JSON.stringify(record)}\n`;
   const sleep = options.sleep ?? realSleep;
   const deadline = options.clock.now() + (options.waitMs ?? 0);
-  const handle = makeHandle(path, record, options);
   let busyRetries = 0;
 
   for (;;) {
     if (await createExclusive(path, content)) {
       options.emitter.emit('lock.acquired', `Locked ${options.what}`, { path, pid: record.pid }, 'debug');
-      return handle;
+      return makeHandle(path, record, options);
     }
     const observed = await readRaw(path);
     if (observed === undefined) continue; // released between our attempt and the read
@@ -95,7 +96,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
           { path, previousHolder: publicHolder(holder) },
           'warn',
         );
-        return handle;
+        return makeHandle(path, record, options, publicHolder(holder));
       }
       if (outcome === 'changed') continue;
       // 'busy': another live process is taking the stale lock over right now; it takes
@@ -123,11 +124,17 @@ export async function inspectLock(path: string): Promise<LockState> {
   return { state: 'held', holder: publicHolder(holder), alive };
 }
 
-function makeHandle(path: string, record: LockRecord, options: LockOptions): LockHandle {
+function makeHandle(
+  path: string,
+  record: LockRecord,
+  options: LockOptions,
+  takenOverFrom?: LockHolder,
+): LockHandle {
   let released = false;
   return {
     path,
     holder: publicHolder(record),
+    ...(takenOverFrom === undefined ? {} : { takenOverFrom }),
     async release() {
       if (released) return;
       const raw = await readRaw(path);

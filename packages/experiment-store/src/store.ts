@@ -1,15 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import {
-  assertExperimentId,
-  assertValidTags,
   type Clock,
   createEmitter,
   type EventSink,
   errorMessage,
-  formatExperimentId,
   isLabError,
   LabError,
   nullSink,
@@ -18,39 +14,32 @@ import {
   systemClock,
   type TagMap,
   ValidationError,
-  type ValidationIssue,
   withContext,
 } from '@lab/core';
 import { type AmiCache, createAmiCache, DEFAULT_AMI_CACHE_TTL_MS } from './ami-cache.js';
-import { fsyncDir, isErrno, writeFileAtomic } from './atomic.js';
-import {
-  AmbiguousExperimentError,
-  ExperimentExistsError,
-  ExperimentNotFoundError,
-  type LockHolder,
-} from './errors.js';
+import { fsyncDir, isErrno, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeFileAtomic } from './atomic.js';
+import { claimDirectory, compareIdsNewestFirst, pointLatestAt, validateCreateInput } from './claim.js';
+import { AmbiguousExperimentError, ExperimentNotFoundError, type LockHolder } from './errors.js';
 import { EVENT_SOURCE, Experiment, type ExperimentContext, TERRAFORM_DIR } from './experiment.js';
+import { collectGarbage, type GcOptions, type GcPlan } from './gc.js';
 import { acquireLock, inspectLock, type LockHandle } from './lock.js';
 import {
   CURRENT_SCHEMA,
   DEFAULT_PHASES,
   deriveStatus,
   type ExperimentStatus,
-  isValidPhaseName,
-  isValidRegion,
   type Manifest,
   type ManifestSchema,
   resourcesMayBeAlive,
   serializeManifest,
   type Target,
 } from './manifest.js';
+import { AMI_CACHE_DIR, HOME_ENV, LATEST, RESERVED_NAMES } from './names.js';
+import { homePrivacyCheck } from './privacy.js';
 
-/** The environment variable that moves the store's home. */
-export const HOME_ENV = 'PULSAR_AWS_LAB_HOME';
-export const LATEST = 'latest';
-export const AMI_CACHE_DIR = 'ami-cache';
-/** Names in the home that are not experiments; user-chosen ids may not take them. */
-export const RESERVED_NAMES: readonly string[] = [LATEST, AMI_CACHE_DIR];
+export { compareIdsNewestFirst } from './claim.js';
+export type { GcEntry, GcOptions, GcPlan } from './gc.js';
+export { AMI_CACHE_DIR, HOME_ENV, LATEST, RESERVED_NAMES } from './names.js';
 
 export interface StoreOptions {
   /** The store's directory. Default: `$PULSAR_AWS_LAB_HOME`, else `~/.pulsar-aws-lab`. */
@@ -103,32 +92,6 @@ export interface ExperimentRow {
   problem: { code: string; message: string } | undefined;
 }
 
-export interface GcOptions {
-  /** Only experiments created more than this long ago are candidates. */
-  olderThanMs: number;
-  /** Remove for real. Default false: only the plan. */
-  execute?: boolean;
-}
-
-export interface GcEntry {
-  id: string;
-  ageMs: number | undefined;
-  reason: string;
-}
-
-export interface GcPlan {
-  executed: boolean;
-  olderThanMs: number;
-  /** Experiments gc removes (or, in a dry run, would remove). */
-  remove: GcEntry[];
-  /** Experiments gc leaves, with why. */
-  keep: GcEntry[];
-  /** Ids actually removed (empty in a dry run). */
-  removed: string[];
-  /** Ids that were to be removed but could not be, with why. */
-  failed: { id: string; code: string; message: string }[];
-}
-
 export interface OpenOptions {
   /** Take the experiment's lock for the life of the handle. */
   lock?: boolean;
@@ -176,13 +139,28 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
     sleep: options.sleep,
   };
   const handle = (id: string): Experiment => new Experiment(id, join(home, id), context);
-  const amiCache = createAmiCache({
+  const checkHome = homePrivacyCheck(home, emitter);
+  const cache = createAmiCache({
     dir: join(home, AMI_CACHE_DIR),
     clock,
     emitter: emitter.child('ami-cache'),
     ttlMs: options.amiCacheTtlMs ?? DEFAULT_AMI_CACHE_TTL_MS,
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
+  const amiCache: AmiCache = {
+    get: async (region, key) => {
+      await checkHome();
+      return cache.get(region, key);
+    },
+    set: async (region, key, value, setOptions) => {
+      await checkHome();
+      return cache.set(region, key, value, setOptions);
+    },
+    invalidate: async (region, key) => {
+      await checkHome();
+      return cache.invalidate(region, key);
+    },
+  };
 
   async function listIds(): Promise<string[]> {
     let entries: import('node:fs').Dirent[];
@@ -199,6 +177,7 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
   }
 
   async function latest(): Promise<string | undefined> {
+    await checkHome();
     try {
       return basename(await readlink(join(home, LATEST)));
     } catch (error) {
@@ -222,6 +201,7 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
   }
 
   async function resolve(ref: string): Promise<string> {
+    await checkHome();
     if (ref === '') {
       throw new ValidationError('An experiment reference is required', [
         { path: 'experiment', message: 'empty', expected: '"latest", an experiment id, or a prefix of one' },
@@ -272,8 +252,9 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
   async function create(input: CreateExperimentInput): Promise<Experiment> {
     const phases = input.phases ?? DEFAULT_PHASES;
     validateCreateInput(input, phases);
+    await checkHome();
     try {
-      await mkdir(home, { recursive: true, mode: 0o700 });
+      await mkdir(home, { recursive: true, mode: PRIVATE_DIR_MODE });
     } catch (error) {
       throw withContext(error, `Creating the store's home ${home}`);
     }
@@ -294,10 +275,10 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
         experiment.paths.benchmarkResults,
         experiment.paths.report,
       ]) {
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       }
-      await writeFile(experiment.paths.log, '', { flag: 'a' });
-      await writeFile(experiment.paths.events, '', { flag: 'a' });
+      await writeFile(experiment.paths.log, '', { flag: 'a', mode: PRIVATE_FILE_MODE });
+      await writeFile(experiment.paths.events, '', { flag: 'a', mode: PRIVATE_FILE_MODE });
       const manifest: Manifest = {
         schemaVersion: schema.version,
         id,
@@ -380,6 +361,7 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
   }
 
   async function list(): Promise<ExperimentRow[]> {
+    await checkHome();
     const now = clock.now();
     const rows = await Promise.all((await listIds()).map((id) => row(id, now)));
     return rows.sort((a, b) => {
@@ -387,81 +369,6 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
         (b.ageMs === undefined ? -Infinity : -b.ageMs) - (a.ageMs === undefined ? -Infinity : -a.ageMs);
       return Number.isNaN(byTime) || byTime === 0 ? compareIdsNewestFirst(a.id, b.id) : byTime;
     });
-  }
-
-  async function gc(gcOptions: GcOptions): Promise<GcPlan> {
-    const { olderThanMs } = gcOptions;
-    if (typeof olderThanMs !== 'number' || !Number.isFinite(olderThanMs) || olderThanMs < 0) {
-      throw new ValidationError('Invalid gc age limit', [
-        {
-          path: 'olderThanMs',
-          message: 'must be a non-negative number of milliseconds',
-          received: String(olderThanMs),
-        },
-      ]);
-    }
-    const plan: GcPlan = {
-      executed: gcOptions.execute === true,
-      olderThanMs,
-      remove: [],
-      keep: [],
-      removed: [],
-      failed: [],
-    };
-    for (const entry of await list()) {
-      const verdict = gcVerdict(entry, olderThanMs);
-      (verdict.remove ? plan.remove : plan.keep).push({
-        id: entry.id,
-        ageMs: entry.ageMs,
-        reason: verdict.reason,
-      });
-    }
-    if (!plan.executed) return plan;
-    for (const entry of plan.remove) {
-      try {
-        await removeExperiment(entry.id);
-        plan.removed.push(entry.id);
-        emitter.emit('gc.removed', `Removed experiment ${entry.id} (${entry.reason})`, { id: entry.id });
-      } catch (error) {
-        plan.failed.push({
-          id: entry.id,
-          code: isLabError(error) ? error.code : 'UNEXPECTED',
-          message: errorMessage(error),
-        });
-        emitter.emit(
-          'gc.failed',
-          `Could not remove experiment ${entry.id}: ${errorMessage(error)}`,
-          { id: entry.id },
-          'warn',
-        );
-      }
-    }
-    return plan;
-  }
-
-  /** Removes one experiment under its lock, after checking again that it may go. */
-  async function removeExperiment(id: string): Promise<void> {
-    const experiment = handle(id);
-    await experiment.lock({ purpose: 'gc' });
-    let moved = false;
-    try {
-      const manifest = await experiment.readManifest();
-      if (resourcesMayBeAlive(manifest)) {
-        throw new LabError('GC_REFUSED', `Experiment ${id} may have live resources now`, {
-          details: { id },
-        });
-      }
-      // Renaming first makes the removal all-or-nothing for readers: a half-deleted directory is
-      // never listed as an experiment.
-      const trash = join(home, `.gc-${id}-${randomBytes(4).toString('hex')}`);
-      await rename(experiment.paths.root, trash);
-      moved = true;
-      experiment.forgetLock();
-      await fsyncDir(home);
-      await rm(trash, { recursive: true, force: true });
-    } finally {
-      if (!moved) await experiment.release();
-    }
   }
 
   return {
@@ -472,141 +379,6 @@ export function openStoreWithSchema(options: StoreOptions, schema: ManifestSchem
     open,
     latest,
     list,
-    gc,
+    gc: (gcOptions) => collectGarbage({ home, emitter, list, handle }, gcOptions),
   };
-}
-
-function gcVerdict(entry: ExperimentRow, olderThanMs: number): { remove: boolean; reason: string } {
-  if (entry.status === 'unreadable' || entry.status === 'incomplete') {
-    return {
-      remove: false,
-      reason: `${entry.status}: ${entry.problem?.message ?? 'no manifest'}; inspect it by hand`,
-    };
-  }
-  if (entry.ageMs === undefined || entry.ageMs < olderThanMs)
-    return { remove: false, reason: 'younger than the limit' };
-  if (entry.lockedBy !== undefined)
-    return { remove: false, reason: `locked by process ${entry.lockedBy.pid}` };
-  if (entry.resourcesMayBeAlive) return { remove: false, reason: 'its cloud resources may still exist' };
-  return { remove: true, reason: 'older than the limit and its cloud resources are gone' };
-}
-
-function validateCreateInput(input: CreateExperimentInput, phases: readonly string[]): void {
-  const issues: ValidationIssue[] = [];
-  if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) {
-    issues.push({ path: 'name', message: 'must be 1–200 characters', received: JSON.stringify(input.name) });
-  }
-  const local = input.target === 'local';
-  if (!Array.isArray(input.regions) || (input.regions.length === 0) !== local) {
-    issues.push({
-      path: 'regions',
-      message: local ? 'a local experiment has no regions' : 'at least one region is required',
-      expected: local ? '[]' : 'e.g. ["eu-west-1"]',
-    });
-  } else {
-    input.regions.forEach((region, index) => {
-      if (!isValidRegion(region)) {
-        issues.push({
-          path: `regions.${index}`,
-          message: 'not an AWS region name',
-          received: JSON.stringify(region),
-        });
-      }
-    });
-  }
-  if (
-    typeof input.configDigest !== 'string' ||
-    input.configDigest === '' ||
-    input.configDigest.length > 256
-  ) {
-    issues.push({
-      path: 'configDigest',
-      message: 'must be 1–256 characters',
-      received: JSON.stringify(input.configDigest),
-    });
-  }
-  if (phases.length === 0) issues.push({ path: 'phases', message: 'at least one phase is required' });
-  for (const [index, phase] of phases.entries()) {
-    if (!isValidPhaseName(phase)) {
-      issues.push({ path: `phases.${index}`, message: 'not a phase name', received: JSON.stringify(phase) });
-    }
-  }
-  if (new Set(phases).size !== phases.length) issues.push({ path: 'phases', message: 'phase names repeat' });
-  if (input.id !== undefined) {
-    try {
-      assertExperimentId(input.id, 'id');
-      if (RESERVED_NAMES.includes(input.id)) {
-        issues.push({ path: 'id', message: `"${input.id}" is reserved by the store`, received: input.id });
-      }
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      issues.push(...error.issues);
-    }
-  }
-  if (input.details !== undefined) {
-    try {
-      JSON.stringify(input.details);
-    } catch (error) {
-      issues.push({ path: 'details', message: `not JSON-serialisable: ${errorMessage(error)}` });
-    }
-  }
-  if (issues.length > 0) throw new ValidationError('Invalid experiment', issues);
-  if (input.tags !== undefined) assertValidTags(input.tags, 'experiment tags');
-}
-
-/** Claims the experiment's directory. mkdir is atomic, so two processes never get one id. */
-async function claimDirectory(home: string, chosen: string | undefined, at: Date): Promise<string> {
-  if (chosen !== undefined) {
-    const path = join(home, chosen);
-    try {
-      await mkdir(path);
-      return chosen;
-    } catch (error) {
-      if (isErrno(error, 'EEXIST')) throw new ExperimentExistsError(chosen, path);
-      throw withContext(error, `Creating ${path}`);
-    }
-  }
-  for (let sequence = 1; sequence <= 10_000; sequence++) {
-    const id = formatExperimentId(at, sequence);
-    try {
-      await mkdir(join(home, id));
-      return id;
-    } catch (error) {
-      if (!isErrno(error, 'EEXIST')) throw withContext(error, `Creating ${join(home, id)}`);
-    }
-  }
-  throw new LabError(
-    'EXPERIMENT_ID_EXHAUSTED',
-    `More than 10000 experiments claim ${formatExperimentId(at)}`,
-    {
-      hint: 'Is the clock stuck? Pass an explicit id',
-    },
-  );
-}
-
-/** Points `latest` at `id`: a new link under a temporary name, renamed over the old one. */
-async function pointLatestAt(home: string, id: string): Promise<void> {
-  const link = join(home, LATEST);
-  const temp = join(home, `.${LATEST}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  try {
-    await symlink(id, temp);
-    await rename(temp, link);
-  } catch (error) {
-    const leftover = await unlink(temp).then(
-      () => undefined,
-      (unlinkError: unknown) => (isErrno(unlinkError, 'ENOENT') ? undefined : temp),
-    );
-    throw withContext(error, `Pointing ${link} at ${id}`, {
-      ...(isErrno(error, 'EISDIR', 'ENOTDIR', 'ENOTEMPTY')
-        ? { hint: `${link} exists and is not a link; move it aside` }
-        : {}),
-      ...(leftover === undefined ? {} : { details: { leftover } }),
-    });
-  }
-  await fsyncDir(home);
-}
-
-/** Generated ids newest first (the `-N` sequence compared as a number), then others. */
-export function compareIdsNewestFirst(a: string, b: string): number {
-  return b.localeCompare(a, 'en', { numeric: true });
 }

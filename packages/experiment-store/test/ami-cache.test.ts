@@ -143,7 +143,7 @@ describe('AMI cache', () => {
 
   it('treats a file of an older schema as empty and replaces it on the next write', async () => {
     const { store, cacheDir, events } = await setup();
-    await mkdir(cacheDir, { recursive: true });
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
     await writeFile(
       join(cacheDir, EU_FILE),
       JSON.stringify({

@@ -14,10 +14,8 @@ import { PROJECT, ValidationError, type ValidationIssue, withContext } from '@la
 import {
   assertComplete,
   assertSelector,
-  type CleanupResult,
   cleanup,
   type Plan,
-  planRows,
   RESOURCE_TYPES,
   type ResourceType,
   type Selector,
@@ -25,7 +23,8 @@ import {
 import type { AwsClients } from '@lab/tag-cleanup/aws';
 import { array, command, flag, multioption, option, optional, positional, runSafely, string } from 'cmd-ts';
 import { resolveExperimentRef } from './latest.js';
-import { cleanupView, formatPlan, formatRemaining } from './render.js';
+import { cleanupView, closingLines, planTable, summary } from './render.js';
+import { StoreLink } from './store-link.js';
 
 const DESCRIPTION = `Deletes every AWS resource of one pulsar-aws-lab experiment, found by its tags alone
 (Project=${PROJECT} and the exact ExperimentID). A dry run (the plan) is the default;
@@ -56,7 +55,8 @@ export const cleanupCommand = command({
     }),
     includeAmis: flag({
       long: 'include-amis',
-      description: 'also deregister tagged AMIs and delete their snapshots',
+      description:
+        "also deregister the experiment's AMIs and delete their snapshots (without it they are kept, and the run is incomplete)",
     }),
     allowedAccount: multioption({
       long: 'allowed-account',
@@ -119,7 +119,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       ...(options.process === undefined ? {} : { process: options.process }),
     },
     async ({ renderer, signal, palette, setForceExitMessage, confirm }) => {
-      const selector = await selectorFrom(args, env);
+      const store = new StoreLink(env, renderer.sink);
+      const selector = await selectorFrom(args, store);
       const excludeTypes = excludedTypes(args);
       renderer.phase('discover');
       const clients = await loadClients(args, env, options.instrument);
@@ -130,63 +131,56 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         homeRegion: regions[0]!,
         events: renderer.sink,
       });
-      const again = `lab-cleanup ${selector.kind === 'experiment' ? selector.experimentId : `--sweep --older-than ${args.olderThan}`} ${regions.map((region) => `--region ${region}`).join(' ')} --execute`;
+      const again = `lab-cleanup ${selector.kind === 'experiment' ? selector.experimentId : `--sweep --older-than ${args.olderThan}`} ${regions.map((region) => `--region ${region}`).join(' ')}${args.includeAmis ? ' --include-amis' : ''} --execute`;
       setForceExitMessage(`Resources may remain; finish with: ${again}`);
+      const by = selector.kind === 'experiment' ? 'lab-cleanup' : 'lab-cleanup --sweep';
       const printPlan = (plan: Plan) => {
-        if (plan.steps.length > 0) renderer.line(formatPlan(plan, renderer.width()));
+        const table = planTable(plan, renderer.width());
+        if (table !== undefined) renderer.line(table);
       };
       let deleting = false;
-      const result = await cleanup({
-        provider,
-        selector,
-        regions,
-        execute: args.execute,
-        excludeTypes,
-        allowedAccounts: args.allowedAccount,
-        timeoutMs: args.deadline,
-        signal,
-        events: renderer.sink,
-        confirm: async (plan) => {
-          printPlan(plan);
-          await confirm(`Delete these ${plan.steps.length} resource(s)?`);
-          renderer.phase('delete');
-          deleting = true;
-        },
-      }).catch((error: unknown) => {
-        if (deleting && signal.aborted) {
-          throw withContext(error, 'Cleanup interrupted; resources may remain', {
-            hint: `Finish with: ${again}`,
-          });
-        }
-        throw error;
-      });
-      if (result.mode === 'dry-run') printPlan(result.plan);
-      renderer.result(summary(result));
-      if (result.excludedTypes.length > 0) {
-        renderer.line(palette.dim(`Not looked at: ${result.excludedTypes.join(', ')}`));
+      try {
+        if (args.execute && selector.kind === 'experiment') await store.claim(selector.experimentId, by);
+        const result = await cleanup({
+          provider,
+          selector,
+          regions,
+          execute: args.execute,
+          includeImages: args.includeAmis,
+          excludeTypes,
+          allowedAccounts: args.allowedAccount,
+          timeoutMs: args.deadline,
+          holdExperiment: (id) => store.hold(id, args.execute, by),
+          signal,
+          events: renderer.sink,
+          confirm: async (plan) => {
+            printPlan(plan);
+            await confirm(`Delete these ${plan.steps.length} resource(s)?`);
+            renderer.phase('delete');
+            deleting = true;
+          },
+        }).catch((error: unknown) => {
+          if (deleting && signal.aborted) {
+            throw withContext(error, 'Cleanup interrupted; resources may remain', {
+              hint: `Finish with: ${again}`,
+            });
+          }
+          throw error;
+        });
+        if (result.mode === 'dry-run') printPlan(result.plan);
+        else await store.record(result, by, new Date());
+        renderer.result(summary(result));
+        for (const line of closingLines(result, palette, renderer.width())) renderer.line(line);
+        assertComplete(result);
+        return EXIT_CODES.ok;
+      } finally {
+        await store.release();
       }
-      if (result.plan.steps.length === 0) {
-        renderer.line('Nothing to delete: no resource carries these tags.');
-      } else if (result.mode === 'dry-run') {
-        renderer.line(
-          `Dry run: nothing was deleted. ${result.plan.steps.length} resource(s) would be deleted; add --execute to delete them.`,
-        );
-      } else if (result.complete) {
-        renderer.line(
-          palette.green(
-            `Deleted ${result.execution?.deleted.length ?? 0} resource(s); verified that nothing remains.`,
-          ),
-        );
-      } else if (result.remaining.length > 0) {
-        renderer.line(formatRemaining(result.remaining, renderer.width()));
-      }
-      assertComplete(result);
-      return EXIT_CODES.ok;
     },
   );
 }
 
-async function selectorFrom(args: Args, env: NodeJS.ProcessEnv): Promise<Selector> {
+async function selectorFrom(args: Args, store: StoreLink): Promise<Selector> {
   const issues: ValidationIssue[] = [];
   if (args.sweep && args.experiment !== undefined) {
     issues.push({ path: 'experiment', message: '--sweep selects by age; do not name an experiment too' });
@@ -215,7 +209,7 @@ async function selectorFrom(args: Args, env: NodeJS.ProcessEnv): Promise<Selecto
     throw new ValidationError('Invalid arguments', issues, { hint: 'See lab-cleanup --help.' });
   if (args.sweep)
     return assertSelector({ kind: 'sweep', olderThanMs: parseDuration(args.olderThan!, 'older-than') });
-  const experimentId = await resolveExperimentRef(args.experiment!, env);
+  const experimentId = await resolveExperimentRef(args.experiment!, (ref) => store.resolve(ref));
   return assertSelector({ kind: 'experiment', experimentId });
 }
 
@@ -232,8 +226,7 @@ function excludedTypes(args: Args): ResourceType[] {
       })),
     );
   }
-  const types = args.excludeType as ResourceType[];
-  return args.includeAmis ? types : [...new Set([...types, 'image' as const, 'snapshot' as const])];
+  return args.excludeType as ResourceType[];
 }
 
 interface LoadedClients {
@@ -257,6 +250,9 @@ async function loadClients(
   const connection = {
     ...(args.profile === undefined ? {} : { profile: args.profile }),
     ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
+    // One retry policy: @lab/tag-cleanup retries throttling and 5xx itself and never resends
+    // what cannot succeed; the SDK's own retries would resend an unreadable 500 regardless.
+    maxAttempts: 1,
   };
   return {
     factory: (region) => {
@@ -298,33 +294,4 @@ async function regionsFrom(args: Args, clients: LoadedClients, signal: AbortSign
     ]);
   }
   return [configured];
-}
-
-function summary(result: CleanupResult): Record<string, unknown> {
-  return {
-    mode: result.mode,
-    selector: result.selector,
-    regions: result.regions,
-    ...(result.accountId === undefined ? {} : { accountId: result.accountId }),
-    excludedTypes: result.excludedTypes,
-    ...(result.sweep === undefined ? {} : { sweep: result.sweep }),
-    plan: planRows(result.plan),
-    deleted: (result.execution?.deleted ?? []).map((resource) => ({
-      type: resource.type,
-      id: resource.id,
-      region: resource.region,
-    })),
-    remaining: result.remaining.map((entry) => ({
-      type: entry.resource.type,
-      id: entry.resource.id,
-      region: entry.resource.region,
-      lastError: entry.message,
-    })),
-    problems: result.problems.map((problem) => ({
-      type: problem.type,
-      region: problem.region,
-      message: problem.message,
-    })),
-    complete: result.complete,
-  };
 }

@@ -118,6 +118,8 @@ for (const latency of LATENCIES_MS)
         selector: { kind: 'experiment', experimentId },
         regions: [region],
         execute: true,
+        // The experiments include an AMI and its snapshots: they are the experiment's to delete.
+        includeImages: true,
         excludeTypes: ['placement-group'],
         ...('planOptions' in settings
           ? { planOptions: settings.planOptions, parallel: settings.parallel, maxBatch: settings.maxBatch }

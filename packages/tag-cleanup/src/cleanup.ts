@@ -9,29 +9,26 @@ import {
   TAG_KEYS,
   ValidationError,
 } from '@lab/core';
-import {
-  type Deleter,
-  type ExecutionResult,
-  executePlan,
-  type RemainingResource,
-  SOURCE,
-} from './execute.js';
-import {
-  type DiscoveryProblem,
-  type DiscoveryResult,
-  RESOURCE_TYPES,
-  type Resource,
-  type ResourceType,
-  resourceKey,
-} from './model.js';
+import { checkAccount } from './account.js';
+import { type Deleter, type ExecutionResult, type RemainingResource, SOURCE } from './execute.js';
+import { type KeptResource, keptAsRemaining, partitionKept } from './keep.js';
+import { type DiscoveryProblem, type DiscoveryResult, RESOURCE_TYPES, type ResourceType } from './model.js';
 import { buildPlan, type Plan, type PlanOptions } from './plan.js';
 import { assertSelector, decideSweep, matchesSelector, type Selector, type SweepDecision } from './select.js';
+import { DEFAULT_TIMEOUT_MS, executeAndVerify } from './verify.js';
+
+export { DEFAULT_TIMEOUT_MS };
 
 export interface DiscoverRequest {
   selector: Selector;
   regions: readonly string[];
   /** Types to list; the others are not looked at. */
   types: readonly ResourceType[];
+  /**
+   * Whether images will be deleted: then the untagged snapshots of the experiment's images are
+   * looked up too (they go with the image). Default false.
+   */
+  includeImages?: boolean;
   signal?: AbortSignal | undefined;
 }
 
@@ -51,17 +48,34 @@ export interface CleanupOptions {
   regions: readonly string[];
   /** Delete (true) or only plan (false, the default: a dry run). */
   execute?: boolean;
+  /**
+   * Also deregister the experiment's images and delete their snapshots. Default false: images,
+   * and the snapshots they use, are found and reported as kept (the result is then not
+   * complete); snapshots that belong to no image are deleted either way.
+   */
+  includeImages?: boolean;
   /** Called with the plan before anything is deleted; throw to stop (e.g. the user said no). */
   confirm?: (plan: Plan) => Promise<void>;
   /** Refuse to run unless the credentials belong to one of these account ids. */
   allowedAccounts?: readonly string[];
   /** Resource types to leave alone (neither listed nor deleted); reported in the result. */
   excludeTypes?: readonly ResourceType[];
+  /**
+   * Sweeps only: why an experiment must be left alone now (e.g. a live process holds its lock),
+   * or undefined. An experiment it names is kept, with that reason, whatever its age.
+   */
+  holdExperiment?: (experimentId: string) => Promise<string | undefined>;
   /** Overall time limit for execution and its waits. Default 30 minutes. */
   timeoutMs?: number;
   planOptions?: PlanOptions;
   maxIdleRounds?: number;
   roundDelay?: BackoffSchedule;
+  /**
+   * Execute-and-verify passes at most (default 5). Another pass runs when verification still
+   * lists planned resources whose deletion succeeded (eventual consistency) or that were never
+   * attempted; each pass deletes only what was in the confirmed plan.
+   */
+  maxPasses?: number;
   maxBatch?: number;
   parallel?: boolean;
   signal?: AbortSignal;
@@ -79,17 +93,26 @@ export interface CleanupResult {
   /** For sweeps: what was decided about each experiment found. */
   sweep?: SweepDecision[];
   plan: Plan;
-  /** Listing failures, initial and at verification; any of them makes the result incomplete. */
+  /** Resources of the selection left alone on purpose, with why (found by the last listing). */
+  kept: KeptResource[];
+  /**
+   * Listing failures: of the last listing (the verification, or a dry run's only one). Any of
+   * them makes the result incomplete: that type was not verified.
+   */
   problems: DiscoveryProblem[];
   execution?: ExecutionResult;
-  /** Selected resources that still exist after execution (found by discovering again). */
+  /**
+   * Everything selected that the final listing still finds, with its last error or why it is
+   * kept (`kept` set). Empty in a dry run.
+   */
   remaining: RemainingResource[];
-  /** True when everything selected is verifiably gone (or, for a dry run, the listing was complete). */
+  /**
+   * Executed: true only when the final listing of every type looked at found nothing of the
+   * selection (nothing remains, nothing kept) and every listing succeeded. Dry run: true when
+   * every listing succeeded.
+   */
   complete: boolean;
 }
-
-export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** Thrown by `assertComplete`: the run finished but something is left (exit code 3 in the CLIs). */
 export class CleanupIncompleteError extends LabError {
@@ -97,8 +120,11 @@ export class CleanupIncompleteError extends LabError {
   readonly problems: readonly DiscoveryProblem[];
 
   constructor(result: CleanupResult) {
+    const kept = result.remaining.filter((entry) => entry.kept !== undefined).length;
     const parts = [
-      result.remaining.length > 0 ? `${result.remaining.length} resource(s) remain` : '',
+      result.remaining.length > 0
+        ? `${result.remaining.length} resource(s) remain${kept > 0 ? ` (${kept} kept on purpose)` : ''}`
+        : '',
       result.problems.length > 0 ? `${result.problems.length} listing(s) failed` : '',
     ].filter((part) => part !== '');
     super('INCOMPLETE', `Cleanup incomplete: ${parts.join(', ')}`, {
@@ -109,6 +135,7 @@ export class CleanupIncompleteError extends LabError {
           id: entry.resource.id,
           region: entry.resource.region,
           lastError: entry.message,
+          ...(entry.kept === undefined ? {} : { kept: entry.kept.reason }),
         })),
         problems: result.problems.map((problem) => ({
           type: problem.type,
@@ -129,7 +156,7 @@ export function assertComplete(result: CleanupResult): void {
 
 /**
  * Finds an experiment's resources by tag, plans their deletion, and — with `execute` — deletes
- * them in dependency order, then discovers again and reports whatever remains.
+ * them in dependency order, then discovers again and reports whatever remains or was kept.
  */
 export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
   const clock = options.clock ?? systemClock;
@@ -143,46 +170,31 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
   }
   const excludedTypes = [...new Set(options.excludeTypes ?? [])];
   const types = RESOURCE_TYPES.filter((type) => !excludedTypes.includes(type));
-  const accountId = await checkAccount(options);
+  const accountId = await checkAccount(options.allowedAccounts, options.provider.accountId, options.signal);
+  const includeImages = options.includeImages === true;
+  const discover = () =>
+    options.provider.discover({ selector, regions, types, includeImages, signal: options.signal });
 
   emitter.emit('discover.started', `Looking for ${describeSelector(selector)} in ${regions.join(', ')}`, {
     regions,
   });
-  const initial = await options.provider.discover({ selector, regions, types, signal: options.signal });
-  let resources = initial.resources.filter((resource) => matchesSelector(resource.tags, selector));
-  let sweep: SweepDecision[] | undefined;
-  let sweepIds: Set<string> | undefined;
-  if (selector.kind === 'sweep') {
-    sweep = decideSweep(resources, { olderThanMs: selector.olderThanMs, clock });
-    sweepIds = new Set(
-      sweep.filter((decision) => decision.selected).map((decision) => decision.experimentId),
-    );
-    for (const decision of sweep) {
-      emitter.emit(
-        'sweep.decision',
-        `${decision.experimentId}: ${decision.selected ? 'selected' : 'kept'} — ${decision.reason}`,
-        { ...decision },
-      );
-    }
-    const chosen = sweepIds;
-    resources = resources.filter((resource) => chosen.has(resource.tags[TAG_KEYS.experimentId]!));
-  }
-  const plan = buildPlan(resources, options.planOptions);
+  const initial = await discover();
+  const { sweep, inScope } = await decideScope(initial, selector, options, emitter.emit.bind(emitter));
+  const { toDelete, kept } = partitionKept(initial.resources.filter(inScope), { includeImages });
+  const plan = buildPlan(toDelete, options.planOptions);
   for (const problem of initial.problems) {
     emitter.emit(
       'discover.problem',
       `Could not list ${problem.type} in ${problem.region}: ${problem.message}`,
-      {
-        type: problem.type,
-        region: problem.region,
-      },
+      { type: problem.type, region: problem.region },
       'warn',
     );
   }
-  emitter.emit('plan.ready', `Found ${plan.steps.length} resource(s) in ${plan.levels} level(s)`, {
-    resources: plan.steps.length,
-    levels: plan.levels,
-  });
+  emitter.emit(
+    'plan.ready',
+    `Found ${plan.steps.length} resource(s) to delete in ${plan.levels} level(s)${kept.length > 0 ? `; ${kept.length} kept` : ''}`,
+    { resources: plan.steps.length, levels: plan.levels, kept: kept.length },
+  );
   const base = {
     selector,
     regions,
@@ -191,94 +203,109 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
     ...(sweep === undefined ? {} : { sweep }),
     plan,
   };
-  if (options.execute !== true || plan.steps.length === 0) {
+  if (options.execute !== true) {
     return {
       ...base,
-      mode: options.execute === true ? 'execute' : 'dry-run',
+      mode: 'dry-run',
+      kept,
       problems: initial.problems,
       remaining: [],
       complete: initial.problems.length === 0,
     };
   }
+  if (plan.steps.length === 0) {
+    // Nothing to delete: the first listing is also the last one.
+    const remaining = keptAsRemaining(kept);
+    const complete = remaining.length === 0 && initial.problems.length === 0;
+    emitVerified(emitter, selector, excludedTypes, remaining, initial.problems, complete);
+    return { ...base, mode: 'execute', kept, problems: initial.problems, remaining, complete };
+  }
 
   await options.confirm?.(plan);
-  const deadline = clock.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const execution = await executePlan(plan, options.provider.deleter, {
-    deadline,
-    ...(options.maxIdleRounds === undefined ? {} : { maxIdleRounds: options.maxIdleRounds }),
-    ...(options.roundDelay === undefined ? {} : { roundDelay: options.roundDelay }),
-    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
-    ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.events === undefined ? {} : { events: options.events }),
+  const outcome = await executeAndVerify({
+    plan,
+    deleter: options.provider.deleter,
+    discover,
+    inScope,
+    includeImages,
+    options,
     clock,
-    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    emitter,
   });
+  const problems = outcome.problems;
+  const complete = outcome.remaining.length === 0 && problems.length === 0;
+  emitVerified(emitter, selector, excludedTypes, outcome.remaining, problems, complete);
+  return {
+    ...base,
+    mode: 'execute',
+    execution: outcome.execution,
+    kept: outcome.kept,
+    problems,
+    remaining: outcome.remaining,
+    complete,
+  };
+}
 
-  emitter.emit('verify.started', 'Verifying: discovering again');
-  const verification = await options.provider.discover({ selector, regions, types, signal: options.signal });
-  const lastErrors = new Map(execution.remaining.map((entry) => [resourceKey(entry.resource), entry]));
-  const planned = new Set(plan.steps.map((step) => step.key));
-  const remaining: RemainingResource[] = verification.resources
-    .filter((resource) => matchesSelector(resource.tags, selector))
-    .filter((resource) => sweepIds === undefined || sweepIds.has(resource.tags[TAG_KEYS.experimentId]!))
-    .map((resource: Resource) => {
-      const key = resourceKey(resource);
-      const known = lastErrors.get(key);
-      if (known !== undefined) return { ...known, resource };
-      return {
-        resource,
-        message: planned.has(key)
-          ? 'still present although its deletion succeeded (eventual consistency?); run again'
-          : 'appeared during cleanup; run again',
-      };
-    });
-  const problems = [...initial.problems, ...verification.problems];
-  const complete = remaining.length === 0 && problems.length === 0;
+/** For sweeps: which experiments are in scope (old enough and not held); otherwise the selector. */
+async function decideScope(
+  initial: DiscoveryResult,
+  selector: Selector,
+  options: CleanupOptions,
+  emit: (type: string, message: string, data?: Record<string, unknown>) => void,
+): Promise<{
+  sweep?: SweepDecision[];
+  inScope: (resource: DiscoveryResult['resources'][number]) => boolean;
+}> {
+  const matches = (resource: DiscoveryResult['resources'][number]) =>
+    matchesSelector(resource.tags, selector);
+  if (selector.kind !== 'sweep') return { inScope: matches };
+  const sweep = decideSweep(initial.resources.filter(matches), {
+    olderThanMs: selector.olderThanMs,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  for (const decision of sweep) {
+    if (!decision.selected || options.holdExperiment === undefined) continue;
+    const held = await options.holdExperiment(decision.experimentId);
+    if (held !== undefined) {
+      decision.selected = false;
+      decision.held = held;
+      decision.reason = `skipped: ${held}`;
+    }
+  }
+  for (const decision of sweep) {
+    emit(
+      'sweep.decision',
+      `${decision.experimentId}: ${decision.selected ? 'selected' : 'kept'} — ${decision.reason}`,
+      { ...decision },
+    );
+  }
+  const chosen = new Set(
+    sweep.filter((decision) => decision.selected).map((decision) => decision.experimentId),
+  );
+  return {
+    sweep,
+    inScope: (resource) => matches(resource) && chosen.has(resource.tags[TAG_KEYS.experimentId]!),
+  };
+}
+
+function emitVerified(
+  emitter: ReturnType<typeof createEmitter>,
+  selector: Selector,
+  excludedTypes: readonly ResourceType[],
+  remaining: readonly RemainingResource[],
+  problems: readonly DiscoveryProblem[],
+  complete: boolean,
+): void {
+  const kept = remaining.filter((entry) => entry.kept !== undefined).length;
+  const unlooked = excludedTypes.length > 0 ? ` (not looked at, as asked: ${excludedTypes.join(', ')})` : '';
   emitter.emit(
     'verify.finished',
     complete
-      ? `Verified: nothing of ${describeSelector(selector)} remains`
-      : `${remaining.length} resource(s) remain, ${problems.length} listing problem(s)`,
-    { remaining: remaining.length, problems: problems.length },
+      ? `Verified: nothing of ${describeSelector(selector)} remains${unlooked}`
+      : `${remaining.length} resource(s) of ${describeSelector(selector)} remain${kept > 0 ? ` (${kept} kept)` : ''}, ${problems.length} listing problem(s)`,
+    { remaining: remaining.length, kept, problems: problems.length, excludedTypes: [...excludedTypes] },
     complete ? 'info' : 'warn',
   );
-  return { ...base, mode: 'execute', execution, problems, remaining, complete };
-}
-
-async function checkAccount(options: CleanupOptions): Promise<string | undefined> {
-  const allowed = options.allowedAccounts;
-  if (allowed === undefined || allowed.length === 0) return undefined;
-  const bad = allowed.filter((id) => !ACCOUNT_ID.test(id));
-  if (bad.length > 0) {
-    throw new ValidationError(
-      'Invalid allowed account id(s)',
-      bad.map((id) => ({
-        path: 'allowedAccounts',
-        message: 'not an AWS account id',
-        expected: '12 digits',
-        received: id,
-      })),
-    );
-  }
-  if (options.provider.accountId === undefined) {
-    throw new LabError(
-      'ACCOUNT_UNKNOWN',
-      'An account allow-list was given but the provider cannot tell the account',
-    );
-  }
-  const accountId = await options.provider.accountId(options.signal);
-  if (!allowed.includes(accountId)) {
-    throw new LabError(
-      'ACCOUNT_NOT_ALLOWED',
-      `Refusing to run in account ${accountId}: not in the allow-list`,
-      {
-        hint: `Allowed: ${allowed.join(', ')}. Check --profile / AWS_PROFILE.`,
-        details: { accountId, allowed },
-      },
-    );
-  }
-  return accountId;
 }
 
 export function describeSelector(selector: Selector): string {

@@ -10,6 +10,7 @@ import {
   type Sleep,
   systemClock,
 } from '@lab/core';
+import type { KeptResource } from './keep.js';
 import type { Resource } from './model.js';
 import type { Plan, PlanStep } from './plan.js';
 
@@ -57,9 +58,11 @@ export interface ExecuteOptions {
 
 export interface RemainingResource {
   resource: Resource;
-  /** The last error deleting it, or why it was never attempted. */
+  /** The last error deleting it, why it was never attempted, or why it is kept. */
   message: string;
   error?: unknown;
+  /** Set when cleanup left it alone on purpose (an image without `includeImages` …). */
+  kept?: Omit<KeptResource, 'resource' | 'message'>;
 }
 
 export interface ExecutionResult {

@@ -19,6 +19,7 @@ export {
   type RemainingResource,
   SOURCE,
 } from './execute.js';
+export type { KeepReason, KeptResource } from './keep.js';
 export {
   type DiscoveryProblem,
   type DiscoveryResult,

@@ -78,8 +78,10 @@ export function matchesSelector(tags: TagMap, selector: Selector): boolean {
 export interface SweepDecision {
   experimentId: string;
   selected: boolean;
-  /** Why, in words: `expired at …`, `created 7 h ago`, `no age information`. */
+  /** Why, in words: `expired at …`, `created 7 h ago`, `no age information`, `skipped: …`. */
   reason: string;
+  /** Why an experiment old enough to go was left alone now (`holdExperiment`). */
+  held?: string;
   createdAt?: Date;
   expiresAt?: Date;
   resources: number;

@@ -3,6 +3,7 @@ import {
   DeleteSubnetCommand,
   DeleteVpcCommand,
   DescribeInstancesCommand,
+  DescribePlacementGroupsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -167,16 +168,65 @@ describe('discovery', () => {
     expect(s3Regions).toContain('eu-west-1');
   });
 
-  it('reports a type it cannot list instead of hiding it', async () => {
-    ec2.on(DescribeVpcsCommand).rejects(awsError('UnauthorizedOperation', 403));
+  it('reports a type it cannot list instead of hiding it, naming the call', async () => {
+    ec2.on(DescribeVpcsCommand).rejects(awsError('Throttling', 400));
     const result = await provider().discover({
       selector: { kind: 'experiment', experimentId: EXP },
       regions: ['us-east-1'],
       types: ['vpc'],
     });
     expect(result.problems).toMatchObject([
-      { type: 'vpc', region: 'us-east-1', message: 'UnauthorizedOperation' },
+      { type: 'vpc', region: 'us-east-1', message: 'DescribeVpcs: Throttling' },
     ]);
+    // Throttling is retried (6 times) before it becomes a problem.
+    expect(ec2).toHaveReceivedCommandTimes(DescribeVpcsCommand, 7);
+  });
+
+  // Errors that cannot succeed on retry end that listing at once, in the API's own words: no
+  // backoff sleep at all, one call, and the other listings carry on.
+  it.each([
+    [
+      'an answer that cannot be read (moto answers DescribePlacementGroups with an HTML page)',
+      Object.assign(
+        new Error(
+          '@aws-sdk XML parse error: mismatched tags <html> and </title>.\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.',
+        ),
+        {
+          $metadata: { httpStatusCode: 500 },
+          $responseBodyText:
+            '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n',
+        },
+      ),
+      'DescribePlacementGroups: the answer could not be read (HTTP 500), not retried: 500 Internal Server Error Internal Server Error',
+    ],
+    [
+      'UnauthorizedOperation',
+      Object.assign(awsError('UnauthorizedOperation', 403), {
+        message: 'You are not authorized to perform this operation.',
+      }),
+      'DescribePlacementGroups: access denied (HTTP 403), not retried: UnauthorizedOperation: You are not authorized to perform this operation.',
+    ],
+    [
+      'an operation the endpoint does not offer',
+      Object.assign(awsError('InvalidAction', 400), {
+        message: 'The action DescribePlacementGroups is not valid for this web service.',
+      }),
+      'DescribePlacementGroups: the endpoint does not offer this operation (HTTP 400), not retried: InvalidAction: The action DescribePlacementGroups is not valid for this web service.',
+    ],
+  ])('%s ends the listing at once, without a backoff sleep', async (_name, failure, message) => {
+    ec2.on(DescribePlacementGroupsCommand).rejects(failure);
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: tagList(labTags()) }] });
+    const result = await provider().discover({
+      selector: { kind: 'experiment', experimentId: EXP },
+      regions: ['us-east-1'],
+      types: ['placement-group', 'vpc'],
+    });
+    expect(result.problems).toEqual([
+      { type: 'placement-group', region: 'us-east-1', message, error: failure },
+    ]);
+    expect(result.resources.map((resource) => resource.id)).toEqual(['vpc-1']);
+    expect(ec2).toHaveReceivedCommandTimes(DescribePlacementGroupsCommand, 1);
+    expect(time.sleeps).toEqual([]);
   });
 });
 
@@ -347,7 +397,7 @@ describe('cleanup with a mocked AWS', () => {
     expect(ec2).not.toHaveReceivedCommand(DeleteVpcCommand);
   });
 
-  it('deletes in order, retries the VPC, and verifies by discovering again', async () => {
+  it('deletes in order, retries the VPC refused for a moment (DependencyViolation), and verifies by discovering again', async () => {
     world();
     const result = await cleanup({
       provider: provider(),
@@ -358,7 +408,8 @@ describe('cleanup with a mocked AWS', () => {
       sleep: time.sleep,
     });
     expect(result.complete).toBe(true);
-    expect(result.execution).toMatchObject({ rounds: 2, stoppedBy: 'done' });
+    // The refusal is retried within the call (eventual consistency), so one round does it all.
+    expect(result.execution).toMatchObject({ rounds: 1, stoppedBy: 'done' });
     const order = ec2
       .calls()
       .map((call) => call.args[0].constructor.name)

@@ -80,3 +80,44 @@ export function awsError(rule: Pick<FaultRule, 'code' | 'status' | 'message'>): 
     $metadata: { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 },
   });
 }
+
+/** One SDK call as an interceptor sees it. */
+export interface InterceptedCall {
+  /** Command name as the SDK knows it, e.g. `DeleteVpcCommand`. */
+  command: string;
+  input: Record<string, unknown>;
+}
+
+/**
+ * Decides what one call does: call `send()` to let it through (it resolves with the service's
+ * output), change that output, throw instead, or both — e.g. let a deletion happen and then
+ * fail it as a concurrent run would have seen it.
+ */
+export type CallInterceptor = (
+  call: InterceptedCall,
+  send: () => Promise<Record<string, unknown>>,
+) => Promise<Record<string, unknown>>;
+
+/**
+ * Routes every call of `client` through `intercept`, above the SDK's retry step (like
+ * `injectFaults`): the code under test sees whatever the interceptor makes of each attempt.
+ */
+export function interceptCalls(client: MiddlewareClient, intercept: CallInterceptor): void {
+  counter += 1;
+  client.middlewareStack.add(
+    // biome-ignore lint/suspicious/noExplicitAny: see MiddlewareClient
+    (next: InitializeHandler<any, any>, context) => async (args: InitializeHandlerArguments<any>) => {
+      let response: unknown;
+      const output = await intercept(
+        { command: context.commandName ?? 'unknown', input: args.input as Record<string, unknown> },
+        async () => {
+          const result = await next(args);
+          response = result.response;
+          return result.output as Record<string, unknown>;
+        },
+      );
+      return { output, response };
+    },
+    { step: 'initialize', name: `labCallInterceptor${counter}`, priority: 'high' },
+  );
+}

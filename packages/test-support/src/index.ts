@@ -1,5 +1,14 @@
 export { CHROMIUM_ARGS, chromiumPath, describeWithChromium } from './browser.js';
-export { awsError, type FaultInjector, type FaultRule, injectFaults } from './faults.js';
+export {
+  awsError,
+  type CallInterceptor,
+  type FaultInjector,
+  type FaultRule,
+  type InterceptedCall,
+  injectFaults,
+  interceptCalls,
+  type MiddlewareClient,
+} from './faults.js';
 export { describeWhen } from './gate.js';
 export { describeWithLocalTarget, type LocalTargetInputs, localTargetInputs } from './local-target.js';
 export {

@@ -89,6 +89,54 @@ async function main(): Promise<void> {
         say({ completed: round });
       }
     }
+    case 'lifecycle': {
+      // lifecycle <home> <name>: after "go", one experiment's whole life as lab-orchestrate
+      // lives it — create, Terraform variables, phases, resources, the shared AMI cache,
+      // teardown, outcome — with pauses so that a sibling doing the same interleaves.
+      const name = rest[0]!;
+      const store = openStore({ home, events: collected.sink });
+      say({ ready: process.pid });
+      await waitForGo();
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+      const experiment = await store.create({
+        name,
+        regions: ['eu-west-1'],
+        configDigest: `sha256:${name}`,
+        purpose: `lifecycle ${name}`,
+      });
+      await pause();
+      await experiment.writeTerraformVars({ experiment_id: experiment.id, name });
+      await experiment.startPhase('setup');
+      for (let round = 0; round < 5; round++) {
+        await store.amiCache.set('eu-west-1', `${name}-${round}`, { by: name, round });
+        await experiment.recordResources('eu-west-1', 'instance', [`i-${name}-${round}`]);
+        await pause();
+      }
+      await experiment.endPhase('setup', 'succeeded');
+      await experiment.startPhase('teardown');
+      await pause();
+      await experiment.endPhase('teardown', 'succeeded');
+      await experiment.markResourcesGone(`lifecycle ${name}`);
+      await experiment.finish('succeeded');
+      await experiment.release();
+      say({ id: experiment.id, events: collected.events.filter((event) => event.level !== 'debug') });
+      return;
+    }
+    case 'die-in-phase': {
+      // die-in-phase <home> <phase>: creates an experiment, starts the phase, says so and hangs
+      // holding the lock until it is killed.
+      const store = openStore({ home });
+      const experiment = await store.create({
+        name: 'doomed',
+        regions: ['eu-west-1'],
+        configDigest: 'sha256:x',
+        purpose: 'lab-orchestrate full',
+      });
+      await experiment.startPhase(rest[0]!);
+      say({ id: experiment.id, inPhase: rest[0] });
+      await hang();
+      return;
+    }
     default:
       throw new Error(`unknown command ${command}`);
   }

@@ -2,7 +2,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { type BackoffSchedule, type RetryOptions, retry } from '@lab/backoff';
+import { type BackoffSchedule, isTransientAwsError, type RetryOptions, retry } from '@lab/backoff';
 import { awsErrorCode, type Clock, type Emitter, type Sleep, withChildSignal, withContext } from '@lab/core';
 
 /** The SDK clients cleanup uses in one region. */
@@ -32,6 +32,7 @@ export interface AwsContext {
     operation: string,
     send: (abortSignal: AbortSignal | undefined) => Promise<T>,
     signal?: AbortSignal,
+    options?: CallOptions,
   ): Promise<T>;
   /** Runs `work` over `items` with at most `concurrency` in flight, keeping order. */
   map<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]>;
@@ -40,6 +41,26 @@ export interface AwsContext {
   clock: Clock;
   sleep: Sleep;
   emitter: Emitter;
+}
+
+export interface CallOptions {
+  /**
+   * A deletion AWS may refuse for a moment after a dependency was released (DependencyViolation,
+   * DeleteConflict, `….InUse`): such a refusal is retried twice within the call, on the retry
+   * schedule, before the round records it and moves on.
+   */
+  dependent?: boolean;
+}
+
+/** How many times a dependent deletion's refusal is retried within one call. */
+export const DEPENDENCY_RETRIES = 2;
+
+const DEPENDENCY_CODES = /^(DependencyViolation|DeleteConflict|VolumeInUse)$|\.InUse$/;
+
+/** True for the refusals eventual consistency causes right after a dependency is released. */
+export function isDependencyRefusal(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code !== undefined && DEPENDENCY_CODES.test(code);
 }
 
 export interface ContextOptions {
@@ -52,6 +73,15 @@ export interface ContextOptions {
   sleep: Sleep;
   emitter: Emitter;
   stats: CallStats;
+}
+
+// The operation each failed call was, kept beside the SDK's error so that callers can still
+// inspect its code and a problem report can still name the call.
+const failedOperations = new WeakMap<object, string>();
+
+/** The operation (`DescribeVpcs` …) whose call failed with `error` after its retries, when known. */
+export function operationOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? failedOperations.get(error) : undefined;
 }
 
 export function createContext(options: ContextOptions): AwsContext {
@@ -75,8 +105,13 @@ export function createContext(options: ContextOptions): AwsContext {
     // Discovery and deletion run many calls at once under the caller's one signal; each call (its
     // attempts and retry sleeps) gets a child signal, so the SDK's per-request abort listeners
     // never pile up on the caller's signal.
-    call: (operation, send, signal) =>
-      withChildSignal(signal, (child) =>
+    call: (operation, send, signal, callOptions) => {
+      const transient = options.retry.shouldRetry ?? isTransientAwsError;
+      let refusals = 0;
+      const shouldRetry = (error: unknown) =>
+        transient(error) ||
+        (callOptions?.dependent === true && isDependencyRefusal(error) && refusals++ < DEPENDENCY_RETRIES);
+      return withChildSignal(signal, (child) =>
         retry(
           async () => {
             options.stats.total += 1;
@@ -85,6 +120,7 @@ export function createContext(options: ContextOptions): AwsContext {
           },
           {
             ...options.retry,
+            shouldRetry,
             clock: options.clock,
             sleep: options.sleep,
             ...(child === undefined ? {} : { signal: child }),
@@ -97,7 +133,13 @@ export function createContext(options: ContextOptions): AwsContext {
               ),
           },
         ),
-      ),
+      ).catch((error: unknown) => {
+        if (typeof error === 'object' && error !== null && !failedOperations.has(error)) {
+          failedOperations.set(error, operation);
+        }
+        throw error;
+      });
+    },
     map: (items, work) => mapLimit(items, options.concurrency, work),
   };
 }

@@ -13,12 +13,12 @@ import {
 import type { CleanupProvider } from '../cleanup.js';
 import { SOURCE } from '../execute.js';
 import { type CallStats, type ClientFactory, createContext } from './context.js';
-import { createAwsDeleter } from './delete.js';
-import { discoverAws } from './discover.js';
+import { createAwsDeleter } from './delete/index.js';
+import { discoverAws } from './discover/index.js';
 
 export type { AwsClients, CallStats, ClientFactory } from './context.js';
 export { isNotFound } from './context.js';
-export { bucketRegion } from './discover.js';
+export { bucketRegion } from './discover/index.js';
 
 export interface AwsProviderOptions {
   /** Clients per region, created lazily (once per region) — e.g. with `createAwsClient`. */

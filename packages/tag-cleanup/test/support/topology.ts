@@ -22,21 +22,8 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   CreateVpcEndpointCommand,
-  DescribeAddressesCommand,
   DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeInternetGatewaysCommand,
-  DescribeKeyPairsCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeNatGatewaysCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeRouteTablesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSnapshotsCommand,
-  DescribeSubnetsCommand,
   DescribeVolumesCommand,
-  DescribeVpcEndpointsCommand,
-  DescribeVpcsCommand,
   type EC2Client,
   type ResourceType as Ec2ResourceType,
   RunInstancesCommand,
@@ -47,15 +34,11 @@ import {
   CreateInstanceProfileCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
-  GetInstanceProfileCommand,
-  GetPolicyCommand,
-  GetRoleCommand,
   type IAMClient,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
-  HeadBucketCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -144,6 +127,24 @@ export const countResources = (topology: Topology): number =>
 
 const suffix = () => randomBytes(4).toString('hex');
 
+// moto lists its whole catalogue of public images for `Owners: ['amazon']` (about a second);
+// the catalogue is the same in every account of a region, so one look per region is enough.
+const publicImages = new Map<string, Promise<string>>();
+
+/** An AMI to launch instances from: one of moto's public images. */
+export async function publicImage(ec2: EC2Client): Promise<string> {
+  const endpoint = await ec2.config.endpoint?.();
+  const key = `${endpoint?.hostname}:${endpoint?.port}/${await ec2.config.region()}`;
+  let image = publicImages.get(key);
+  if (image === undefined) {
+    image = ec2
+      .send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))
+      .then((answer) => answer.Images![0]!.ImageId!);
+    publicImages.set(key, image);
+  }
+  return image;
+}
+
 export async function buildTopology(
   clients: TopologyClients,
   name: string,
@@ -220,8 +221,7 @@ export async function buildTopology(
       }),
     );
   }
-  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 })))
-    .Images![0]!;
+  const image = { ImageId: await publicImage(ec2) };
   const count = options.instances ?? 2;
   let launched = 0;
   while (launched < count) {
@@ -396,126 +396,4 @@ export async function buildTopology(
   return t;
 }
 
-const exists = async (probe: () => Promise<boolean>): Promise<boolean> => {
-  try {
-    return await probe();
-  } catch (error) {
-    const code = (error as { name?: string }).name ?? '';
-    if (
-      /NotFound|NoSuch|Unavailable/.test(code) ||
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
-    ) {
-      return false;
-    }
-    throw error;
-  }
-};
-
-/** Which of `topology`'s resources still exist (terminated instances and deleted NATs do not). */
-export async function survivors(clients: TopologyClients, topology: Topology): Promise<string[]> {
-  const { ec2, iam, s3 } = clients;
-  const alive: string[] = [];
-  const check = async (ids: string[], probe: (id: string) => Promise<boolean>) => {
-    for (const id of ids) if (await exists(() => probe(id))) alive.push(id);
-  };
-  await check(
-    topology.vpcs,
-    async (id) => ((await ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs ?? []).length > 0,
-  );
-  await check(
-    topology.subnets,
-    async (id) =>
-      ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets ?? []).length > 0,
-  );
-  await check(
-    topology.internetGateways,
-    async (id) =>
-      (
-        (await ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [id] })))
-          .InternetGateways ?? []
-      ).length > 0,
-  );
-  await check(
-    topology.routeTables,
-    async (id) =>
-      ((await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables ?? []).length >
-      0,
-  );
-  await check(
-    topology.securityGroups,
-    async (id) =>
-      ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups ?? []).length >
-      0,
-  );
-  await check(topology.instances, async (id) => {
-    const answer = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-    const instance = answer.Reservations?.[0]?.Instances?.[0];
-    return instance !== undefined && instance.State?.Name !== 'terminated';
-  });
-  await check(
-    topology.volumes,
-    async (id) =>
-      ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes ?? []).length > 0,
-  );
-  await check(
-    topology.networkInterfaces,
-    async (id) =>
-      (
-        (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] })))
-          .NetworkInterfaces ?? []
-      ).length > 0,
-  );
-  await check(
-    topology.elasticIps,
-    async (id) =>
-      ((await ec2.send(new DescribeAddressesCommand({ AllocationIds: [id] }))).Addresses ?? []).length > 0,
-  );
-  await check(topology.natGateways, async (id) => {
-    const answer = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }));
-    return (answer.NatGateways ?? []).some((gateway) => gateway.State !== 'deleted');
-  });
-  await check(topology.vpcEndpoints, async (id) => {
-    const answer = await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
-    return (answer.VpcEndpoints ?? []).some((endpoint) => endpoint.State?.toLowerCase() !== 'deleted');
-  });
-  // moto ignores KeyPairIds and lists every key pair: match the id here.
-  await check(topology.keyPairs, async (id) =>
-    ((await ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? []).some((pair) => pair.KeyPairId === id),
-  );
-  await check(
-    topology.launchTemplates,
-    async (id) =>
-      (
-        (await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates ??
-        []
-      ).length > 0,
-  );
-  await check(
-    topology.images,
-    async (id) => ((await ec2.send(new DescribeImagesCommand({ ImageIds: [id] }))).Images ?? []).length > 0,
-  );
-  await check(
-    topology.snapshots,
-    async (id) =>
-      ((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots ?? []).length > 0,
-  );
-  await check(
-    topology.roles,
-    async (id) => (await iam.send(new GetRoleCommand({ RoleName: id }))).Role !== undefined,
-  );
-  await check(
-    topology.instanceProfiles,
-    async (id) =>
-      (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: id }))).InstanceProfile !==
-      undefined,
-  );
-  await check(
-    topology.policies,
-    async (id) => (await iam.send(new GetPolicyCommand({ PolicyArn: id }))).Policy !== undefined,
-  );
-  await check(topology.buckets, async (id) => {
-    await s3.send(new HeadBucketCommand({ Bucket: id }));
-    return true;
-  });
-  return alive;
-}
+export { survivors } from './inventory.js';
