@@ -56,7 +56,10 @@ describe('two experiments set up and torn down at the same time', () => {
     // Every entry both wrote to the one region's AMI cache file survived the other's writes.
     for (const name of ['alpha', 'beta']) {
       for (let round = 0; round < 5; round++) {
-        expect((await store.amiCache.get('eu-west-1', `${name}-${round}`))?.value).toEqual({
+        expect(
+          (await store.amiCache.get({ accountId: '123456789012', region: 'eu-west-1' }, `${name}-${round}`))
+            ?.value,
+        ).toEqual({
           by: name,
           round,
         });

@@ -24,7 +24,7 @@ describe('the store is private', () => {
       source: 'test',
       message: 'hello',
     });
-    await store.amiCache.set('eu-west-1', 'k', 'v');
+    await store.amiCache.set({ accountId: '123456789012', region: 'eu-west-1' }, 'k', 'v');
     await experiment.release();
 
     for (const dir of [
@@ -62,7 +62,7 @@ describe('the store is private', () => {
     await experiment.release();
     await store.list();
     await store.resolve('latest');
-    await store.amiCache.get('eu-west-1', 'k');
+    await store.amiCache.get({ accountId: '123456789012', region: 'eu-west-1' }, 'k');
     const warnings = events.events.filter((event) => event.level === 'warn');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({

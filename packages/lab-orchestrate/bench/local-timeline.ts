@@ -129,5 +129,11 @@ console.log(
   `peak memory of the experiment's ${peakProcesses} processes: ${(peakPss / 1024).toFixed(0)} MiB PSS (${(peakRss / 1024).toFixed(0)} MiB RSS)`,
 );
 if (code === 0) await rm(home, { recursive: true, force: true });
-else console.log(`the run failed; its experiment is kept in ${home}:\n${lines.slice(-25).map((line) => line.text).join('\n')}`);
+else
+  console.log(
+    `the run failed; its experiment is kept in ${home}:\n${lines
+      .slice(-25)
+      .map((line) => line.text)
+      .join('\n')}`,
+  );
 process.exit(code ?? 1);

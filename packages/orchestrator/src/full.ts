@@ -35,7 +35,7 @@ export async function full(
 ): Promise<FullResult> {
   const deps = withDefaults(input);
   const plan = await prepareSetup(deps, options);
-  const experiment = await createExperimentFor(deps, options, plan);
+  const experiment = await createExperimentFor(deps, { purpose: 'lab-orchestrate full', ...options }, plan);
   try {
     const setupResult = await setupExperiment(deps, experiment, options);
     const manifest = await experiment.readManifest();

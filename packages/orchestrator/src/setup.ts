@@ -39,6 +39,8 @@ export interface SetupOptions {
   confirmCost?: ((plan: ExperimentPlan) => Promise<void>) | undefined;
   /** Called with the plan (and its cost estimate) before anything is created. */
   onPlan?: ((plan: ExperimentPlan) => void) | undefined;
+  /** Shown to another process that finds the experiment locked. Default `lab-orchestrate setup`. */
+  purpose?: string | undefined;
   /** Called as soon as the experiment exists (a CLI puts its id into the Ctrl-C message). */
   onCreated?: ((experimentId: string) => void) | undefined;
 }
@@ -114,7 +116,7 @@ export async function createExperimentFor(
     configDigest: options.resolved.digest,
     tags: { ...infra.tags },
     ...(options.experimentId === undefined ? {} : { id: options.experimentId }),
-    purpose: 'lab-orchestrate setup',
+    purpose: options.purpose ?? 'lab-orchestrate setup',
     details: {
       pulsarVersion: infra.pulsarVersion,
       ...(options.resolved.config.testPlan === undefined

@@ -42,10 +42,13 @@ export function tagCleanup(options: TagCleanupOptions = {}): CleanupByTags {
       ...(request.signal === undefined ? {} : { signal: request.signal }),
       ...(request.events === undefined ? {} : { events: request.events }),
     });
-    // A dry run deletes nothing: everything it found is alive.
+    // A dry run deletes nothing: everything it found is alive, what it would keep too.
     const alive =
       result.mode === 'dry-run'
-        ? result.plan.steps.map((step) => ({ resource: step.resource, message: 'alive' }))
+        ? [
+            ...result.plan.steps.map((step) => ({ resource: step.resource, message: 'alive' })),
+            ...result.kept.map((entry) => ({ resource: entry.resource, message: entry.message })),
+          ]
         : result.remaining;
     return {
       remaining: alive.map((entry) => ({

@@ -108,7 +108,10 @@ async function main(): Promise<void> {
       await experiment.writeTerraformVars({ experiment_id: experiment.id, name });
       await experiment.startPhase('setup');
       for (let round = 0; round < 5; round++) {
-        await store.amiCache.set('eu-west-1', `${name}-${round}`, { by: name, round });
+        await store.amiCache.set({ accountId: '123456789012', region: 'eu-west-1' }, `${name}-${round}`, {
+          by: name,
+          round,
+        });
         await experiment.recordResources('eu-west-1', 'instance', [`i-${name}-${round}`]);
         await pause();
       }
