@@ -1,7 +1,7 @@
 // `lab-orchestrate full --target local` with real Pulsar and OMB, interrupted with Ctrl-C (SIGINT)
 // in each phase: every time, nothing of the experiment may be left running and no port of it
 // may listen, and the manifest says what happened.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,8 +29,12 @@ describeWithLocalTarget('lab-orchestrate full --target local, interrupted in eac
     await rm(home, { recursive: true, force: true });
   });
 
-  /** Starts `full`, sends SIGINT once `marker` appears in its output, and waits for it to exit. */
-  async function interruptAt(marker: RegExp, limitMs = 600_000): Promise<Interrupted> {
+  /** Starts `full`, sends `signal` once `marker` appears in its output, and waits for it to exit. */
+  async function interruptAt(
+    marker: RegExp,
+    signal: NodeJS.Signals = 'SIGINT',
+    limitMs = 600_000,
+  ): Promise<Interrupted> {
     const child: ChildProcess = spawn(
       process.execPath,
       [
@@ -59,7 +63,7 @@ describeWithLocalTarget('lab-orchestrate full --target local, interrupted in eac
       output += chunk.toString();
       if (!sent && marker.test(output)) {
         sent = true;
-        child.kill('SIGINT');
+        child.kill(signal);
       }
     };
     child.stdout?.on('data', onData);
@@ -111,5 +115,32 @@ describeWithLocalTarget('lab-orchestrate full --target local, interrupted in eac
     const run = await interruptAt(/Stopping every process of/);
     // Everything had already run: the experiment succeeded, and its teardown completed.
     await expectNothingLeft(run, run.code === 0 ? 'succeeded' : 'aborted');
+  }, 900_000);
+
+  it('kill -9 during a run: `teardown --experiment-id latest` finishes the job', async () => {
+    const run = await interruptAt(/001-fixed-1k started on client-1/, 'SIGKILL');
+    expect(run.code).toBeNull();
+    // Killed outright: its services and OMB run on.
+    expect((await experimentProcesses(run.experimentId)).length).toBeGreaterThan(0);
+    const teardown = spawnSync(
+      process.execPath,
+      [CLI, 'teardown', '--experiment-id', 'latest', '--home', home],
+      { cwd: REPO, env: { ...process.env, NO_COLOR: '1', CI: '1' }, encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(teardown.status, `${teardown.stdout}${teardown.stderr}`).toBe(0);
+    expect(teardown.stdout + teardown.stderr).toMatch(/nothing left running/);
+    const layout = planLocalCluster({
+      experimentId: run.experimentId,
+      rootDir: join(home, run.experimentId, 'nodes'),
+      counts: { zookeeper: 1, bookkeeper: 1, broker: 1, client: 2 },
+    });
+    expect(await experimentProcesses(run.experimentId)).toEqual([]);
+    expect((await openListenersOf(layout)).filter((listener) => listener.ours)).toEqual([]);
+    const manifest = JSON.parse(await readFile(join(home, run.experimentId, 'manifest.json'), 'utf8')) as {
+      phases: Record<string, { status: string }>;
+      resourcesGone: unknown;
+    };
+    expect(manifest.phases.teardown?.status).toBe('succeeded');
+    expect(manifest.resourcesGone).not.toBeNull();
   }, 900_000);
 });

@@ -211,6 +211,7 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
           region: infra.region,
           fleet: fleetOf(config),
           durationHours,
+          network: { publicIps: infra.network.publicIps, availabilityZones: infra.network.availabilityZones },
           ...(options.prices === undefined ? {} : { prices: options.prices }),
         })
       : localCost(durationHours);
