@@ -377,7 +377,7 @@ describe('terraform/ lifetime and network options', () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(join(TERRAFORM_DIR, 'modules/cluster-document/user-data.sh.tftpl'), 'utf8');
     // Scheduled before anything else can fail, so a broken bootstrap still expires.
-    expect(text.split('\n')[4]).toBe(
+    expect(text.split('\n')[5]).toBe(
       "systemd-run --unit=lab-expiry --on-calendar='${expires_at}' /usr/sbin/shutdown -h now",
     );
   });
@@ -559,6 +559,7 @@ describeWithTools(['jq'], 'terraform/ with the terraform binary', () => {
             "# pulsar-aws-lab user-data: shuts this instance down at the experiment's ExpiresAt (it then",
             '# terminates), writes its cluster document and runs the baked bootstrap.',
             'set -euo pipefail',
+            "# shellcheck disable=SC2016 # Terraform's templatefile fills in the time before the shell sees it",
             "systemd-run --unit=lab-expiry --on-calendar='2026-11-28 03:12:00 UTC' /usr/sbin/shutdown -h now",
             'install -d -m 0755 /etc/lab',
             "cat > /etc/lab/cluster.json <<'LAB_CLUSTER_JSON'",
