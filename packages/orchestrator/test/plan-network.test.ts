@@ -13,7 +13,9 @@ const plan = async (publicIps: boolean) =>
 describe('the estimate prices the network the configuration asks for', () => {
   it('public IPv4 addresses with public IPs, interface endpoints without', async () => {
     const items = (publicIps: boolean) =>
-      plan(publicIps).then((result) => result.cost.estimate.lines.filter((line) => line.group === 'network').map((line) => line.item));
+      plan(publicIps).then((result) =>
+        result.cost.estimate.lines.filter((line) => line.group === 'network').map((line) => line.item),
+      );
     expect(await items(true)).toEqual(['public-ipv4']);
     expect(await items(false)).not.toContain('public-ipv4');
     expect((await items(false)).length).toBeGreaterThan(0);
