@@ -44,7 +44,7 @@ describe('the store is private', () => {
       experiment.paths.events,
       experiment.paths.terraformVars,
       result,
-      join(home, 'ami-cache', 'eu-west-1.json'),
+      join(home, 'ami-cache', '123456789012.eu-west-1.json'),
     ]) {
       expect([file, await modeOf(file)]).toEqual([file, '600']);
     }

@@ -106,7 +106,7 @@ const checkDetails = (run: ProbeRun) =>
 
 /** What the probe says about a port held by this test's own HTTP server (a node process). */
 const heldByTestServer = (port: number, unit: string) =>
-  new RegExp(`port ${port} is held by pid \\d+ \\(node: [^)]*\\), not by ${unit.replace('.', '\\.')}$`);
+  new RegExp(`port ${port} is held by pid ${process.pid} \\([^)]*\\), not by ${unit.replace('.', '\\.')}$`);
 
 async function freePort(): Promise<number> {
   const server = createTcpServer();
@@ -378,7 +378,7 @@ describeWithTools(PROBE_TOOLS, 'lab-health-probe: ZooKeeper down or silent', () 
       expect(run.code).toBe(1);
       expect(run.report.checks[0]!.detail).toMatch(
         new RegExp(
-          `^no answer from 127\\.0\\.0\\.1:${silent.port} within 1 s; port ${silent.port} is held by pid \\d+ \\(node: `,
+          `^no answer from 127\\.0\\.0\\.1:${silent.port} within 1 s; port ${silent.port} is held by pid ${process.pid} \\(`,
         ),
       );
       expect(run.elapsedMs).toBeLessThan(4000);
@@ -463,7 +463,7 @@ describeWithTools(PROBE_TOOLS, 'lab-health-probe: bookie', () => {
     [
       '<html>oops</html>',
       false,
-      /^unexpected answer \(not a bookie state document\): "<html>oops<\/html>"; port \d+ is held by pid \d+ \(node: /,
+      /^unexpected answer \(not a bookie state document\): "<html>oops<\/html>"; port \d+ is held by pid \d+ \(/,
     ],
   ])('state %j → ok=%s (%s)', async (body, ok, detail) => {
     const server = await httpServer({ '/api/v1/bookie/state': json(200, body) });

@@ -121,7 +121,7 @@ describeWithMoto('lab-cleanup on a terminal, against moto', () => {
       expect(await pty.exit()).toBe(0);
       const screen = (await pty.screen()).join('\n');
       expect(screen).toContain(
-        `Deleted ${countResources(topology)} resource(s); verified that nothing remains.`,
+        `Deleted ${countResources(topology)} resource(s); verified that nothing of experiment ${A} remains.`,
       );
       expect(screen).not.toMatch(SPINNER);
       expect(pty.output()).toMatch(new RegExp(`round 1 · \\d+/${countResources(topology)} deleted`));
@@ -148,7 +148,8 @@ describeWithMoto('lab-cleanup on a terminal, against moto', () => {
       const screen = (await pty.screen()).join('\n');
       expect(screen).toContain('SIGINT: stopping and cleaning up');
       expect(screen).toContain('error: Cleanup interrupted; resources may remain');
-      expect(screen).toContain(`Finish with: lab-cleanup ${A} --region ${account.region} --execute`);
+      // The rest of the command (--include-amis --execute) wraps onto the next row at 80 columns.
+      expect(screen).toContain(`Finish with: lab-cleanup ${A} --region ${account.region} --include-`);
       expect(screen).not.toMatch(SPINNER);
       expect(await survivors(account, topology)).toEqual(topology.vpcs);
     });

@@ -10,14 +10,20 @@ const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 describe('OMB results to report runs', () => {
   it('reads every result of a directory, including an older fork’s, and flags what is suspect', async () => {
     const runs = await loadOmbResults([FIXTURES]);
-    expect(runs.map((run) => run.label)).toEqual(['omb-current-fixed-rate', 'omb-pulsar-legacy-2021']);
-    const legacy = runs[1]!;
+    expect(runs.map((run) => run.label)).toEqual([
+      'omb-current-fixed-rate',
+      'omb-pulsar-4.0.4-local',
+      'omb-pulsar-legacy-2021',
+    ]);
+    // The real local-target result has the current schema: nothing to flag.
+    expect(runs[1]!.warnings).toEqual([]);
+    const legacy = runs[2]!;
     expect(legacy.backlog).toBe('growing');
     expect(legacy.warnings.join('\n')).toMatch(/lacks \d+ field\(s\) of the current OMB schema/);
     expect(legacy.series.publishRate.length).toBeGreaterThan(0);
     expect(legacy.quantiles.publish.length).toBeGreaterThan(0);
     const html = renderHtml({ title: 'results', generatedAt: 'now', runs });
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(8);
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(12);
   });
 
   it('computes cost per million messages from the run’s share of the cost', async () => {

@@ -61,6 +61,8 @@ describeWithMoto("the caller's abort signal during a cleanup against moto", () =
       regions: [account.region],
       excludeTypes: ['placement-group'],
       execute: true,
+      // The topology tags an AMI of its own: delete it too, so the cleanup can be complete.
+      includeImages: true,
       roundDelay: { initialDelayMs: 50, maxDelayMs: 200 },
       signal: controller.signal,
     });
