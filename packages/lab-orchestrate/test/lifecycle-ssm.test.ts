@@ -21,6 +21,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 // lab-cleanup shares tag-cleanup's test topology.
 import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
 import { createHarness } from './support/harness.js';
+import { BROKER_ADMIN_CURL } from './support/kill-lab.js';
 
 const EXPERIMENT = 'exp-20260101-120000';
 const CLIENT = 'i-0cl00000000000001';
@@ -130,6 +131,8 @@ describeWithTools(
         mkdirSync(join(client, 'etc/lab/omb'), { recursive: true });
         writeFileSync(join(client, 'opt/omb/bin/benchmark'), BENCHMARK, { mode: 0o755 });
         writeFileSync(join(client, 'opt/omb/fixture-result.json'), OMB_RESULT);
+        mkdirSync(join(client, 'usr/local/bin'), { recursive: true });
+        writeFileSync(join(client, 'usr/local/bin/curl'), BROKER_ADMIN_CURL, { mode: 0o755 });
         writeFileSync(
           join(client, 'etc/lab/omb/workers.yaml'),
           'workers:\n  - http://10.42.1.130:8080\n  - http://10.42.1.131:8080\n',

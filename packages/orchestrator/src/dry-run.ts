@@ -35,6 +35,10 @@ export function dryRunFiles(plan: ExperimentPlan, scope: DryRunScope = 'full'): 
     for (const [path, content] of Object.entries(plan.files)) files[path] = content;
   }
   if (steps.includes('run')) {
+    if (plan.runs.length > 0) {
+      files['remote/000-tenant.txt'] =
+        `# once, on ${plan.hosts.clients[0] ?? 'the first client'}, before the first run: OMB's Pulsar tenant (its workers race to create it)\n${plan.ombTenantScript}\n`;
+    }
     for (const entry of plan.runs) files[`remote/${entry.run.id}.txt`] = remoteText(plan, entry);
   }
   files['cleanup.txt'] = cleanupText(plan);
@@ -121,7 +125,10 @@ export function formatPlan(plan: ExperimentPlan, scope: DryRunScope, files: Reco
     );
     section(
       `Remote commands (${remoteVia})`,
-      plan.runs.map((entry) => file(`remote/${entry.run.id}.txt`)).join('\n'),
+      [
+        ...(plan.runs.length > 0 ? [file('remote/000-tenant.txt')] : []),
+        ...plan.runs.map((entry) => file(`remote/${entry.run.id}.txt`)),
+      ].join('\n'),
     );
   }
   if (steps.includes('report')) {

@@ -15,7 +15,7 @@ import { expandTestPlan, ombWorkloadYaml, type PlannedRun, pulsarDriverYaml } fr
 import { labCleanupCommand } from './cleanup-port.js';
 import type { PlanConfig } from './common.js';
 import { type LocalCleanupPlan, localCascade, localCleanup, localCost } from './local-plan.js';
-import { jvmOptions, OMB_HOME, REMOTE_ROOT, type RemoteRun, remoteRun } from './remote.js';
+import { jvmOptions, OMB_HOME, ombTenantScript, REMOTE_ROOT, type RemoteRun, remoteRun } from './remote.js';
 import { createTerraform } from './terraform.js';
 import { AMI_PLACEHOLDER, terraformVariablesFor } from './variables.js';
 
@@ -122,6 +122,8 @@ export interface ExperimentPlan {
   hosts: { brokers: string[]; clients: string[]; placeholders: boolean };
   distributed: boolean;
   runs: PlannedRemoteRun[];
+  /** Run once on the driving client before the first run: creates OMB's Pulsar tenant. */
+  ombTenantScript: string;
   /** Generated files by relative path: the driver and one workload per run. */
   files: Record<string, string>;
   /** AWS: destroy, then tag-based cleanup; local: stop every process of the experiment. */
@@ -280,6 +282,11 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
     hosts: { brokers: [...brokers], clients: [...clients], placeholders },
     distributed,
     runs,
+    ombTenantScript: ombTenantScript({
+      webServiceUrl: `http://${brokers[0] ?? PLACEHOLDER_HOSTS.broker(0)}:8080`,
+      tenant: (plan?.driver.namespacePrefix ?? 'benchmark/ns').split('/')[0] ?? 'benchmark',
+      cluster: config.cluster.clusterName,
+    }),
     files,
     cleanup:
       local !== undefined

@@ -138,3 +138,25 @@ export function jvmOptions(memory: { heapMb: number; directMemoryMb: number }): 
     ...(memory.directMemoryMb > 0 ? [`-XX:MaxDirectMemorySize=${memory.directMemoryMb}m`] : []),
   ].join(' ');
 }
+
+/**
+ * Creates OMB's tenant once, before any worker starts: every worker's Pulsar driver creates it
+ * when missing, and Pulsar 4.0.4 answers two workers racing to do so with HTTP 500 (BadVersion)
+ * instead of the 409 the driver tolerates — the workload then fails. An existing tenant is fine.
+ */
+export function ombTenantScript(options: { webServiceUrl: string; tenant: string; cluster: string }): string {
+  const q = shellQuote;
+  const url = `${options.webServiceUrl}/admin/v2/tenants/${options.tenant}`;
+  const body = JSON.stringify({ adminRoles: [], allowedClusters: [options.cluster] });
+  return [
+    'set -euo pipefail',
+    'answer=$(mktemp)',
+    'trap \'rm -f "$answer"\' EXIT',
+    `code=$(curl -sS --max-time 30 -o "$answer" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' --data ${q(body)} ${q(url)})`,
+    'case "$code" in',
+    `  200 | 204) echo "created tenant ${options.tenant}" ;;`,
+    `  409) echo "tenant ${options.tenant} exists" ;;`,
+    '  *) echo "HTTP $code from $(head -c 300 "$answer")" >&2; exit 1 ;;',
+    'esac',
+  ].join('\n');
+}

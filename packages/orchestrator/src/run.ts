@@ -135,6 +135,23 @@ export async function runExperiment(
       timeoutMs: TRANSFER_MS,
       signal: deps.signal,
     });
+    step(events, 'run', 'create the OMB tenant');
+    const tenant = await cluster.run({
+      host: cluster.driver,
+      script: plan.ombTenantScript,
+      description: "create OMB's tenant",
+      timeoutMs: SHORT_COMMAND_MS,
+      signal: deps.signal,
+    });
+    if (!tenant.ok) {
+      throw new LabError(
+        'OMB_TENANT_FAILED',
+        `Creating OMB's Pulsar tenant failed: ${tenant.message} ${tenant.stderr.trim()}`.trim(),
+        {
+          hint: "The first broker's web service did not accept it; see the broker's log on its node",
+        },
+      );
+    }
     const rampSteps = new Map<string, RampStep[]>();
     const plateaued = new Map<string, string>();
     let stopAfterFailure = false;

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describeWithTools } from '@lab/test-support';
 import { describe, expect, it } from 'vitest';
 import { parsePollOutput, remoteRun } from '../src/index.js';
+import { ombTenantScript } from '../src/remote.js';
 
 const exec = promisify(execFile);
 const bash = async (script: string) => (await exec('bash', ['-c', script])).stdout;
@@ -86,7 +87,12 @@ describe('remote OMB scripts (run with bash against a fake OMB)', () => {
   describeWithTools(['shellcheck'], 'shellcheck', ({ shellcheck }) => {
     it('the scripts are shellcheck-clean', async () => {
       const { run } = await fakeOmb();
-      for (const script of [run.startScript, run.pollScript, run.stopScript]) {
+      const tenant = ombTenantScript({
+        webServiceUrl: 'http://10.42.0.90:8080',
+        tenant: 'benchmark',
+        cluster: 'lab',
+      });
+      for (const script of [run.startScript, run.pollScript, run.stopScript, tenant]) {
         const file = join(await mkdtemp(join(tmpdir(), 'sc-')), 'script.sh');
         await writeFile(file, `#!/usr/bin/env bash\n${script}\n`);
         await expect(exec(shellcheck, ['--severity=style', file])).resolves.toBeDefined();
@@ -99,5 +105,39 @@ describe('remote OMB scripts (run with bash against a fake OMB)', () => {
     expect(parsePollOutput('exited 3\n')).toEqual({ state: 'exited', exitCode: 3 });
     expect(parsePollOutput('vanished')).toEqual({ state: 'vanished' });
     expect(parsePollOutput('')).toEqual({ state: 'unknown' });
+  });
+});
+
+describe("OMB's tenant, created once before the workers race for it", () => {
+  it("creates it, accepts an existing one, and fails with the broker's answer otherwise", async () => {
+    const { createServer } = await import('node:http');
+    const answers: Record<string, number> = {
+      '/admin/v2/tenants/fresh': 204,
+      '/admin/v2/tenants/taken': 409,
+    };
+    const bodies: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        bodies.push(`${request.method} ${request.url} ${body}`);
+        const status = answers[request.url ?? ''] ?? 500;
+        response.writeHead(status).end(status === 500 ? 'Internal error: BadVersion' : '');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const script = (tenant: string) =>
+      ombTenantScript({ webServiceUrl: `http://127.0.0.1:${port}`, tenant, cluster: 'lab' });
+    try {
+      expect(await bash(script('fresh'))).toBe('created tenant fresh\n');
+      expect(await bash(script('taken'))).toBe('tenant taken exists\n');
+      await expect(bash(script('broken'))).rejects.toMatchObject({
+        stderr: 'HTTP 500 from Internal error: BadVersion\n',
+      });
+      expect(bodies[0]).toBe('PUT /admin/v2/tenants/fresh {"adminRoles":[],"allowedClusters":["lab"]}');
+    } finally {
+      server.close();
+    }
   });
 });

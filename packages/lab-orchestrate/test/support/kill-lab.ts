@@ -178,6 +178,8 @@ export async function createKillLab(): Promise<KillLab> {
       chmodSync(join(root, 'opt/omb/bin/benchmark'), 0o755);
       writeFileSync(join(root, 'opt/omb/fixture-result.json'), OMB_RESULT);
       writeFileSync(join(root, 'etc/lab/omb/workers.yaml'), 'workers:\n  - http://10.42.1.130:8080\n');
+      mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
+      writeFileSync(join(root, 'usr/local/bin/curl'), BROKER_ADMIN_CURL, { mode: 0o755 });
     },
   });
   const running = new Set<ChildProcess>();
@@ -340,3 +342,11 @@ export async function createKillLab(): Promise<KillLab> {
     },
   };
 }
+
+/** The first broker's admin API as far as the run phase asks it: OMB's tenant is created (204). */
+export const BROKER_ADMIN_CURL = `#!/usr/bin/env bash
+out=/dev/null
+while [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift 2 ;; *) shift ;; esac; done
+: >"$out"
+printf 204
+`;
