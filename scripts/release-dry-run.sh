@@ -59,7 +59,11 @@ step "copy of the checkout (${#packages[@]} publishable packages)"
 for dir in "${packages[@]}"; do
   cp -R "$root/$dir/dist" "$copy/$dir/dist"
 done
-if [[ -d $root/packages/config/configs ]]; then cp -R "$root/packages/config/configs" "$copy/packages/config/configs"; fi
+# The build also copies the repository's configs/ into @lab/config and packer/ into @lab/ami-builder.
+for generated in packages/config/configs packages/ami-builder/packer; do
+  [[ -d $root/$generated ]] || fail "$generated is missing: run \`pnpm build\` first"
+  cp -R "$root/$generated" "$copy/$generated"
+done
 # `changeset version` loads its changelog generator, and `pnpm pack` reads the versions of the
 # workspace dependencies, from the copy's own install (offline: everything is in the store).
 (cd "$copy" && pnpm install --frozen-lockfile --offline --ignore-scripts --reporter=silent)
