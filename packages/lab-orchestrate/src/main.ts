@@ -690,7 +690,8 @@ async function createSession(
       store,
       aws,
       terraform: {
-        moduleDir: moduleDir ?? missingTerraformDir(options.cwd),
+        // Only the AWS target runs Terraform; it says so when the module is not there.
+        moduleDir: moduleDir ?? resolve(options.cwd, 'terraform'),
         binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
         pluginCacheDir: join(home, '.terraform-plugins'),
         env: terraformEnv,
@@ -728,7 +729,10 @@ async function createSession(
     planFor: async (resolved, at) => {
       const experimentId = at?.experimentId ?? formatExperimentId(new Date(options.clock.now()));
       const platform = orchestrator.platformFor(
-        { local: { cacheDir: localCache } },
+        {
+          local: { cacheDir: localCache },
+          terraform: { moduleDir: moduleDir ?? resolve(options.cwd, 'terraform') },
+        },
         at?.target ?? args.target ?? 'aws',
       );
       return orchestrator.planExperiment({
@@ -783,17 +787,6 @@ export function findTerraformDir(given: string | undefined, start: string): stri
     if (parent === directory) return undefined;
     directory = parent;
   }
-}
-
-function missingTerraformDir(cwd: string): never {
-  throw new ValidationError('The lab Terraform module was not found', [
-    {
-      path: 'terraform-dir',
-      message: 'no terraform/ with versions.tf and outputs.tf in this directory or a parent',
-      expected: 'a pulsar-aws-lab checkout, or --terraform-dir <path>',
-      received: cwd,
-    },
-  ]);
 }
 
 function usage(message: string): LabError {

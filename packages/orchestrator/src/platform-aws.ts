@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LabConfig } from '@lab/config';
-import { createEmitter, type Emitter, errorMessage, LabError } from '@lab/core';
+import { createEmitter, type Emitter, errorMessage, LabError, ValidationError } from '@lab/core';
 import { parseTerraformOutputs, type TerraformOutputs } from '@lab/infra';
 import { labCleanupCommand } from './cleanup-port.js';
 import {
@@ -19,14 +20,26 @@ import type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from '.
  * AWS: a cluster is a Terraform apply of `terraform/` with the experiment's own state, reached
  * through SSM, and destroyed by `terraform destroy` then found by its tags alone and deleted.
  */
-export function awsPlatform(): Platform {
+export function awsPlatform(settings: { moduleDir: string }): Platform {
   return {
     target: 'aws',
     regions: (config) => [config.infrastructure.region],
-    planInput: async ({ config, live }) =>
-      live === undefined
+    planInput: async ({ config, live }) => {
+      // Checked before anything exists, and in a dry run too.
+      if (!existsSync(join(settings.moduleDir, 'versions.tf'))) {
+        throw new ValidationError('The lab Terraform module was not found', [
+          {
+            path: 'terraform-dir',
+            message: 'no terraform/ with versions.tf and outputs.tf here',
+            expected: 'a pulsar-aws-lab checkout, or --terraform-dir <path>',
+            received: settings.moduleDir,
+          },
+        ]);
+      }
+      return live === undefined
         ? {}
-        : { amiId: await resolveAmi(live.deps, config.infrastructure, live.events, live.signal) },
+        : { amiId: await resolveAmi(live.deps, config.infrastructure, live.events, live.signal) };
+    },
     provision,
     access,
     destroy,

@@ -6,8 +6,8 @@ import { awsPlatform } from './platform-aws.js';
 import { localPlatform } from './platform-local.js';
 
 /** The adapter of a target: AWS, or this machine (which needs `deps.local`). */
-export function platformFor(deps: Pick<OrchestratorDeps, 'local'>, target: Target): Platform {
-  if (target === 'aws') return awsPlatform();
+export function platformFor(deps: Pick<OrchestratorDeps, 'local' | 'terraform'>, target: Target): Platform {
+  if (target === 'aws') return awsPlatform({ moduleDir: deps.terraform.moduleDir });
   if (deps.local === undefined) {
     throw new LabError(
       'LOCAL_TARGET_UNCONFIGURED',
