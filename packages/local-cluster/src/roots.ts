@@ -1,10 +1,11 @@
-import { cp, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { chmod, copyFile, cp, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { withContext } from '@lab/core';
 import { type ProcessRunner, runProcess } from '@lab/core/process';
 import { CLUSTER_DOCUMENT_PATH, type ClusterDocument } from '@lab/infra';
 import type { LocalImage } from './image.js';
 import type { LocalClusterLayout, LocalHost } from './layout.js';
+import { NODE_SUPERVISOR_PATH, SUPERVISOR_PATH } from './shell.js';
 
 export interface HostRootsOptions {
   layout: LocalClusterLayout;
@@ -56,6 +57,10 @@ async function populate(host: LocalHost, options: HostRootsOptions, distribution
     else await symlink(source, join(pulsarDir, entry));
   }
   await symlink(basename(options.image.pulsarHome), join(host.root, 'opt', 'pulsar'));
+  // The node's own systemctl stand-in: a package manager may not keep the shipped file executable.
+  await mkdir(dirname(rooted(host, NODE_SUPERVISOR_PATH)), { recursive: true });
+  await copyFile(SUPERVISOR_PATH, rooted(host, NODE_SUPERVISOR_PATH));
+  await chmod(rooted(host, NODE_SUPERVISOR_PATH), 0o755);
   await symlink(options.image.ombHome, join(host.root, 'opt', 'omb'));
   const result = await (options.runner ?? runProcess)({
     command: 'bash',

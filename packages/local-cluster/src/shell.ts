@@ -9,11 +9,13 @@ import type { LocalHost } from './layout.js';
 
 /** The systemd stand-in shipped with this package (see its header for what it does). */
 export const SUPERVISOR_PATH = fileURLToPath(new URL('../assets/lab-systemctl', import.meta.url));
+/** Where each node gets its own executable copy of it (`createHostRoots`). */
+export const NODE_SUPERVISOR_PATH = '/usr/lib/lab/lab-systemctl';
 
 /** How commands reach the nodes of one local experiment. */
 export interface HostShell {
   experimentId: string;
-  /** Default SUPERVISOR_PATH. */
+  /** Default: the node's copy of SUPERVISOR_PATH (NODE_SUPERVISOR_PATH under its root). */
   supervisor?: string;
   /** Default `runProcess` of `@lab/core/process`. */
   runner?: ProcessRunner;
@@ -31,7 +33,7 @@ export function hostEnvironment(shell: HostShell, host: LocalHost): Record<strin
     LAB_ROOT: host.root,
     LAB_HOST: host.name,
     LAB_EXPERIMENT_ID: shell.experimentId,
-    LAB_SYSTEMCTL: shell.supervisor ?? SUPERVISOR_PATH,
+    LAB_SYSTEMCTL: shell.supervisor ?? join(host.root, NODE_SUPERVISOR_PATH),
     LAB_SERVICE_USER: userInfo().username,
     LAB_RUN_AS: '',
     LAB_CHOWN: 'true',
