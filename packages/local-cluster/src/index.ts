@@ -9,6 +9,7 @@ export {
   type LocalLayoutOptions,
   type LocalListener,
   MAX_LOCAL_CLIENTS,
+  membersOf,
   planLocalCluster,
 } from './layout.js';
 export { checkListenersFree, checkLocalPrerequisites } from './preflight.js';

@@ -176,3 +176,14 @@ export function blockFor(experimentId: string): number {
 export function hostsOf(layout: Pick<LocalClusterLayout, 'hosts'>, role: Role): LocalHost[] {
   return layout.hosts.filter((host) => host.role === role);
 }
+
+/** Each role's addresses in index order: the `members` of every node's cluster document. */
+export function membersOf(layout: Pick<LocalClusterLayout, 'hosts'>): Record<Role, string[]> {
+  const addresses = (role: Role) => hostsOf(layout, role).map((host) => host.address);
+  return {
+    zookeeper: addresses('zookeeper'),
+    bookkeeper: addresses('bookkeeper'),
+    broker: addresses('broker'),
+    client: addresses('client'),
+  };
+}

@@ -16,6 +16,7 @@ import {
   experimentProcesses,
   type LocalClusterLayout,
   type LocalHost,
+  membersOf,
   openListenersOf,
   planLocalCluster,
   runOnHost,
@@ -89,12 +90,7 @@ describeWithLocalTarget('a local cluster of real Pulsar 4.0.4 and OMB, one node 
         bookkeeper_settings: { dbStorage_writeCacheMaxSizeMb: '64', dbStorage_readAheadCacheMaxSizeMb: '64' },
         broker_settings: { managedLedgerCacheSizeMB: '64' },
       },
-      members: {
-        zookeeper: layout.hosts.filter((h) => h.role === 'zookeeper').map((h) => h.address),
-        bookkeeper: layout.hosts.filter((h) => h.role === 'bookkeeper').map((h) => h.address),
-        broker: layout.hosts.filter((h) => h.role === 'broker').map((h) => h.address),
-        client: layout.hosts.filter((h) => h.role === 'client').map((h) => h.address),
-      },
+      members: membersOf(layout),
       ombWorkers: layout.ombWorkers,
     });
     await createHostRoots({ layout, image, documents, packerDir: PACKER });

@@ -98,7 +98,7 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
       const documents = clusterDocuments({
         experimentId: context.experiment.id,
         pulsar: pulsarVariablesFor(plan.config.cluster),
-        members: membersOf(layout),
+        members: local.membersOf(layout),
         ombWorkers: layout.ombWorkers,
       });
       await local.createHostRoots({
@@ -113,7 +113,7 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
       local.startBootstraps(shell(context.experiment.id), layout);
       step('health cascade');
       await waitHealthy(context, layout, shell(context.experiment.id));
-      const brokers = layout.hosts.filter((host) => host.role === 'broker').map((host) => host.address);
+      const brokers = local.membersOf(layout).broker;
       return {
         details: {
           cluster: {
@@ -141,8 +141,8 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         throw new LabError('NO_CLIENT', `${context.experiment.id} has no client node to run OMB on`);
       }
       return {
-        brokers: layout.hosts.filter((host) => host.role === 'broker').map((host) => host.address),
-        clients: layout.hosts.filter((host) => host.role === 'client').map((host) => host.address),
+        brokers: local.membersOf(layout).broker,
+        clients: local.membersOf(layout).client,
         driver: driver.name,
         run: async (request) => {
           const result = await local.runOnHost(
@@ -266,17 +266,6 @@ async function storedLayout(
   }
 }
 
-function membersOf(layout: LocalClusterLayout) {
-  const addresses = (role: LocalHost['role']) =>
-    layout.hosts.filter((host) => host.role === role).map((host) => host.address);
-  return {
-    zookeeper: addresses('zookeeper'),
-    bookkeeper: addresses('bookkeeper'),
-    broker: addresses('broker'),
-    client: addresses('client'),
-  };
-}
-
 async function waitHealthy(
   context: PlatformContext,
   layout: LocalClusterLayout,
@@ -316,7 +305,7 @@ async function waitHealthy(
     runCommand,
     // lab-health-probe is on each node's PATH (its /opt/lab/bin), as the AMI installs it.
     probePath: 'lab-health-probe',
-    zookeeperEnsembleSize: layout.hosts.filter((host) => host.role === 'zookeeper').length,
+    zookeeperEnsembleSize: local.membersOf(layout).zookeeper.length,
   };
   const ms = (value: number) => value * 60_000;
   const started = deps.clock.now();
