@@ -31,6 +31,7 @@ export {
   parseExperimentId,
   RESERVED_EXPERIMENT_NAMES,
 } from './experiment-id.js';
+export { lazy } from './lazy.js';
 export { withChildSignal } from './signals.js';
 export {
   assertValidTags,

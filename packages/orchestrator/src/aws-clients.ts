@@ -1,5 +1,5 @@
-import type { AwsConnectionOptions } from '@lab/core/aws';
-import type { AwsClientsFactory, RegionClients } from './deps.js';
+import { type AwsConnectionOptions, lazyRegionalClients } from '@lab/core/aws';
+import type { AwsClientsFactory } from './deps.js';
 
 /**
  * The default `AwsClientsFactory`: one set of clients per region, each created on first use
@@ -7,51 +7,18 @@ import type { AwsClientsFactory, RegionClients } from './deps.js';
  * imported only then, so a dry run or `--help` never loads them.
  */
 export function createAwsClients(connection: Omit<AwsConnectionOptions, 'region'> = {}): AwsClientsFactory {
-  const regions = new Map<string, RegionClients>();
-  return (region) => {
-    const existing = regions.get(region);
-    if (existing !== undefined) return existing;
-    const options = { ...connection, region };
-    const memo = <T>(create: () => Promise<T>): (() => Promise<T>) => {
-      let value: Promise<T> | undefined;
-      return () => {
-        value ??= create();
-        return value;
-      };
-    };
-    const clients: RegionClients = {
-      ec2: memo(async () => {
-        const [{ EC2Client }, { createAwsClient }] = await Promise.all([
-          import('@aws-sdk/client-ec2'),
-          import('@lab/core/aws'),
-        ]);
-        return createAwsClient(EC2Client, options);
-      }),
-      ssm: memo(async () => {
-        const [{ SSMClient }, { createAwsClient }] = await Promise.all([
-          import('@aws-sdk/client-ssm'),
-          import('@lab/core/aws'),
-        ]);
-        return createAwsClient(SSMClient, options);
-      }),
-      costExplorer: memo(async () => {
-        const [{ CostExplorerClient }, { createAwsClient }] = await Promise.all([
-          import('@aws-sdk/client-cost-explorer'),
-          import('@lab/core/aws'),
-        ]);
-        // Cost Explorer has one endpoint, in us-east-1.
-        return createAwsClient(CostExplorerClient, { ...options, region: 'us-east-1' });
-      }),
-      pricing: memo(async () => {
-        const [{ PricingClient }, { createAwsClient }] = await Promise.all([
-          import('@aws-sdk/client-pricing'),
-          import('@lab/core/aws'),
-        ]);
-        // The Pricing API is served from us-east-1 (and two other regions); prices cover all regions.
-        return createAwsClient(PricingClient, { ...options, region: 'us-east-1' });
-      }),
-    };
-    regions.set(region, clients);
-    return clients;
-  };
+  return lazyRegionalClients(connection, {
+    ec2: async () => (await import('@aws-sdk/client-ec2')).EC2Client,
+    ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient,
+    // Cost Explorer has one endpoint, in us-east-1.
+    costExplorer: {
+      load: async () => (await import('@aws-sdk/client-cost-explorer')).CostExplorerClient,
+      region: 'us-east-1',
+    },
+    // The Pricing API is served from us-east-1 (and two other regions); prices cover all regions.
+    pricing: {
+      load: async () => (await import('@aws-sdk/client-pricing')).PricingClient,
+      region: 'us-east-1',
+    },
+  });
 }
