@@ -1,7 +1,7 @@
 import { formatElapsed, formatTable, type StatusView } from '@lab/cli-kit';
 import type { LabEvent } from '@lab/core';
 import type { ExperimentRow } from '@lab/experiment-store';
-import type { RunRecord, StatusResult } from '@lab/orchestrator';
+import type { RunRecord, ShippedPlan, StatusResult } from '@lab/orchestrator';
 
 /** The `list` table, fitted to `width` (the terminal; undefined keeps full values). */
 export function formatExperiments(rows: readonly ExperimentRow[], width?: number): string {
@@ -31,6 +31,26 @@ export function formatExperiments(rows: readonly ExperimentRow[], width?: number
     ],
     { width },
   )}\n`;
+}
+
+/** The `plans` table, fitted to `width`; the estimate's region and scope on the line under it. */
+export function formatPlans(plans: readonly ShippedPlan[], width?: number): string {
+  const region = plans[0]?.region;
+  return `${formatTable(
+    plans,
+    [
+      { header: 'PLAN', value: (plan) => plan.name },
+      { header: 'RUNS', value: (plan) => String(plan.runs), align: 'right' },
+      { header: 'MINUTES', value: (plan) => String(Math.round(plan.runMinutes)), align: 'right' },
+      {
+        header: 'ESTIMATE',
+        value: (plan) => `US$${plan.estimateUsd.toFixed(2)}${plan.estimateComplete ? '' : '+'}`,
+        align: 'right',
+      },
+      { header: 'DESCRIPTION', value: (plan) => plan.description, shrink: true, minWidth: 20 },
+    ],
+    { width },
+  )}\n${region === undefined ? '' : `Estimate: a whole experiment (setup, the runs, teardown) on the default infrastructure in ${region}, on-demand; + means incomplete. Use: lab-orchestrate full --test-plan <PLAN>\n`}`;
 }
 
 /** The `status` view: phases, runs, outcome, live resources; tables fitted to `width`. */

@@ -153,7 +153,8 @@ describeWithPty('lab-orchestrate on a terminal', () => {
       expect(wrappedRows(lines)).toEqual([]);
       const header = lines.find((line) => line.text.startsWith('EXPERIMENT'))?.text;
       expect(header).toMatch(/^EXPERIMENT\s+NAME\s+STATUS\s+AGE\s+WHERE\s+RESOURCES/);
-      expect(header).toContain('LOCKED BY');
+      // LOCKED BY is the column given up first when the width runs short (AGE grows with the run's age).
+      if (columns === 200) expect(header).toContain('LOCKED BY');
       expect(lines.some((line) => /^exp-\d{8}-\d{6}\s+pulsar-lab\s+succeeded/.test(line.text))).toBe(true);
     });
 

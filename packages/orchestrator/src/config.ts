@@ -12,6 +12,7 @@ import { type EventSink, ValidationError, withContext } from '@lab/core';
 import type { Target } from '@lab/experiment-store';
 import { parse } from 'yaml';
 import type { PlanConfig } from './common.js';
+import { isPlanName, shippedPlanFile } from './test-plan-names.js';
 
 export interface ExperimentConfigOptions {
   /** Where the cluster will live; `local` layers the shipped local profile over the defaults. */
@@ -21,7 +22,7 @@ export interface ExperimentConfigOptions {
    * section comes from a `infrastructure:` / `cluster:` prefix, else from its top-level keys.
    */
   configFiles?: readonly string[];
-  /** The test plan file (`--test-plan`). */
+  /** `--test-plan`: a file, or the name of a shipped plan (`poc`; see `isPlanName`). */
   testPlan?: string | undefined;
   /** `--set path=value`. */
   set?: readonly string[];
@@ -82,15 +83,7 @@ export async function loadExperimentConfig(options: ExperimentConfigOptions): Pr
     const section = (match?.[1] as Section | undefined) ?? sectionOf(text, file);
     files.push({ section, file, text });
   }
-  if (options.testPlan !== undefined) {
-    try {
-      files.push({ section: 'testPlan', file: options.testPlan, text: await read(options.testPlan) });
-    } catch (error) {
-      throw withContext(error, `Reading test plan ${options.testPlan}`, {
-        hint: 'Test plans live in configs/test-plans/; give the path relative to the current directory',
-      });
-    }
-  }
+  if (options.testPlan !== undefined) files.push(await testPlanSource(options.testPlan, read));
   return resolveConfig({
     files,
     set: [
@@ -100,6 +93,27 @@ export async function loadExperimentConfig(options: ExperimentConfigOptions): Pr
     tags: options.tags ?? [],
     ...(options.events === undefined ? {} : { events: options.events }),
   });
+}
+
+async function testPlanSource(
+  testPlan: string,
+  read: (file: string) => Promise<string>,
+): Promise<ConfigFileSource> {
+  if (isPlanName(testPlan)) {
+    const shipped = await shippedPlanFile(testPlan);
+    try {
+      return { section: 'testPlan', file: shipped.file, text: await fsReadFile(shipped.path, 'utf8') };
+    } catch (error) {
+      throw withContext(error, `Reading the shipped test plan ${shipped.path}`);
+    }
+  }
+  try {
+    return { section: 'testPlan', file: testPlan, text: await read(testPlan) };
+  } catch (error) {
+    throw withContext(error, `Reading test plan ${testPlan}`, {
+      hint: 'Give a file relative to the current directory, or the name of a shipped plan (`lab-orchestrate plans`)',
+    });
+  }
 }
 
 function sectionOf(text: string, file: string): Section {

@@ -80,6 +80,7 @@ export {
   setup,
   setupExperiment,
 } from './setup.js';
+export { type ShippedPlan, shippedPlans } from './shipped-plans.js';
 export { type TagCleanupOptions, tagCleanup } from './tag-cleanup.js';
 export {
   TeardownIncompleteError,
@@ -95,4 +96,5 @@ export {
   type TerraformPaths,
   terraformPaths,
 } from './terraform.js';
+export { isPlanName, shippedPlanNames } from './test-plan-names.js';
 export { AMI_PLACEHOLDER, terraformVariablesFor, type VariablesInput } from './variables.js';

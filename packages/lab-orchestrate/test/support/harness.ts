@@ -246,6 +246,8 @@ export async function createHarness(options: HarnessOptions = {}) {
     },
   };
 
+  /** Every region the lifecycle asked AWS clients for. */
+  const awsRegions = new Set<string>();
   const run = (argv: readonly string[]) =>
     main(argv, {
       stdout: { write: (chunk: string) => (out.stdout += chunk) },
@@ -261,12 +263,15 @@ export async function createHarness(options: HarnessOptions = {}) {
       cwd: REPO,
       clock: time.clock,
       sleep: time.sleep,
-      aws: () => ({
-        ec2: async () => ec2,
-        ssm: async () => ssm,
-        costExplorer: async () => ce,
-        pricing: async () => pricing,
-      }),
+      aws: (region) => {
+        awsRegions.add(region);
+        return {
+          ec2: async () => ec2,
+          ssm: async () => ssm,
+          costExplorer: async () => ce,
+          pricing: async () => pricing,
+        };
+      },
       ...(options.ssm === undefined ? { remote } : {}),
       cleanupByTags,
     });
@@ -284,6 +289,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     remoteCalls,
     uploaded,
     cleanupCalls,
+    awsRegions,
     terraformCalls: async () =>
       (await readFile(tfLog, 'utf8').catch(() => ''))
         .split('\n')

@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { CliContext } from '@lab/cli-kit';
+import { type Clock, type EventSink, LabError, type LabEvent, ValidationError } from '@lab/core';
+import type { ExperimentStore } from '@lab/experiment-store';
+import type { ExperimentPlan, OrchestratorDeps } from '@lab/orchestrator';
+import { type CommonValues, LOCAL_CACHE_ENV } from './args.js';
+import type { LabOrchestrateDeps } from './deps.js';
+
+export interface Session {
+  home: string;
+  store: ExperimentStore;
+  sink: EventSink;
+  deps(): OrchestratorDeps;
+  /** The experiment's manifest, after checking that `--target`, when given, is its target. */
+  checkTarget(
+    experiment: import('@lab/experiment-store').Experiment,
+  ): Promise<import('@lab/experiment-store').Manifest>;
+  planFor(
+    resolved: import('@lab/orchestrator').PlanConfig,
+    at?: {
+      experimentId: string;
+      createdAtMs?: number;
+      workDir?: string;
+      target?: import('@lab/experiment-store').Target;
+      hosts?: { brokers: string[]; clients: string[] };
+    },
+  ): Promise<ExperimentPlan>;
+  /**
+   * `--experiment-id` of `setup` and `full`, checked before anything is created: a valid id that
+   * no experiment in the store has. Undefined when not given.
+   */
+  newExperimentId(given: string | undefined): Promise<string | undefined>;
+}
+
+export async function createSession(
+  args: CommonValues & { costThreshold?: number | undefined },
+  context: CliContext,
+  deps: LabOrchestrateDeps,
+  options: { env: NodeJS.ProcessEnv; cwd: string; clock: Clock },
+): Promise<Session> {
+  const [{ openStore, defaultHome }, orchestrator, { assertExperimentId, formatExperimentId }] =
+    await Promise.all([import('@lab/experiment-store'), import('@lab/orchestrator'), import('@lab/core')]);
+  const home = resolve(options.cwd, args.home ?? defaultHome(options.env));
+  // The local target's Pulsar install and OMB build, reused by every experiment (and shareable
+  // between homes with PULSAR_AWS_LAB_CACHE).
+  const localCache = join(resolve(options.cwd, options.env[LOCAL_CACHE_ENV] ?? join(home, 'cache')), 'local');
+  const sink = rendererSink(context);
+  const store = openStore({ home, clock: options.clock, events: sink, env: options.env });
+  const moduleDir = findTerraformDir(args.terraformDir, options.cwd);
+  const connection = {
+    ...(args.profile === undefined ? {} : { profile: args.profile }),
+    ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
+  };
+  const aws = deps.aws ?? orchestrator.createAwsClients(connection);
+  const terraformEnv: Record<string, string> = {
+    ...(args.profile === undefined ? {} : { AWS_PROFILE: args.profile }),
+    // The AWS provider reads the same endpoint override as the SDK (moto, LocalStack).
+    ...(args.endpointUrl === undefined ? {} : { AWS_ENDPOINT_URL: args.endpointUrl }),
+  };
+  return {
+    home,
+    store,
+    sink,
+    deps: () => ({
+      store,
+      aws,
+      terraform: {
+        // Only the AWS target runs Terraform; it says so when the module is not there.
+        moduleDir: moduleDir ?? resolve(options.cwd, 'terraform'),
+        binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
+        pluginCacheDir: join(home, '.terraform-plugins'),
+        env: terraformEnv,
+        ...(deps.terraformRunner === undefined ? {} : { runner: deps.terraformRunner }),
+      },
+      cleanupByTags: deps.cleanupByTags ?? orchestrator.tagCleanup({ connection }),
+      ...(deps.remote === undefined ? {} : { remote: deps.remote }),
+      local: {
+        cacheDir: localCache,
+        ...(args.pulsarTarball === undefined
+          ? {}
+          : { pulsarTarball: resolve(options.cwd, args.pulsarTarball) }),
+        ...(args.ombSource === undefined
+          ? {}
+          : {
+              ombSource: /^[a-z][a-z0-9+.-]*:\/\//i.test(args.ombSource)
+                ? args.ombSource
+                : resolve(options.cwd, args.ombSource),
+            }),
+      },
+      clock: options.clock,
+      ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+      events: sink,
+      signal: context.signal,
+    }),
+    checkTarget: async (experiment) => {
+      const manifest = await experiment.readManifest();
+      if (args.target !== undefined && args.target !== manifest.target) {
+        throw new LabError('USAGE', `${experiment.id} runs on ${manifest.target}, not ${args.target}`, {
+          hint: 'Leave out --target: an experiment keeps the target it was set up with',
+        });
+      }
+      return manifest;
+    },
+    newExperimentId: async (given) => {
+      if (given === undefined) return undefined;
+      assertExperimentId(given);
+      if ((await store.list()).some((row) => row.id === given)) {
+        throw new ValidationError(`Experiment ${given} already exists`, [
+          {
+            path: 'experiment-id',
+            message: `an experiment with this id is in ${home}`,
+            expected: 'a new id',
+            received: given,
+          },
+        ]);
+      }
+      return given;
+    },
+    planFor: async (resolved, at) => {
+      const experimentId = at?.experimentId ?? formatExperimentId(new Date(options.clock.now()));
+      const platform = orchestrator.platformFor(
+        {
+          local: { cacheDir: localCache },
+          terraform: { moduleDir: moduleDir ?? resolve(options.cwd, 'terraform') },
+        },
+        at?.target ?? args.target ?? 'aws',
+      );
+      return orchestrator.planExperiment({
+        ...(await platform.planInput({
+          experimentId,
+          experimentRoot: join(home, experimentId),
+          config: resolved.config,
+        })),
+        resolved,
+        experimentId,
+        createdAtMs: at?.createdAtMs ?? options.clock.now(),
+        hosts: at?.hosts,
+        terraform: {
+          moduleDir: moduleDir ?? 'terraform',
+          workDir: at?.workDir ?? join(home, experimentId, 'terraform'),
+          binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
+        },
+        costThresholdUsd: args.costThreshold,
+      });
+    },
+  };
+}
+
+/** Library events to the renderer; a lifecycle step becomes the live view's phase. */
+function rendererSink(context: CliContext): EventSink {
+  return (event: LabEvent) => {
+    if (event.source === '@lab/orchestrator' && event.type.endsWith('step')) {
+      context.renderer.phase(event.message);
+      return;
+    }
+    context.renderer.sink(event);
+  };
+}
+
+/** `terraform/` of the checkout `start` is in (or a parent), where `main.tf` and `versions.tf` are. */
+export function findTerraformDir(given: string | undefined, start: string): string | undefined {
+  if (given !== undefined) {
+    const path = resolve(start, given);
+    if (!existsSync(join(path, 'versions.tf'))) {
+      throw new ValidationError('Not the lab Terraform module', [
+        { path: 'terraform-dir', message: 'no versions.tf in this directory', received: path },
+      ]);
+    }
+    return path;
+  }
+  let directory = resolve(start);
+  for (;;) {
+    const candidate = join(directory, 'terraform');
+    if (existsSync(join(candidate, 'versions.tf')) && existsSync(join(candidate, 'outputs.tf')))
+      return candidate;
+    const parent = dirname(directory);
+    if (parent === directory) return undefined;
+    directory = parent;
+  }
+}
