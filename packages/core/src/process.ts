@@ -31,6 +31,11 @@ export interface RunProcessOptions {
   drainMs?: number | undefined;
   /** The timer of the grace periods. Default: real time. */
   sleep?: Sleep | undefined;
+  /**
+   * Called once the program has started, with its pid (also its process group's id), e.g. to
+   * record it where a later run can find the program if this caller dies without stopping it.
+   */
+  onSpawn?: ((pid: number) => void) | undefined;
 }
 
 export interface ProcessResult {
@@ -96,6 +101,16 @@ export const runProcess: ProcessRunner = (options) =>
       shell: false,
     });
 
+    if (child.pid !== undefined && options.onSpawn !== undefined) {
+      try {
+        options.onSpawn(child.pid);
+      } catch (error) {
+        // The caller could not record the program: stop it rather than leave it untracked.
+        process.kill(-child.pid, 'SIGKILL');
+        reject(error);
+        return;
+      }
+    }
     const output = { stdout: '', stderr: '' };
     const partial = { stdout: '', stderr: '' };
     let callbackError: { error: unknown } | undefined;

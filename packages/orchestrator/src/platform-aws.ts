@@ -15,6 +15,7 @@ import {
 import { type ResolvedDeps, remoteOps } from './deps.js';
 import { CASCADE_TIMEOUTS_MINUTES, type ExperimentPlan } from './plan.js';
 import type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
+import { stopOrphanedTerraform } from './terraform-process.js';
 
 /**
  * AWS: a cluster is a Terraform apply of `terraform/` with the experiment's own state, reached
@@ -215,6 +216,12 @@ async function destroy(context: PlatformContext): Promise<DestroyOutcome> {
   const { deps, experiment, sink, signal } = context;
   const events = context.events.child('teardown');
   const { regions } = await experiment.readManifest();
+  // A terraform that a killed lab-orchestrate left running would go on changing what exists.
+  await stopOrphanedTerraform(experiment.paths.terraformDir, {
+    events,
+    clock: deps.clock,
+    sleep: deps.sleep,
+  });
   let destroyed: DestroyOutcome['destroy'];
   if (existsSync(experiment.paths.terraformState) && existsSync(experiment.paths.terraformVars)) {
     events.emit('destroy.started', `terraform destroy of ${experiment.id}`);

@@ -7,6 +7,7 @@ import {
   type RunProcessOptions,
   runProcess,
 } from '@lab/core/process';
+import { clearTerraformProcess, recordTerraformProcess } from './terraform-process.js';
 
 export interface TerraformOptions {
   /** The lab's root module (`terraform/` of the repository or the installed package). */
@@ -102,8 +103,15 @@ export function createTerraform(options: TerraformOptions) {
       graceMs: INTERRUPT_GRACE_MS,
       killAfterMs: INTERRUPT_GRACE_MS,
       ...(quiet ? {} : { onLine: (line) => events.emit('line', line, { command: name }, 'debug') }),
+      onSpawn: (pid) =>
+        recordTerraformProcess(options.workDir, { pid, command: name, startedAt: new Date().toISOString() }),
     };
-    const result = await runner(request);
+    let result: ProcessResult;
+    try {
+      result = await runner(request);
+    } finally {
+      clearTerraformProcess(options.workDir);
+    }
     if (options.signal?.aborted) throw abortReason(options.signal);
     if (result.exitCode !== 0) throw new TerraformError(name, result);
     return result;
