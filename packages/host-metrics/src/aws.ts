@@ -1,4 +1,9 @@
-import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type {
+  CloudWatchClient,
+  GetMetricDataCommandInput,
+  GetMetricDataCommandOutput,
+  MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import { withContext } from '@lab/core';
 
 /** GetMetricData's limit of queries per request. */
@@ -31,7 +36,6 @@ export interface CpuCreditStatus {
  * are absent from the map. Needs `cloudwatch:GetMetricData`.
  */
 export async function cpuCreditsExhausted(options: CpuCreditsOptions): Promise<Map<string, CpuCreditStatus>> {
-  const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
   const threshold = options.exhaustedAtOrBelow ?? 1;
   const ids = [...new Set(options.instanceIds)];
   const periodMs = PERIOD_SECONDS * 1000;
@@ -56,25 +60,12 @@ export async function cpuCreditsExhausted(options: CpuCreditsOptions): Promise<M
     }));
     let nextToken: string | undefined;
     do {
-      const response = await options.cloudwatch
-        .send(
-          new GetMetricDataCommand({
-            MetricDataQueries: queries,
-            StartTime: start,
-            EndTime: end,
-            ...(nextToken === undefined ? {} : { NextToken: nextToken }),
-          }),
-          options.signal === undefined ? {} : { abortSignal: options.signal },
-        )
-        .catch((error: unknown) => {
-          throw withContext(
-            error,
-            `Reading CPUCreditBalance of ${batch.length} instance(s) from CloudWatch`,
-            {
-              hint: 'The caller needs cloudwatch:GetMetricData.',
-            },
-          );
-        });
+      const response = await readBatch(options, {
+        MetricDataQueries: queries,
+        StartTime: start,
+        EndTime: end,
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      });
       for (const result of response.MetricDataResults ?? []) {
         const instanceId = batch[Number(result.Id?.slice(1))];
         if (instanceId === undefined) continue;
@@ -92,4 +83,23 @@ export async function cpuCreditsExhausted(options: CpuCreditsOptions): Promise<M
       { minBalance, exhausted: minBalance <= threshold },
     ]),
   );
+}
+
+async function readBatch(
+  options: CpuCreditsOptions,
+  input: GetMetricDataCommandInput,
+): Promise<GetMetricDataCommandOutput> {
+  const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+  try {
+    return await options.cloudwatch.send(
+      new GetMetricDataCommand(input),
+      options.signal === undefined ? {} : { abortSignal: options.signal },
+    );
+  } catch (error) {
+    throw withContext(
+      error,
+      `Reading CPUCreditBalance of ${input.MetricDataQueries?.length ?? 0} instance(s) from CloudWatch`,
+      { hint: 'The caller needs cloudwatch:GetMetricData.' },
+    );
+  }
 }
