@@ -111,7 +111,7 @@ function toRates(raw: readonly RawSample[], header: Header, options: ParseHostSa
     const after = raw[i]!;
     if (after.timeS < startS || after.timeS > endS) continue;
     const sample = interval(before, after, header);
-    if (sample !== undefined) samples.push({ ...sample, t: round(after.timeS - startS, 3) });
+    if (sample !== undefined) samples.push({ t: round(after.timeS - startS, 3), ...sample });
   }
   return samples;
 }
