@@ -153,7 +153,15 @@ describeWithTools(
         expect(lab.remoteCalls).toEqual([]);
         const probeRounds = commands.filter((command) => command.script.includes('lab-health-probe'));
         expect(probeRounds.map((command) => command.input.InstanceIds?.length)).toEqual([10, 10]);
-        const onClient = commands.filter((command) => !command.script.includes('lab-health-probe'));
+        // The host sampler: put on every instance, started before the run and stopped after it,
+        // its samples fetched (uploads, start, stop and fetch all name its directory).
+        const sampling = commands.filter((command) => command.script.includes('/var/lib/lab/host-sampler/'));
+        expect(new Set(sampling.flatMap((command) => command.input.InstanceIds ?? []))).toEqual(
+          new Set(INSTANCES),
+        );
+        const onClient = commands.filter(
+          (command) => !command.script.includes('lab-health-probe') && !sampling.includes(command),
+        );
         for (const command of onClient) expect(command.input.InstanceIds).toEqual([CLIENT]);
         expect(onClient.filter((command) => command.script.includes('setsid nohup'))).toHaveLength(1);
         expect(
@@ -201,6 +209,21 @@ describeWithTools(
           }),
         ]);
         expect(manifest.outcome?.result).toBe('succeeded');
+
+        // Each instance's samples came home and were read (the bookies' without disk labels: the
+        // simulated instances have no /data volumes). The samples themselves carry real time,
+        // outside this test's virtual run, so none falls inside it.
+        const hosts = JSON.parse(
+          await readFile(join(dir, 'benchmark_results/001-fixed-1k.hosts.json'), 'utf8'),
+        ) as {
+          series: Array<{ host: string; role: string; samples: unknown[] }>;
+          missing: unknown[];
+        };
+        expect(hosts.missing).toEqual([]);
+        expect(hosts.series.map((series) => series.host).sort()).toEqual(
+          expect.arrayContaining(['bookkeeper-1', 'broker-1', 'client-1', 'zookeeper-1']),
+        );
+        expect(hosts.series).toHaveLength(INSTANCES.length);
 
         // The report was written from the fetched result.
         const summary = JSON.parse(await readFile(join(dir, 'report/summary.json'), 'utf8')) as {

@@ -24,13 +24,22 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     expect(await lab.terraformCalls()).toEqual(['init', 'plan', 'apply', 'output', 'init', 'destroy']);
     expect(lab.ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
     // Driver once, one workload per run, through putFile; OMB started and polled by short commands.
-    expect(lab.remoteCalls.filter((call) => call.op === 'putFile').map((call) => call.path)).toEqual([
+    const sampler = (call: { path?: string; script?: string }) =>
+      (call.path ?? call.script ?? '').includes('/var/lib/lab/host-sampler/');
+    expect(
+      lab.remoteCalls.filter((call) => call.op === 'putFile' && !sampler(call)).map((call) => call.path),
+    ).toEqual([
       expect.stringMatching(/\/var\/lib\/lab\/omb\/exp-20260101-120000\/driver\.yaml$/),
       expect.stringMatching(/001-fixed-1k\/workload\.yaml$/),
       expect.stringMatching(/002-latency-100\/workload\.yaml$/),
     ]);
     const driver = [...lab.uploaded.entries()].find(([path]) => path.endsWith('driver.yaml'))?.[1] ?? '';
     expect(driver).toContain('serviceUrl: pulsar://10.42.1.90:6650,10.42.1.91:6650');
+    // The host sampler went onto all 10 instances once, and ran around each of the two runs.
+    const samplerCalls = lab.remoteCalls.filter(sampler);
+    expect(samplerCalls.filter((call) => call.op === 'putFile')).toHaveLength(10);
+    expect(samplerCalls.filter((call) => call.script?.includes(' start '))).toHaveLength(20);
+    expect(samplerCalls.filter((call) => call.script?.includes(' stop '))).toHaveLength(20);
     const start = lab.remoteCalls.find((call) => call.script?.includes('setsid nohup'));
     expect(start?.instanceIds).toEqual(['i-0cl00000000000001']);
     expect(start?.script).toContain('--workers-file /etc/lab/omb/workers.yaml');
@@ -55,6 +64,8 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
         id: '001-fixed-1k',
         status: 'succeeded',
         resultFile: 'benchmark_results/001-fixed-1k.json',
+        hostMetricsFile: 'benchmark_results/001-fixed-1k.hosts.json',
+        bottleneck: expect.stringMatching(/journal disk nvme1n1 at 98 % utilisation/),
       }),
       expect.objectContaining({ id: '002-latency-100', status: 'succeeded' }),
     ]);

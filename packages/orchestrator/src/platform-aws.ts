@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabConfig } from '@lab/config';
 import { createEmitter, type Emitter, errorMessage, LabError, ValidationError } from '@lab/core';
-import { parseTerraformOutputs, type TerraformOutputs } from '@lab/infra';
+import { parseTerraformOutputs, ROLES, type TerraformOutputs } from '@lab/infra';
 import { labCleanupCommand } from './cleanup-port.js';
 import {
   EVENT_SOURCE,
@@ -16,6 +16,10 @@ import { type ResolvedDeps, remoteOps } from './deps.js';
 import { CASCADE_TIMEOUTS_MINUTES, type ExperimentPlan } from './plan.js';
 import type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
 import { stopOrphanedTerraform } from './terraform-process.js';
+
+/** Where lab-bootstrap mounts a bookie's journal and ledger volumes. */
+const BOOKIE_JOURNAL_DIR = '/data/bookkeeper/journal';
+const BOOKIE_LEDGERS_DIR = '/data/bookkeeper/ledgers';
 
 /**
  * AWS: a cluster is a Terraform apply of `terraform/` with the experiment's own state, reached
@@ -170,10 +174,24 @@ async function access(context: PlatformContext, resolved: PlanConfig): Promise<C
     sleep: deps.sleep,
     ...(signal === undefined ? {} : { signal }),
   });
+  const roles = resolved.config.infrastructure.roles;
   return {
     brokers: outputs.roles.broker.privateIps,
     clients: outputs.roles.client.privateIps,
     driver,
+    sampledNodes: ROLES.flatMap((role) =>
+      outputs.roles[role].instanceIds.map((instanceId, index) => ({
+        host: instanceId,
+        name: `${role}-${index + 1}`,
+        role,
+        root: '',
+        instanceType: roles[role].instanceType,
+        // lab-bootstrap mounts the bookie's volumes here; the sampler finds their devices.
+        ...(role === 'bookkeeper'
+          ? { disks: [`${BOOKIE_JOURNAL_DIR}=journal`, `${BOOKIE_LEDGERS_DIR}=ledgers`] }
+          : {}),
+      })),
+    ),
     run: async (request) => {
       const result = (
         await remote.runCommand({

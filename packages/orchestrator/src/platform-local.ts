@@ -144,6 +144,8 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         brokers: local.membersOf(layout).broker,
         clients: local.membersOf(layout).client,
         driver: driver.name,
+        // Every node shares this machine: one sampler (on the driver's node) sees all of them.
+        sampledNodes: [{ host: driver.name, name: 'this-machine', role: 'client', root: driver.root }],
         run: async (request) => {
           const result = await local.runOnHost(
             shell(context.experiment.id),

@@ -3,6 +3,7 @@ import type { Experiment, Target } from '@lab/experiment-store';
 import type { RemainingResource } from './cleanup-port.js';
 import type { PlanConfig } from './common.js';
 import type { ResolvedDeps } from './deps.js';
+import type { SampledNode } from './host-sampling.js';
 import type { ExperimentPlan, PlanExperimentOptions } from './plan.js';
 
 /** What a phase gives the platform: the experiment, where events go, and Ctrl-C. */
@@ -20,6 +21,8 @@ export interface ClusterAccess {
   clients: string[];
   /** The node that runs OMB's driver (the first client). */
   driver: string;
+  /** The nodes whose CPU, memory, disks and network are sampled during every run. */
+  sampledNodes: SampledNode[];
   run(request: {
     host: string;
     script: string;

@@ -4,10 +4,12 @@ import type { Experiment } from '@lab/experiment-store';
 import { detectPlateau, parseOmbResult, type RampStep, summarizeRun } from '@lab/omb';
 import { errorCode, experimentEmitter, experimentSink, type PlanConfig, storedConfig } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
+import { collectSampling, installSampler, type SampledNode, startSampling } from './host-sampling.js';
 import { type ExperimentPlan, type PlannedRemoteRun, planExperiment } from './plan.js';
 import type { ClusterAccess } from './platform.js';
 import { platformFor } from './platforms.js';
 import { parsePollOutput } from './remote.js';
+import { type RunPhaseResult, type RunRecord, RunsFailedError } from './run-records.js';
 import { step } from './setup.js';
 
 /** How often a running benchmark is looked at (OMB prints a sample every 10 s). */
@@ -17,49 +19,7 @@ const SHORT_COMMAND_MS = 90_000;
 /** Bound of each file transfer. */
 const TRANSFER_MS = 5 * 60_000;
 
-export type RunStatus = 'succeeded' | 'failed' | 'skipped';
-
-/** What happened to one planned run; kept in the manifest (`details.runs`). */
-export interface RunRecord {
-  id: string;
-  type: string;
-  status: RunStatus;
-  targetRate?: number;
-  /** Mean publish rate OMB achieved (msg/s). */
-  achievedRate?: number;
-  /** Relative path of the stored result (`benchmark_results/<id>.json`). */
-  resultFile?: string;
-  startedAt?: string;
-  endedAt?: string;
-  /** Why it failed or was skipped. */
-  reason?: string;
-  error?: { code: string; message: string };
-}
-
-export interface RunPhaseResult {
-  experimentId: string;
-  runs: RunRecord[];
-  failed: number;
-}
-
-/** One or more runs failed (each is recorded; the others ran unless fail-fast). */
-export class RunsFailedError extends LabError {
-  readonly runs: readonly RunRecord[];
-  constructor(experimentId: string, runs: readonly RunRecord[]) {
-    const failed = runs.filter((run) => run.status === 'failed');
-    super(
-      'RUN_FAILED',
-      `${failed.length} of ${runs.length} run(s) of ${experimentId} failed: ${failed
-        .map((run) => `${run.id} (${run.reason ?? run.error?.message ?? 'failed'})`)
-        .join('; ')}`,
-      {
-        hint: `The OMB logs are in the experiment's benchmark_results/ directory; \`lab-orchestrate status --experiment-id ${experimentId}\` lists every run`,
-        details: { failed: failed.map((run) => run.id) },
-      },
-    );
-    this.runs = runs;
-  }
-}
+export { type RunPhaseResult, type RunRecord, type RunStatus, RunsFailedError } from './run-records.js';
 
 export interface RunOptions {
   /** Use this test plan instead of the one stored at setup. */
@@ -152,6 +112,9 @@ export async function runExperiment(
         },
       );
     }
+    const sampling = { cluster, experiment, events, signal: deps.signal };
+    step(events, 'run', 'install the host sampler');
+    const sampled = await installSampler(sampling, cluster.sampledNodes);
     const rampSteps = new Map<string, RampStep[]>();
     const plateaued = new Map<string, string>();
     let stopAfterFailure = false;
@@ -170,7 +133,9 @@ export async function runExperiment(
         continue;
       }
       step(events, 'run', `${entry.run.id} (${index + 1}/${plan.runs.length})`);
+      const samplingNodes = await startSampling(sampling, sampled, entry.run.id);
       Object.assign(record, await runOne(context, entry));
+      Object.assign(record, await hostMetricsOf(sampling, samplingNodes, record));
       await recordRuns(experiment, records);
       if (record.status === 'failed' && options.failFast === true) stopAfterFailure = true;
       if (group !== undefined && entry.run.ramp !== undefined) {
@@ -207,6 +172,35 @@ export async function runExperiment(
     `All ${records.filter((record) => record.status === 'succeeded').length} run(s) of ${experiment.id} stored`,
   );
   return { experimentId: experiment.id, runs: records, failed };
+}
+
+/** Host metrics of a finished run, for its record; sampling problems are warnings, never a failed run. */
+async function hostMetricsOf(
+  sampling: Parameters<typeof collectSampling>[0],
+  nodes: readonly SampledNode[],
+  record: RunRecord,
+): Promise<Pick<RunRecord, 'bottleneck' | 'hostMetricsFile'>> {
+  if (nodes.length === 0 || record.startedAt === undefined) return {};
+  try {
+    const metrics = await collectSampling(sampling, nodes, record.id, {
+      startedAtMs: Date.parse(record.startedAt),
+      endedAtMs: Date.parse(record.endedAt ?? record.startedAt),
+    });
+    if (metrics === undefined) return {};
+    return {
+      hostMetricsFile: `benchmark_results/${record.id}.hosts.json`,
+      ...(metrics.bottleneck === null ? {} : { bottleneck: metrics.bottleneck }),
+    };
+  } catch (error) {
+    if (isAbort(error, sampling.signal)) throw error;
+    sampling.events.emit(
+      'sampler.failed',
+      `No host metrics for ${record.id}: ${errorMessage(error)}`,
+      {},
+      'warn',
+    );
+    return {};
+  }
 }
 
 /** `lab-orchestrate run`: locks the experiment, runs its plan, releases it. */

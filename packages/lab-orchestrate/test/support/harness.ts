@@ -50,6 +50,22 @@ export interface HarnessOptions {
   ssm?: (time: VirtualTime) => SSMClient;
 }
 
+/**
+ * What lab-host-sampler writes: a header, then raw counters every 2 s, the last sample 2 s
+ * before `nowMs` (inside the run); the second disk is a journal at about 98 % utilisation.
+ */
+function hostSamples(nowMs: number): string {
+  const at = (index: number) => (nowMs / 1000 - 8 + 2 * index).toFixed(1);
+  return [
+    '{"format":"lab-host-sampler/1","host":"ip-10-0-1-5","intervalSeconds":2,"cpus":4,"disks":{"nvme0n1":"root","nvme1n1":"journal"}}',
+    `{"t":${at(0)},"cpu":[1000,0,400,8000,100,0,50,0],"mem":[16000000,12000000],"disks":{"nvme0n1":[900,8000,700,500,9000,800,2000,2500],"nvme1n1":[0,0,0,1000,400000,900,1000,1500]},"net":{"ens5":[5000000,4000000]}}`,
+    `{"t":${at(1)},"cpu":[1300,0,500,8500,200,0,60,0],"mem":[16000000,11900000],"disks":{"nvme0n1":[900,8000,700,510,9100,810,2010,2510],"nvme1n1":[0,0,0,9000,800000,21000,2960,31500]},"net":{"ens5":[65000000,34000000]}}`,
+    `{"t":${at(2)},"cpu":[1600,0,600,9000,300,0,70,0],"mem":[16000000,11800000],"disks":{"nvme0n1":[900,8000,700,520,9200,820,2020,2520],"nvme1n1":[0,0,0,17000,1200000,41000,4940,61500]},"net":{"ens5":[125000000,64000000]}}`,
+    `{"t":${at(3)},"cpu":[1900,0,700,9500,400,0,80,0],"mem":[16000000,11700000],"disks":{"nvme0n1":[900,8000,700,530,9300,830,2030,2530],"nvme1n1":[0,0,0,25000,1600000,61000,6900,91500]},"net":{"ens5":[185000000,94000000]}}`,
+    '',
+  ].join('\n');
+}
+
 /** Everything around `main`: mocked AWS, a simulated cluster behind the SSM runner, the fixture terraform. */
 export async function createHarness(options: HarnessOptions = {}) {
   const home = await mkdtemp(join(tmpdir(), 'lab-orchestrate-'));
@@ -209,7 +225,13 @@ export async function createHarness(options: HarnessOptions = {}) {
           `${request.remotePath} does not exist on ${request.instanceId}`,
         );
       }
-      const content = Buffer.from(run?.[2] === 'omb.log' ? 'INFO Pub rate 998.3 msg/s\n' : OMB_RESULT);
+      const content = Buffer.from(
+        request.remotePath.endsWith('.jsonl')
+          ? hostSamples(time.clock.now())
+          : run?.[2] === 'omb.log'
+            ? 'INFO Pub rate 998.3 msg/s\n'
+            : OMB_RESULT,
+      );
       return {
         instanceId: request.instanceId,
         remotePath: request.remotePath,
