@@ -53,7 +53,10 @@ export interface CommandEnv {
   clock: Clock;
   cwd: string;
   /** Runs `body` under `runCli` (rendering, Ctrl-C, errors, exit codes) with a session for `args`. */
-  handle(args: CommonValues, body: (context: CliContext, session: Session) => Promise<number>): Promise<number>;
+  handle(
+    args: CommonValues,
+    body: (context: CliContext, session: Session) => Promise<number>,
+  ): Promise<number>;
 }
 
 export function createCommandEnv(deps: LabAmiDeps): CommandEnv {
