@@ -69,22 +69,18 @@ describe('lab-ami build --dry-run', () => {
   it('outside a checkout plans with the template @lab/ami-builder ships, also when EC2 cannot be asked', async () => {
     ec2Mock.on(DescribeImagesCommand).rejects(new Error('Could not load credentials from any providers'));
     const elsewhere = await mkdtemp(join(tmpdir(), 'lab-ami-elsewhere-'));
+    const build = ['build', '--dry-run', '--pulsar-version', '4.0.4'];
     try {
-      expect(
-        await run(
-          ['build', '--dry-run', '--json', '--pulsar-version', '4.0.4'],
-          { AWS_REGION: 'us-east-1' },
-          elsewhere,
-        ),
-      ).toBe(0);
+      expect(await run([...build, '--json'], { AWS_REGION: 'us-east-1' }, elsewhere)).toBe(0);
+      const plan = result();
+      expect(plan.template).toMatch(new RegExp(`ami-builder\\${sep}packer\\${sep}pulsar-base\\.pkr\\.hcl$`));
+      expect(plan).toMatchObject({ region: 'us-east-1', pulsarVersion: '4.0.4', wouldRefuse: false });
+      expect(plan).not.toHaveProperty('existing');
+      expect(await run(build, { AWS_REGION: 'us-east-1' }, elsewhere)).toBe(0);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
-    const plan = result();
-    expect(plan.template).toMatch(new RegExp(`ami-builder\\${sep}packer\\${sep}pulsar-base\\.pkr\\.hcl$`));
-    expect(plan).toMatchObject({ region: 'us-east-1', pulsarVersion: '4.0.4', wouldRefuse: false });
-    expect(plan).not.toHaveProperty('existing');
-    expect(out + err).toContain('Could not check for existing images');
+    expect(err).toContain('Could not check for existing images');
   });
 });
 
