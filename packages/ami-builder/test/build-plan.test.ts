@@ -1,4 +1,4 @@
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { planAmiBuild } from '../src/aws.js';
@@ -6,7 +6,7 @@ import { DEFAULT_OMB_COMMIT, OMB_COMMIT_PATTERN, PULSAR_VERSION_PATTERN } from '
 
 const ec2Mock = mockClient(EC2Client);
 const ec2 = new EC2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-const image = {
+const image: Image = {
   ImageId: 'ami-00000001',
   Name: 'pulsar-base-4.0.4-x',
   State: 'available',
@@ -23,7 +23,11 @@ beforeEach(() => {
 describe('planAmiBuild', () => {
   it('fills in the defaults and would refuse a version that has an image, unless forced', async () => {
     ec2Mock.on(DescribeImagesCommand).resolves({ Images: [image] });
-    const plan = await planAmiBuild({ ec2, template: '/t.pkr.hcl', clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 5) } });
+    const plan = await planAmiBuild({
+      ec2,
+      template: '/t.pkr.hcl',
+      clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 5) },
+    });
     expect(plan).toMatchObject({
       region: 'eu-west-1',
       buildId: 'ami-build-20260102-030405',
