@@ -1,4 +1,6 @@
 export {
+  type AmiBuildPlan,
+  type AmiBuildPlanOptions,
   type BuildAmiOptions,
   type BuildAmiResult,
   buildPulsarAmi,
@@ -6,6 +8,7 @@ export {
   DEFAULT_OMB_COMMIT,
   DEFAULT_PULSAR_VERSION,
   existingImagesOf,
+  planAmiBuild,
 } from './aws/build.js';
 export {
   BUILD_PROFILE,

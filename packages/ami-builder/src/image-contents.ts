@@ -10,3 +10,9 @@ export const DEFAULT_JAVA_VERSION = '21';
  * scripts (which the local target runs too) and the on-instance files.
  */
 export const PACKER_DIR = fileURLToPath(new URL('../packer', import.meta.url));
+
+/** A Pulsar release version as the image is tagged and Apache publishes it, e.g. `4.0.4`. */
+export const PULSAR_VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
+
+/** A full OMB git commit id: 40 lowercase hex digits. */
+export const OMB_COMMIT_PATTERN = /^[0-9a-f]{40}$/;

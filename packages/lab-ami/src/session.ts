@@ -4,8 +4,8 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { ImageListingCache } from '@lab/ami-builder';
-import { type Clock, type EventSink, LabError, withContext } from '@lab/core';
-import { createAwsClient } from '@lab/core/aws';
+import { type Clock, type EventSink, LabError, lazy, withContext } from '@lab/core';
+import { createAwsClient, lazyRegionalClients, resolveRegion } from '@lab/core/aws';
 
 export interface AwsClients {
   ec2: EC2Client;
@@ -25,7 +25,10 @@ export interface Session {
   ec2(): Promise<EC2Client>;
   ssm(): Promise<SSMClient>;
   iam(): Promise<IAMClient>;
-  /** The region the clients talk to (flag, then the SDK's chain). */
+  /**
+   * The region the clients talk to, decided once by `resolveRegion`: `--region`, `AWS_REGION`,
+   * `AWS_DEFAULT_REGION`, then the profile's region. A malformed one is bad input (exit 2).
+   */
   region(): Promise<string>;
   /**
    * The account the credentials belong to (STS GetCallerIdentity, asked once): the AMI cache is
@@ -47,35 +50,34 @@ export function createSession(
     clock?: Clock | undefined;
   },
 ): Session {
-  const connection = { region: flags.region, profile: flags.profile, endpoint: flags.endpointUrl };
-  const memo = <T>(create: () => Promise<T>): (() => Promise<T>) => {
-    let value: Promise<T> | undefined;
-    return () => {
-      value ??= create();
-      return value;
-    };
-  };
-  const ec2 = memo(async () => {
-    if (options.clients?.ec2 !== undefined) return options.clients.ec2;
-    const { EC2Client } = await import('@aws-sdk/client-ec2');
-    return createAwsClient(EC2Client, connection);
+  const connection = { profile: flags.profile, endpoint: flags.endpointUrl };
+  const clientsFor = lazyRegionalClients(connection, {
+    ec2: async () => (await import('@aws-sdk/client-ec2')).EC2Client,
+    ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient,
+    iam: async () => (await import('@aws-sdk/client-iam')).IAMClient,
+    sts: async () => (await import('@aws-sdk/client-sts')).STSClient,
   });
-  const ssm = memo(async () => {
-    if (options.clients?.ssm !== undefined) return options.clients.ssm;
-    const { SSMClient } = await import('@aws-sdk/client-ssm');
-    return createAwsClient(SSMClient, connection);
+  const region = lazy(async () => {
+    const resolved = await resolveRegion({
+      flag: flags.region,
+      env: options.env,
+      // A given EC2 client's region stands in for the profile's.
+      profileRegion: async () => {
+        if (options.clients?.ec2 !== undefined) return options.clients.ec2.config.region();
+        const { EC2Client } = await import('@aws-sdk/client-ec2');
+        return createAwsClient(EC2Client, connection).config.region();
+      },
+    });
+    return resolved.region;
   });
-  const iam = memo(async () => {
-    if (options.clients?.iam !== undefined) return options.clients.iam;
-    const { IAMClient } = await import('@aws-sdk/client-iam');
-    return createAwsClient(IAMClient, connection);
-  });
-  const sts = memo(async () => {
-    if (options.clients?.sts !== undefined) return options.clients.sts;
-    const { STSClient } = await import('@aws-sdk/client-sts');
-    return createAwsClient(STSClient, connection);
-  });
-  const accountId = memo(async () => {
+  const client = <Name extends keyof AwsClients>(name: Name) =>
+    lazy(async (): Promise<AwsClients[Name]> => {
+      const given = options.clients?.[name];
+      if (given !== undefined) return given;
+      return (await clientsFor(await region())[name]()) as AwsClients[Name];
+    });
+  const sts = client('sts');
+  const accountId = lazy(async () => {
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
     let account: string | undefined;
     try {
@@ -88,21 +90,10 @@ export function createSession(
     if (account === undefined) throw new LabError('NO_ACCOUNT', 'STS GetCallerIdentity returned no account');
     return account;
   });
-  const region = memo(async () => {
-    const client = await ec2();
-    try {
-      return await client.config.region();
-    } catch (error) {
-      throw new LabError('NO_REGION', 'No AWS region given or configured', {
-        hint: 'Pass --region, or set AWS_REGION or a region in your AWS profile.',
-        cause: error,
-      });
-    }
-  });
   return {
-    ec2,
-    ssm,
-    iam,
+    ec2: client('ec2'),
+    ssm: client('ssm'),
+    iam: client('iam'),
     region,
     accountId,
     cache: async (events) => {

@@ -10,7 +10,8 @@ import {
   runCli,
   type SignalSource,
 } from '@lab/cli-kit';
-import { PROJECT, ValidationError, type ValidationIssue, withContext } from '@lab/core';
+import { isLabError, LabError, PROJECT, ValidationError, type ValidationIssue, withContext } from '@lab/core';
+import { createAwsClient, lazyRegionalClients, resolveRegion } from '@lab/core/aws';
 import {
   assertComplete,
   assertSelector,
@@ -28,7 +29,9 @@ import { StoreLink } from './store-link.js';
 
 const DESCRIPTION = `Deletes every AWS resource of one pulsar-aws-lab experiment, found by its tags alone
 (Project=${PROJECT} and the exact ExperimentID). A dry run (the plan) is the default;
---execute deletes, in dependency order, after confirmation, then verifies nothing remains.`;
+--execute deletes, in dependency order, after confirmation, then verifies nothing remains.
+
+${EXIT_CODES_HELP}`;
 
 export const cleanupCommand = command({
   name: 'lab-cleanup',
@@ -43,7 +46,8 @@ export const cleanupCommand = command({
     region: multioption({
       long: 'region',
       type: array(string),
-      description: 'region to clean (repeatable; default: the SDK chain)',
+      description:
+        'region to clean (repeatable; default: AWS_REGION, AWS_DEFAULT_REGION, then the profile region)',
     }),
     allRegions: flag({ long: 'all-regions', description: 'every region enabled for the account' }),
     execute: flag({ long: 'execute', description: 'delete (default: dry run, print the plan)' }),
@@ -76,6 +80,20 @@ export const cleanupCommand = command({
       description: 'give up deleting after this long (default 30m)',
     }),
   },
+  examples: [
+    {
+      description: 'Dry run: print the plan of one experiment and change nothing',
+      command: 'lab-cleanup exp-20261127-031200 --region eu-west-1',
+    },
+    {
+      description: 'Delete the newest experiment of the local store without asking',
+      command: 'lab-cleanup latest --execute --yes',
+    },
+    {
+      description: 'Dry run of a sweep: every experiment older than a day, in every enabled region',
+      command: 'lab-cleanup --sweep --older-than 24h --all-regions',
+    },
+  ],
   handler: (values) => values,
 });
 
@@ -101,9 +119,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const parsed = await runSafely(cleanupCommand, [...argv]);
   if (parsed._tag === 'error') {
     const { exitCode, message, into } = parsed.error.config;
-    const help = exitCode === 0;
-    (into === 'stdout' ? stdout : stderr).write(`${message}\n${help ? `\n${EXIT_CODES_HELP}\n` : ''}`);
-    return help ? EXIT_CODES.ok : EXIT_CODES.usage;
+    (into === 'stdout' ? stdout : stderr).write(`${message}\n`);
+    return exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
   const args = parsed.value;
   return runCli(
@@ -123,8 +140,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       const selector = await selectorFrom(args, store);
       const excludeTypes = excludedTypes(args);
       renderer.phase('discover');
-      const clients = await loadClients(args, env, options.instrument);
-      const regions = await regionsFrom(args, clients, signal);
+      const clients = regionalClients(args, options.instrument);
+      const regions = await regionsFrom(args, env, clients, signal);
       const { createAwsProvider } = await import('@lab/tag-cleanup/aws');
       const provider = createAwsProvider({
         clients: clients.factory,
@@ -229,24 +246,16 @@ function excludedTypes(args: Args): ResourceType[] {
   return args.excludeType as ResourceType[];
 }
 
-interface LoadedClients {
-  factory: (region: string) => AwsClients;
-  configuredRegion: () => Promise<string | undefined>;
+interface RegionalClients {
+  /** The clients of `region`, created (and the SDK loaded, ~0.7 s) on first use, then reused. */
+  clientsIn(region: string): Promise<AwsClients>;
+  /** The same clients, for regions `clientsIn` has already made: what @lab/tag-cleanup calls. */
+  factory(region: string): AwsClients;
+  /** The profile's region as the SDK's chain finds it (for `resolveRegion`). */
+  profileRegion(): Promise<string | undefined>;
 }
 
-/** Loads the SDK only now (it costs ~0.7 s), so `--help` and bad input stay fast. */
-async function loadClients(
-  args: Args,
-  env: NodeJS.ProcessEnv,
-  instrument: MainOptions['instrument'],
-): Promise<LoadedClients> {
-  const [{ EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { createAwsClient }] = await Promise.all([
-    import('@aws-sdk/client-ec2'),
-    import('@aws-sdk/client-iam'),
-    import('@aws-sdk/client-s3'),
-    import('@aws-sdk/client-sts'),
-    import('@lab/core/aws'),
-  ]);
+function regionalClients(args: Args, instrument: MainOptions['instrument']): RegionalClients {
   const connection = {
     ...(args.profile === undefined ? {} : { profile: args.profile }),
     ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
@@ -254,44 +263,80 @@ async function loadClients(
     // what cannot succeed; the SDK's own retries would resend an unreadable 500 regardless.
     maxAttempts: 1,
   };
+  const made = new Map<string, AwsClients>();
+  const clientsFor = lazyRegionalClients(connection, {
+    ec2: async () => (await import('@aws-sdk/client-ec2')).EC2Client,
+    iam: async () => (await import('@aws-sdk/client-iam')).IAMClient,
+    s3: async () => (await import('@aws-sdk/client-s3')).S3Client,
+    sts: async () => (await import('@aws-sdk/client-sts')).STSClient,
+  });
   return {
+    clientsIn: async (region) => {
+      const lazy = clientsFor(region);
+      const [ec2, iam, s3, sts] = await Promise.all([lazy.ec2(), lazy.iam(), lazy.s3(), lazy.sts()]);
+      // lazyRegionalClients hands out the same clients every time: instrument them once.
+      if (!made.has(region)) {
+        made.set(region, { ec2, iam, s3, sts });
+        instrument?.(made.get(region)!, region);
+      }
+      return made.get(region)!;
+    },
     factory: (region) => {
-      const clients = {
-        ec2: createAwsClient(EC2Client, { ...connection, region }),
-        iam: createAwsClient(IAMClient, { ...connection, region }),
-        s3: createAwsClient(S3Client, { ...connection, region }),
-        sts: createAwsClient(STSClient, { ...connection, region }),
-      };
-      instrument?.(clients, region);
+      const clients = made.get(region);
+      if (clients === undefined) {
+        throw new LabError(
+          'INTERNAL',
+          `No AWS clients were made for ${region} before cleanup asked for them`,
+        );
+      }
       return clients;
     },
-    configuredRegion: async () => {
-      if (env.AWS_REGION !== undefined && env.AWS_REGION !== '') return env.AWS_REGION;
-      try {
-        return await createAwsClient(EC2Client, connection).config.region();
-      } catch {
-        // No region anywhere in the SDK's chain: the caller asks for --region.
-        return undefined;
-      }
+    profileRegion: async () => {
+      const { EC2Client } = await import('@aws-sdk/client-ec2');
+      return createAwsClient(EC2Client, connection).config.region();
     },
   };
 }
 
-async function regionsFrom(args: Args, clients: LoadedClients, signal: AbortSignal): Promise<string[]> {
-  if (args.region.length > 0) return args.region;
-  const configured = await clients.configuredRegion();
-  if (args.allRegions) {
-    const { listEnabledRegions } = await import('@lab/tag-cleanup/aws');
-    return listEnabledRegions(clients.factory(configured ?? 'us-east-1').ec2, signal);
-  }
-  if (configured === undefined) {
-    throw new ValidationError('No region', [
-      {
-        path: 'region',
-        message: 'no region given and none configured',
-        expected: '--region, --all-regions, AWS_REGION or a profile region',
+/**
+ * The regions to clean: every `--region` (each checked), every enabled region with
+ * `--all-regions`, otherwise the one `resolveRegion` finds (AWS_REGION, AWS_DEFAULT_REGION, the
+ * profile). Their clients are made here, so the cleanup's factory has them.
+ */
+async function regionsFrom(
+  args: Args,
+  env: NodeJS.ProcessEnv,
+  clients: RegionalClients,
+  signal: AbortSignal,
+): Promise<string[]> {
+  let regions: string[];
+  if (args.region.length > 0) {
+    regions = [];
+    for (const flag of args.region) regions.push((await resolveRegion({ flag })).region);
+  } else {
+    const configured = await resolveRegion({ env, profileRegion: clients.profileRegion }).then(
+      (resolved) => resolved.region,
+      (error: unknown) => {
+        // No region anywhere: --all-regions lists them from us-east-1, otherwise ask for --region.
+        if (isLabError(error) && error.code === 'NO_REGION') return undefined;
+        throw error;
       },
-    ]);
+    );
+    if (args.allRegions) {
+      const { listEnabledRegions } = await import('@lab/tag-cleanup/aws');
+      regions = await listEnabledRegions((await clients.clientsIn(configured ?? 'us-east-1')).ec2, signal);
+    } else if (configured === undefined) {
+      throw new ValidationError('No region', [
+        {
+          path: 'region',
+          message: 'no region given and none configured',
+          expected: '--region, --all-regions, AWS_REGION, AWS_DEFAULT_REGION or a profile region',
+        },
+      ]);
+    } else {
+      regions = [configured];
+    }
   }
-  return [configured];
+  for (const region of regions) await clients.clientsIn(region);
+  return regions;
 }

@@ -62,6 +62,78 @@ export async function existingImagesOf(ec2: EC2Client, version: string): Promise
   return images.filter((image) => image.pulsarVersion === version && image.state !== 'failed');
 }
 
+export interface AmiBuildPlanOptions {
+  ec2: EC2Client;
+  /** Default: the EC2 client's region. */
+  region?: string | undefined;
+  template: string;
+  pulsarVersion?: string | undefined;
+  ombCommit?: string | undefined;
+  javaVersion?: string | undefined;
+  instanceProfile?: string | undefined;
+  subnetId?: string | undefined;
+  instanceType?: string | undefined;
+  userTags?: TagMap | undefined;
+  force?: boolean | undefined;
+  /** Default `ami-build-<YYYYMMDD-HHMMSS>`, as for `buildPulsarAmi`. */
+  buildId?: string | undefined;
+  clock?: Clock | undefined;
+}
+
+/** What `buildPulsarAmi` would do with the same options: a dry run, with no change anywhere. */
+export interface AmiBuildPlan {
+  region: string;
+  template: string;
+  buildId: string;
+  pulsarVersion: string;
+  ombCommit: string;
+  javaVersion: string;
+  /** The profile given; undefined means the dedicated build profile (created if missing). */
+  instanceProfile: string | undefined;
+  /** Undefined means the default VPC. */
+  subnetId: string | undefined;
+  instanceType: string | undefined;
+  userTags: TagMap;
+  /** The version's existing images; undefined when EC2 could not be asked (`existingUnknown`). */
+  existing: string[] | undefined;
+  /** Why `existing` is unknown (no credentials, no network): the rest of the plan stands. */
+  existingUnknown: string | undefined;
+  /** Whether the build would be refused (`AMI_VERSION_EXISTS`) as things are. */
+  wouldRefuse: boolean;
+}
+
+/**
+ * The plan of a build: the defaults filled in, and whether an image of the version already
+ * exists. Reading the images is the only AWS call; when it fails (a dry run without
+ * credentials) the plan says so in `existingUnknown` instead of failing.
+ */
+export async function planAmiBuild(options: AmiBuildPlanOptions): Promise<AmiBuildPlan> {
+  const clock = options.clock ?? systemClock;
+  const pulsarVersion = options.pulsarVersion ?? DEFAULT_PULSAR_VERSION;
+  let existing: string[] | undefined;
+  let existingUnknown: string | undefined;
+  try {
+    existing = (await existingImagesOf(options.ec2, pulsarVersion)).map((image) => image.imageId);
+  } catch (error) {
+    existingUnknown = error instanceof Error ? error.message : String(error);
+  }
+  return {
+    region: options.region ?? (await clientRegion(options.ec2)),
+    template: options.template,
+    buildId: options.buildId ?? `ami-build-${stamp(clock.now())}`,
+    pulsarVersion,
+    ombCommit: options.ombCommit ?? DEFAULT_OMB_COMMIT,
+    javaVersion: options.javaVersion ?? DEFAULT_JAVA_VERSION,
+    instanceProfile: options.instanceProfile,
+    subnetId: options.subnetId,
+    instanceType: options.instanceType,
+    userTags: options.userTags ?? {},
+    existing,
+    existingUnknown,
+    wouldRefuse: existing !== undefined && existing.length > 0 && options.force !== true,
+  };
+}
+
 /**
  * Builds the Pulsar AMI with Packer: refuses a version that already has an image unless
  * `force`, runs the build (Ctrl-C stops Packer cleanly), then refreshes the region's cache.
