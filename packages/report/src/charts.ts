@@ -43,12 +43,13 @@ const NINES_GRID = Array.from({ length: 51 }, (_, i) => round(i * 0.1));
 /**
  * A latency distribution (percentile → ms, sorted by percentile) resampled onto the shared
  * nines grid by linear interpolation; never extrapolated past the largest recorded percentile.
+ * p100 (the maximum) has no place on a nines axis: the tables show it.
  */
 export function resampleQuantiles(
   quantiles: ReadonlyArray<readonly [number, number]>,
 ): Array<[number, number]> {
   const points = quantiles
-    .filter(([p, value]) => Number.isFinite(p) && Number.isFinite(value))
+    .filter(([p, value]) => Number.isFinite(p) && p < 100 && Number.isFinite(value))
     .map(([p, value]): [number, number] => [ninesOf(p), value]);
   if (points.length === 0) return [];
   const out: Array<[number, number]> = [];

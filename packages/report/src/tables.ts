@@ -48,7 +48,7 @@ ${cell(row.endToEndP50Ms)}${cell(row.endToEndP99Ms)}${cell(row.endToEndP999Ms)}$
 ${cell(row.publishErrorRate, (row.publishErrorRate ?? 0) > 0 ? 'bad' : '')}
 <td class="${run.backlog === 'growing' ? 'bad' : ''}">${escapeHtml(run.backlog)}</td><td>${row.costPerMillionMessages === null ? UNKNOWN : `$${row.costPerMillionMessages.toFixed(4)}`}</td></tr>`;
   });
-  return `<table class="summary"><thead><tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>
+  return `<div class="scroll"><table class="summary"><thead><tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>
 <p class="note">Latencies in ms. Delay = publish delay: how late messages left against the intended schedule. Achieved = published ÷ target. – = unknown.</p>`;
 }
 
