@@ -24,7 +24,9 @@ export interface EmbeddedChart {
   k: ChartSpec['xKind'];
   y: string;
   n: string[];
-  /** data[0] = x, data[i] = series i (null = no point). */
+  /** Evenly spaced x values as [first, step, count] (then `d` holds only the series). */
+  x?: [number, number, number];
+  /** Columns: x (unless `x` is given), then one per series (null = no point). */
   d: Array<Array<number | null>>;
   s?: string;
   m?: Array<{ x: number; label: string }>;
@@ -42,8 +44,9 @@ const NINES_GRID = Array.from({ length: 51 }, (_, i) => round(i * 0.1));
 
 /**
  * A latency distribution (percentile → ms, sorted by percentile) resampled onto the shared
- * nines grid by linear interpolation; never extrapolated past the largest recorded percentile.
- * p100 (the maximum) has no place on a nines axis: the tables show it.
+ * nines grid by linear interpolation; never extrapolated past the largest recorded percentile,
+ * so it ends up to 0.1 nine short of it. p100 (the maximum) has no place on a nines axis: the
+ * tables show it.
  */
 export function resampleQuantiles(
   quantiles: ReadonlyArray<readonly [number, number]>,
@@ -62,7 +65,6 @@ export function resampleQuantiles(
     const [x1, y1] = points[j + 1] ?? points[j]!;
     out.push([x, x1 === x0 ? y1 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0)]);
   }
-  out.push(points.at(-1)!);
   return out;
 }
 
@@ -78,15 +80,27 @@ export function embedChart(spec: ChartSpec): EmbeddedChart {
   // line up (and reset to the same span after a zoom).
   const ends = (spec.xRange ?? []).map(round);
   const xs = [...new Set([...ends, ...series.flatMap((s) => [...s.byX.keys()])])].sort((a, b) => a - b);
+  const columns = series.map((s) => xs.map((x) => s.byX.get(x) ?? null));
+  const even = evenlySpaced(xs);
   return {
     t: spec.title,
     k: spec.xKind,
     y: spec.yLabel,
     n: series.map((s) => s.name),
-    d: [xs, ...series.map((s) => xs.map((x) => s.byX.get(x) ?? null))],
+    ...(even === undefined ? { d: [xs, ...columns] } : { x: even, d: columns }),
     ...(spec.sync === undefined ? {} : { s: spec.sync }),
     ...(spec.markers === undefined || spec.markers.length === 0 ? {} : { m: spec.markers }),
   };
+}
+
+// Timelines and the nines grid are evenly spaced: three numbers instead of a column.
+function evenlySpaced(xs: readonly number[]): [number, number, number] | undefined {
+  if (xs.length < 3) return undefined;
+  const step = round(xs[1]! - xs[0]!);
+  for (let i = 2; i < xs.length; i += 1) {
+    if (round(xs[0]! + i * step) !== xs[i]) return undefined;
+  }
+  return [xs[0]!, step, xs.length];
 }
 
 /** True when at least one series has a point. */

@@ -41,7 +41,8 @@ axes:[x,{label:c.y,size:64,values:tick}],scales:{x:{time:false}},legend:{live:tr
 if(c.s)opts.cursor={sync:{key:c.s}};
 if(c.m)opts.hooks={draw:[function(u){var ctx=u.ctx,r=window.devicePixelRatio||1;ctx.save();ctx.strokeStyle='#b91c1c';ctx.fillStyle='#b91c1c';ctx.setLineDash([4*r,3*r]);ctx.font=(11*r)+'px sans-serif';
 c.m.forEach(function(m){var px=Math.round(u.valToPos(m.x,'x',true));ctx.beginPath();ctx.moveTo(px,u.bbox.top);ctx.lineTo(px,u.bbox.top+u.bbox.height);ctx.stroke();ctx.fillText(m.label,px+4*r,u.bbox.top+12*r);});ctx.restore();}]};
-el._u=new uPlot(opts,c.d,el);made.push(el._u);}
+var data=c.d;if(c.x){var xs=[];for(var i=0;i<c.x[2];i++)xs.push(c.x[0]+i*c.x[1]);data=[xs].concat(c.d);}
+el._u=new uPlot(opts,data,el);made.push(el._u);}
 var els=[].slice.call(document.querySelectorAll('div.chart[data-chart]'));
 if('IntersectionObserver'in window){var io=new IntersectionObserver(function(entries){entries.forEach(function(e){if(e.isIntersecting){io.unobserve(e.target);make(e.target);}});},{rootMargin:'600px'});els.forEach(function(el){io.observe(el);});}else els.forEach(make);
 window.addEventListener('beforeprint',function(){els.forEach(make);});
