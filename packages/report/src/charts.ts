@@ -73,7 +73,9 @@ export function embedChart(spec: ChartSpec): EmbeddedChart {
   const series = spec.series.map((s) => ({
     name: s.name,
     byX: new Map(
-      s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => [round(x), round(y)]),
+      s.points
+        .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+        .map(([x, y]) => [round(x), round(y)]),
     ),
   }));
   // The range's ends as x values without points: uPlot then spans them, and one run's timelines

@@ -95,11 +95,19 @@ function compareMetric(
       ? ''
       : ` (95 % CI ${formatPercent(relativeCi95.low, true)} to ${formatPercent(relativeCi95.high, true)})`;
   if (overlaps(base.ci95, candidate.ci95)) {
-    return { ...result, verdict: 'within noise', sentence: `within noise: ${formatPercent(relative, true)}${interval}` };
+    return {
+      ...result,
+      verdict: 'within noise',
+      sentence: `within noise: ${formatPercent(relative, true)}${interval}`,
+    };
   }
   const faster = metric.higherIsBetter ? difference > 0 : difference < 0;
   const size = relative === undefined ? '' : ` by ${formatPercent(Math.abs(relative))}`;
-  return { ...result, verdict: faster ? 'faster' : 'slower', sentence: `${faster ? 'faster' : 'slower'}${size}${interval}` };
+  return {
+    ...result,
+    verdict: faster ? 'faster' : 'slower',
+    sentence: `${faster ? 'faster' : 'slower'}${size}${interval}`,
+  };
 }
 
 const scaleInterval = (interval: Interval, factor: number): Interval => ({

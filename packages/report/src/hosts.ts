@@ -81,7 +81,10 @@ export function hostCharts(
           '% of RAM',
           members.map((host) => ({
             name: name(host),
-            points: host.samples.map((s) => [s.t, s.memTotalMiB > 0 ? (100 * s.memUsedMiB) / s.memTotalMiB : Number.NaN]),
+            points: host.samples.map((s) => [
+              s.t,
+              s.memTotalMiB > 0 ? (100 * s.memUsedMiB) / s.memTotalMiB : Number.NaN,
+            ]),
           })),
         ),
       ],

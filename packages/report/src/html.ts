@@ -88,7 +88,9 @@ function runSection(run: ReportRun, thresholds: ReportThresholds, collector: Cha
         `<h3>Hosts: ${role}</h3><div class="charts hosts">${charts.map((chart) => collector.placeholder(chart)).join('')}</div>`,
     )
     .join('');
-  return `<section class="run" id="run-${escapeHtml(run.id)}"><h2>${escapeHtml(runTitle(run))}</h2><p class="muted">${escapeHtml(facts.join(' · '))}</p>${notices}<div class="charts">${runCharts(run)
+  return `<section class="run" id="run-${escapeHtml(run.id)}"><h2>${escapeHtml(runTitle(run))}</h2><p class="muted">${escapeHtml(facts.join(' · '))}</p>${notices}<div class="charts">${runCharts(
+    run,
+  )
     .map((chart) => collector.placeholder(chart))
     .join('')}</div>${hosts}</section>`;
 }

@@ -57,7 +57,10 @@ export function uplotAssets(): { js: string; css: string } {
     const require = createRequire(import.meta.url);
     const read = (file: string) => readFileSync(require.resolve(`uplot/${file}`), 'utf8');
     const license = read('LICENSE').replace(/\*\//g, '* /');
-    uplot = { js: `/* uPlot\n${license}*/\n${read('dist/uPlot.iife.min.js')}`, css: read('dist/uPlot.min.css') };
+    uplot = {
+      js: `/* uPlot\n${license}*/\n${read('dist/uPlot.iife.min.js')}`,
+      css: read('dist/uPlot.min.css'),
+    };
   }
   return uplot;
 }

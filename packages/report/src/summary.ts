@@ -87,23 +87,25 @@ const csvCell = (value: unknown): string => {
   return /[",\n\r]/.test(text) || /^[=+\-@\t]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
-const CSV_COLUMNS = Object.keys(summaryRow({
-  id: '',
-  label: '',
-  publishLatencyMs: {},
-  endToEndLatencyMs: {},
-  backlog: 'unknown',
-  warnings: [],
-  series: {
-    intervalSeconds: 10,
-    publishRate: [],
-    consumeRate: [],
-    backlog: [],
-    publishLatencyP99: [],
-    endToEndLatencyP99: [],
-  },
-  quantiles: { publish: [], endToEnd: [] },
-})) as Array<keyof SummaryRow>;
+const CSV_COLUMNS = Object.keys(
+  summaryRow({
+    id: '',
+    label: '',
+    publishLatencyMs: {},
+    endToEndLatencyMs: {},
+    backlog: 'unknown',
+    warnings: [],
+    series: {
+      intervalSeconds: 10,
+      publishRate: [],
+      consumeRate: [],
+      backlog: [],
+      publishLatencyP99: [],
+      endToEndLatencyP99: [],
+    },
+    quantiles: { publish: [], endToEnd: [] },
+  }),
+) as Array<keyof SummaryRow>;
 
 /**
  * RFC 4180 CSV, one row per run; unknown values are empty cells; `fellBehind` and `bottleneck`

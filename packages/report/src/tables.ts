@@ -83,11 +83,14 @@ const meanWithInterval = (spread: MetricSpread | null) =>
     : `${formatNumber(spread.mean)}${spread.ci95 === undefined ? '' : ` <span class="muted">(${formatNumber(spread.ci95.low)}–${formatNumber(spread.ci95.high)})</span>`}`;
 
 /** One candidate experiment against the base: per label and metric, the verdict in words. */
-export function comparisonTable(base: string, candidate: string, comparisons: readonly RunComparison[]): string {
+export function comparisonTable(
+  base: string,
+  candidate: string,
+  comparisons: readonly RunComparison[],
+): string {
   const rows = comparisons.flatMap((comparison) =>
     comparison.metrics.map((metric, index) => {
-      const className =
-        metric.verdict === 'faster' ? 'good' : metric.verdict === 'slower' ? 'bad' : '';
+      const className = metric.verdict === 'faster' ? 'good' : metric.verdict === 'slower' ? 'bad' : '';
       return `<tr>${index === 0 ? `<td rowspan="${comparison.metrics.length}">${escapeHtml(comparison.label)}</td>` : ''}<td class="text">${metric.name} (${metric.unit})</td><td>${meanWithInterval(metric.base)}</td><td>${meanWithInterval(metric.candidate)}</td><td class="text ${className}">${escapeHtml(metric.sentence)}</td></tr>`;
     }),
   );
@@ -104,7 +107,10 @@ export function provenanceSection(provenance: Provenance | undefined): string {
     ['Pulsar', provenance.pulsarVersion],
     [
       'OpenMessaging Benchmark',
-      [provenance.omb?.version, provenance.omb?.commit === undefined ? undefined : `commit ${provenance.omb.commit}`]
+      [
+        provenance.omb?.version,
+        provenance.omb?.commit === undefined ? undefined : `commit ${provenance.omb.commit}`,
+      ]
         .filter((part) => part !== undefined)
         .join(', ') || undefined,
     ],
@@ -127,6 +133,9 @@ export function provenanceSection(provenance: Provenance | undefined): string {
     ],
   ];
   return `<h2>What produced this</h2><table class="facts provenance"><tbody>${facts
-    .map(([name, value]) => `<tr><th>${name}</th><td class="text">${value === undefined ? UNKNOWN : escapeHtml(value)}</td></tr>`)
+    .map(
+      ([name, value]) =>
+        `<tr><th>${name}</th><td class="text">${value === undefined ? UNKNOWN : escapeHtml(value)}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
 }

@@ -1,5 +1,5 @@
-import type { ReportRun, ReportThresholds } from './model.js';
 import { formatNumber } from './format.js';
+import type { ReportRun, ReportThresholds } from './model.js';
 
 export const DEFAULT_THRESHOLDS: Required<ReportThresholds> = {
   maxCv: 0.1,

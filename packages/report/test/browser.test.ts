@@ -21,11 +21,15 @@ describeWithChromium('the report in a real browser', () => {
       { rate: 1.0, latency: 1.3 },
       { rate: 1.03, latency: 0.9, delay: 3 },
     ]);
-    await writeRepetitions('fixed-1k-batching-off', [
-      { rate: 0.97, latency: 1.6 },
-      { rate: 0.99, latency: 1.7 },
-      { rate: 1.0, latency: 1.5 },
-    ], results);
+    await writeRepetitions(
+      'fixed-1k-batching-off',
+      [
+        { rate: 0.97, latency: 1.6 },
+        { rate: 0.99, latency: 1.7 },
+        { rate: 1.0, latency: 1.5 },
+      ],
+      results,
+    );
     const runs = await loadOmbResults([results], { experimentId: 'exp-20261130-095442' });
     expect(runs).toHaveLength(6);
     const first = runs.findIndex((run) => run.id === 'fixed-1k-rep-1');
@@ -71,7 +75,10 @@ describeWithChromium('the report in a real browser', () => {
         await placeholders.nth(index).locator('canvas').waitFor();
       }
       const canvases = await page.$$eval('div.chart[data-chart] canvas', (elements) =>
-        elements.map((canvas) => ({ width: canvas.getBoundingClientRect().width, height: canvas.getBoundingClientRect().height })),
+        elements.map((canvas) => ({
+          width: canvas.getBoundingClientRect().width,
+          height: canvas.getBoundingClientRect().height,
+        })),
       );
       expect(canvases).toHaveLength(count);
       for (const canvas of canvases) {
@@ -89,10 +96,9 @@ describeWithChromium('the report in a real browser', () => {
         .poll(() => throughput.locator('.u-legend .u-series').nth(1).locator('.u-value').textContent())
         .toMatch(/^\d+(\.\d+)?k?$/);
       // The cursor is shared with the run's other timelines (host charts included).
-      const cursors = await page.evaluate(() =>
-        [...document.querySelectorAll('#run-fixed-1k-rep-1 div.chart')].map(
-          (chart) => (chart as HTMLElement & { _u: { cursor: { left: number } } })._u.cursor.left,
-        ),
+      // (the page keeps each chart's uPlot instance on its element as `_u`)
+      const cursors = await page.$$eval('#run-fixed-1k-rep-1 div.chart', (charts) =>
+        charts.map((chart) => (chart as unknown as { _u: { cursor: { left: number } } })._u.cursor.left),
       );
       // every timeline and host chart of the run follows; the latency distribution (not time) does not
       expect(cursors.filter((left) => left > 0)).toHaveLength(cursors.length - 1);
@@ -104,11 +110,10 @@ describeWithChromium('the report in a real browser', () => {
 
       // Zoom: dragging across the plot narrows the x range; a double-click restores it.
       const span = () =>
-        page.evaluate(() => {
-          const chart = document.querySelector('#run-fixed-1k-rep-1 div.chart') as HTMLElement & {
-            _u: { scales: { x: { min: number; max: number } } };
-          };
-          return chart._u.scales.x.max - chart._u.scales.x.min;
+        page.$eval('#run-fixed-1k-rep-1 div.chart', (chart) => {
+          const { x } = (chart as unknown as { _u: { scales: { x: { min: number; max: number } } } })._u
+            .scales;
+          return x.max - x.min;
         });
       const before = await span();
       await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
@@ -121,13 +126,15 @@ describeWithChromium('the report in a real browser', () => {
 
       expect(await page.locator('h2', { hasText: 'What produced this' }).count()).toBe(1);
       expect(await page.locator('table.repetitions').isVisible()).toBe(true);
-      expect(await page.locator('.warn.limit').textContent()).toContain('The journal disk of the bookie was 72 % busy.');
+      expect(await page.locator('.warn.limit').textContent()).toContain(
+        'The journal disk of the bookie was 72 % busy.',
+      );
       expect(await page.locator('#run-fixed-1k-rep-3 .warn.behind').textContent()).toContain(
         'The producer fell behind its schedule: publish-delay p99 was 17.2 ms',
       );
 
       await mkdir(ARTIFACTS, { recursive: true });
-      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator('h1').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
       expect(problems).toEqual([]);
     } finally {

@@ -63,7 +63,9 @@ describe('repetitions of a real OMB result', async () => {
   it('shows the spread in the page and in summary.json', () => {
     const html = renderHtml({ title: 'reps', generatedAt: 'now', runs });
     expect(html).toContain('<h2>Repetitions</h2>');
-    expect(html).toMatch(/Publish p99 \(ms\)<\/td><td>42\.3<\/td><td>45\.1<\/td><td>[\d.]+ to [\d.]+<\/td><td class="bad">19\.5 %<\/td><td class="text"><span class="bad">unstable<\/span>/);
+    expect(html).toMatch(
+      /Publish p99 \(ms\)<\/td><td>42\.3<\/td><td>45\.1<\/td><td>[\d.]+ to [\d.]+<\/td><td class="bad">19\.5 %<\/td><td class="text"><span class="bad">unstable<\/span>/,
+    );
     expect(html).toContain('fixed-1k · repetition 2');
     const json = JSON.parse(summaryJsonText({ title: 'reps', generatedAt: 'now', runs }));
     expect(json.repetitions[0].metrics.publishP99Ms.unstable).toBe(true);
@@ -110,7 +112,10 @@ describe('repetitions of a real OMB result', async () => {
 
   it('cannot judge noise from a single run, and says so', async () => {
     const single = await loadOmbResults([LOCAL_FIXTURE]);
-    const rate = compareRuns(single, single.map((run) => ({ ...run, label: run.label })))[0]!.metrics[0]!;
+    const rate = compareRuns(
+      single,
+      single.map((run) => ({ ...run, label: run.label })),
+    )[0]!.metrics[0]!;
     expect(rate.verdict).toBe('unknown');
     expect(rate.sentence).toContain('noise unknown');
   });
@@ -147,15 +152,15 @@ describe('the producer falling behind (coordinated omission)', async () => {
       reason: 'publish-delay p99 was 5.74 ms (limit 5 ms)',
     });
     const short = { ...real!, targetRate: 1100 };
-    expect(fellBehind(short)!.reason).toBe(
-      'it published 1000 of the 1100 msg/s target (90.9 %, below 95 %)',
-    );
+    expect(fellBehind(short)!.reason).toBe('it published 1000 of the 1100 msg/s target (90.9 %, below 95 %)');
     const html = renderHtml({ title: 'behind', generatedAt: 'now', runs: [short] });
     expect(html).toContain(
       'The producer fell behind its schedule: it published 1000 of the 1100 msg/s target (90.9 %, below 95 %). Publish and end-to-end latencies are measured from the late send',
     );
     const json = JSON.parse(summaryJsonText({ title: 't', generatedAt: 'now', runs: [short, real!] }));
-    expect(json.runs[0].fellBehind).toEqual({ reason: 'it published 1000 of the 1100 msg/s target (90.9 %, below 95 %)' });
+    expect(json.runs[0].fellBehind).toEqual({
+      reason: 'it published 1000 of the 1100 msg/s target (90.9 %, below 95 %)',
+    });
     expect(json.runs[1].fellBehind).toBeNull();
   });
 
@@ -177,16 +182,31 @@ describe('unknown values', () => {
     expect(run!.targetRate).toBeUndefined();
     expect(run!.publishMBps).toBeUndefined();
     const html = renderHtml({ title: 'unknown', generatedAt: 'now', runs: [run!] });
-    const cells = /<tr><td><a href="#run-no-size">no-size<\/a> ⚠<\/td>\n<td>([^<]*)<\/td><td>([^<]*)<\/td><td class="">([^<]*)<\/td><td>[^<]*<\/td>\n<td>([^<]*)<\/td><td>([^<]*)<\/td>/.exec(html);
+    const cells =
+      /<tr><td><a href="#run-no-size">no-size<\/a> ⚠<\/td>\n<td>([^<]*)<\/td><td>([^<]*)<\/td><td class="">([^<]*)<\/td><td>[^<]*<\/td>\n<td>([^<]*)<\/td><td>([^<]*)<\/td>/.exec(
+        html,
+      );
     expect(cells?.slice(1)).toEqual(['–', '1000', '–', '–', '–']);
     expect(html).not.toContain('>max<');
     const csv = summaryCsv([run!]).split('\r\n');
     const header = csv[0]!.split(',');
     const row = csv[1]!.split(',');
-    for (const column of ['messageSize', 'targetRate', 'achievedRatio', 'publishMBps', 'consumeMBps', 'costPerMillionMessages'])
+    for (const column of [
+      'messageSize',
+      'targetRate',
+      'achievedRatio',
+      'publishMBps',
+      'consumeMBps',
+      'costPerMillionMessages',
+    ])
       expect(row[header.indexOf(column)], column).toBe('');
     const json = JSON.parse(summaryJsonText({ title: 't', generatedAt: 'now', runs: [run!] }));
-    expect(json.runs[0]).toMatchObject({ messageSize: null, targetRate: null, publishMBps: null, achievedRatio: null });
+    expect(json.runs[0]).toMatchObject({
+      messageSize: null,
+      targetRate: null,
+      publishMBps: null,
+      achievedRatio: null,
+    });
     expect(json.provenance).toBeNull();
   });
 });

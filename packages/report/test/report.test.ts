@@ -55,9 +55,9 @@ describe('summaries', () => {
     });
     // 0 is OMB's max-rate search: no ratio, and the page says "max"
     expect(json.runs[1]).toMatchObject({ targetRate: 0, achievedRatio: null });
-    expect(renderHtml({ title: 't', generatedAt: 'now', runs: [{ ...syntheticRun(1), targetRate: 0 }] })).toContain(
-      '<td>max</td>',
-    );
+    expect(
+      renderHtml({ title: 't', generatedAt: 'now', runs: [{ ...syntheticRun(1), targetRate: 0 }] }),
+    ).toContain('<td>max</td>');
   });
 });
 
@@ -171,7 +171,9 @@ describe('HTML', () => {
     expect(page).toContain('<h3>Hosts: bookkeeper</h3>');
     expect(page).toContain('<h3>Hosts: broker</h3>');
     expect(page).not.toContain('Hosts: zookeeper');
-    expect(page).toContain('Bottleneck: The journal disk of bookie 10.0.1.11 was 81 % busy: it limited the run.');
+    expect(page).toContain(
+      'Bottleneck: The journal disk of bookie 10.0.1.11 was 81 % busy: it limited the run.',
+    );
     expect(page).toContain('10.0.2.10 (broker, m6i.large) ran out of CPU credits');
     const charts = chartsOf(page);
     const cpu = charts.find((chart) => chart.t === 'bookkeeper: CPU busy (user + system + iowait + steal)')!;
@@ -213,7 +215,9 @@ describe('charts', () => {
   it('say "no data" instead of drawing an empty frame', () => {
     const run = { ...syntheticRun(0), series: { ...syntheticRun(0).series, backlog: [] } };
     const page = renderHtml({ title: 't', generatedAt: 'now', runs: [run] });
-    expect(page).toContain('<figure class="chart-box empty"><figcaption>Backlog</figcaption><p class="muted">no data</p>');
+    expect(page).toContain(
+      '<figure class="chart-box empty"><figcaption>Backlog</figcaption><p class="muted">no data</p>',
+    );
   });
 });
 

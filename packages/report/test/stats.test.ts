@@ -27,7 +27,14 @@ describe('spread: median, 95 % interval of the mean (Student t), coefficient of 
   });
 
   it('has no interval or CV for one value, and nothing for none', () => {
-    expect(spread([42])).toEqual({ n: 1, mean: 42, median: 42, sd: undefined, ci95: undefined, cv: undefined });
+    expect(spread([42])).toEqual({
+      n: 1,
+      mean: 42,
+      median: 42,
+      sd: undefined,
+      ci95: undefined,
+      cv: undefined,
+    });
     expect(spread([])).toBeUndefined();
     expect(spread([Number.NaN])).toBeUndefined();
   });
