@@ -1,5 +1,5 @@
 // Prints the time and HTML size to build a report from 100 OMB runs × 3 repetitions.
-// Usage: pnpm --filter @lab/report bench
+// Usage: pnpm --filter @lab/report bench   (KEEP=1 keeps the generated result files and prints where)
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
