@@ -164,7 +164,9 @@ export function parseOmbResult(json: string | unknown, options: { file?: string 
       }
       pairs.push([p, v]);
     }
-    return pairs.sort((a, b) => a[0] - b[0]);
+    // Jackson writes the TreeMap in order: sort only when a file did not.
+    const sorted = pairs.every((pair, index) => index === 0 || pairs[index - 1]![0] <= pair[0]);
+    return sorted ? pairs : pairs.sort((a, b) => a[0] - b[0]);
   };
 
   const latencySeries = (kind: LatencyKind) => {
@@ -238,7 +240,11 @@ function toNumber(value: unknown): number | undefined {
 }
 
 function parseJson(text: string, file: string | undefined): unknown {
-  const tolerant = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '$1"$2"');
+  // Most files have no bare NaN/Infinity: skip the rewrite (a regex pass over every byte).
+  const tolerant =
+    text.includes('NaN') || text.includes('Infinity')
+      ? text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '$1"$2"')
+      : text;
   try {
     return JSON.parse(tolerant);
   } catch (error) {

@@ -21,6 +21,12 @@ export interface RunSummary {
   publishLatencyMs: LatencyStats;
   /** ms; empty when the file has no end-to-end latency. */
   endToEndLatencyMs: LatencyStats;
+  /**
+   * ms (OMB records µs): how late messages were sent against the intended schedule. Large values
+   * mean the producer fell behind and the latencies above understate what a client would see.
+   * Empty when the file has no publish delay (older releases).
+   */
+  publishDelayLatencyMs: LatencyStats;
   /** Mean publish errors per second, when the file records them. */
   errorsPerSec: number | undefined;
   /** Errors ÷ (messages published + errors), 0–1. */
@@ -109,6 +115,9 @@ function latency(
   return { stats, source };
 }
 
+const microsToMillis = (stats: LatencyStats): LatencyStats =>
+  Object.fromEntries(Object.entries(stats).map(([stat, value]) => [stat, value / 1000]));
+
 /**
  * Summarises one OMB run: throughput in msg/s and MB/s, latency percentiles, error rate, the
  * backlog trend (a growing backlog means consumers did not keep up) and achieved vs target.
@@ -139,6 +148,13 @@ export function summarizeRun(result: OmbResult, options: SummarizeOptions = {}):
   if (publishLatency.source === 'samples')
     warnings.push('publish latency percentiles unavailable: only per-sample maxima');
   if (endToEnd.source === 'none') warnings.push('no end-to-end latency in the result');
+  const publishDelay = latency(
+    result.aggregated.publishDelayLatency,
+    result.quantiles.publishDelayLatency,
+    result.series.publishDelayLatency,
+  );
+  if (publishDelay.source === 'none')
+    warnings.push('no publish delay in the result: whether the producer kept its schedule is unknown');
 
   const errorsPerSec = mean(result.series.publishErrorRate);
   const errorRate =
@@ -172,6 +188,7 @@ export function summarizeRun(result: OmbResult, options: SummarizeOptions = {}):
     consume: { msgPerSec: consumeRate, mbPerSec: mb(consumeRate) },
     publishLatencyMs: publishLatency.stats,
     endToEndLatencyMs: endToEnd.stats,
+    publishDelayLatencyMs: microsToMillis(publishDelay.stats),
     errorsPerSec,
     errorRate,
     backlog,

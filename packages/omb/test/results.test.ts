@@ -116,6 +116,10 @@ describe('parseOmbResult: the real 2021 fork result', async () => {
     expect(summary.consume.msgPerSec).toBeLessThan(summary.publish.msgPerSec! / 4);
     expect(summary.target.met).toBe(true);
     expect(summary.publishLatencyMs.p99).toBe(23.559);
+    expect(summary.publishDelayLatencyMs).toEqual({});
+    expect(summary.warnings).toContain(
+      'no publish delay in the result: whether the producer kept its schedule is unknown',
+    );
   });
 
   it('does not warn about the backlog of a backlog run', () => {
@@ -217,5 +221,10 @@ describe('parseOmbResult: a real result of OMB 00502be against Pulsar 4.0.4 (the
     expect(summary.publish.msgPerSec).toBeLessThan(1050);
     expect(summary.target.met).toBe(true);
     expect(summary.warnings).toEqual([]);
+  });
+
+  it('reports the publish delay in ms (OMB records µs): aggregatedPublishDelayLatency99pct 5744 µs', () => {
+    const summary = summarizeRun(result);
+    expect(summary.publishDelayLatencyMs).toMatchObject({ p50: 0.072, p99: 5.744, p999: 26.099, max: 43.64 });
   });
 });

@@ -14,13 +14,22 @@ import type { ReportRun } from './model.js';
 export interface ReportRunOptions {
   id: string;
   label: string;
+  /** 1-based repetition number when the run is one of several with the same label. */
+  repetition?: number;
   experimentId?: string;
+  /** The run's intended rate (msg/s, 0 = max-rate search) when the summary does not know it. */
+  targetRate?: number;
   /** Experiment cost attributed to this run, for cost per million messages. */
   costUsd?: number;
   ramp?: ReportRun['ramp'];
 }
 
-/** Maps a parsed OMB result and its summary to what the report shows. */
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+
+const toMillis = (values: readonly number[] | undefined) => values?.map((value) => value / 1000);
+
+/** Maps a parsed OMB result and its summary to what the report shows; unknown stays undefined. */
 export function reportRunFromOmb(
   result: OmbResult,
   summary: RunSummary,
@@ -35,22 +44,28 @@ export function reportRunFromOmb(
   const messagesSent =
     summary.publish.msgPerSec === undefined ? undefined : summary.publish.msgPerSec * summary.durationSeconds;
   const quantiles = (kind: 'publishLatency' | 'endToEndLatency') => result.quantiles[kind] ?? [];
+  const delayQuantiles = result.quantiles.publishDelayLatency?.map(
+    ([percentile, micros]): [number, number] => [percentile, micros / 1000],
+  );
+  const delayP99 = toMillis(result.series.publishDelayLatency.p99);
   return {
     id: options.id,
     label: options.label,
-    ...(options.experimentId === undefined ? {} : { experimentId: options.experimentId }),
-    ...(summary.workload === undefined ? {} : { workload: summary.workload }),
-    ...(summary.messageSize === undefined ? {} : { messageSize: summary.messageSize }),
-    ...(summary.target.rate === undefined ? {} : { targetRate: summary.target.rate }),
-    publishRate: summary.publish.msgPerSec ?? 0,
-    consumeRate: summary.consume.msgPerSec ?? 0,
-    publishMBps: summary.publish.mbPerSec ?? 0,
-    consumeMBps: summary.consume.mbPerSec ?? 0,
+    ...optional('repetition', options.repetition),
+    ...optional('experimentId', options.experimentId),
+    ...optional('workload', summary.workload),
+    ...optional('messageSize', summary.messageSize),
+    ...optional('targetRate', summary.target.rate ?? options.targetRate),
+    ...optional('publishRate', summary.publish.msgPerSec),
+    ...optional('consumeRate', summary.consume.msgPerSec),
+    ...optional('publishMBps', summary.publish.mbPerSec),
+    ...optional('consumeMBps', summary.consume.mbPerSec),
     publishLatencyMs: pick(summary.publishLatencyMs),
     endToEndLatencyMs: pick(summary.endToEndLatencyMs),
-    ...(summary.errorsPerSec === undefined ? {} : { publishErrorRate: summary.errorsPerSec }),
+    publishDelayLatencyMs: pick(summary.publishDelayLatencyMs),
+    ...optional('publishErrorRate', summary.errorsPerSec),
     backlog: summary.backlog.trend,
-    ...(messagesSent === undefined ? {} : { messagesSent }),
+    ...optional('messagesSent', messagesSent),
     ...(options.costUsd === undefined || messagesSent === undefined || messagesSent === 0
       ? {}
       : { costPerMillionMessages: (options.costUsd / messagesSent) * 1_000_000 }),
@@ -62,23 +77,59 @@ export function reportRunFromOmb(
       backlog: result.series.backlog ?? [],
       publishLatencyP99: result.series.publishLatency.p99 ?? [],
       endToEndLatencyP99: result.series.endToEndLatency.p99 ?? [],
+      ...optional('publishDelayP99', delayP99),
     },
-    quantiles: { publish: quantiles('publishLatency'), endToEnd: quantiles('endToEndLatency') },
-    ...(options.ramp === undefined ? {} : { ramp: options.ramp }),
+    quantiles: {
+      publish: quantiles('publishLatency'),
+      endToEnd: quantiles('endToEndLatency'),
+      ...optional('publishDelay', delayQuantiles),
+    },
+    ...optional('ramp', options.ramp),
   };
 }
 
 const pick = (stats: RunSummary['publishLatencyMs']) => ({
-  ...(stats.p50 === undefined ? {} : { p50: stats.p50 }),
-  ...(stats.p99 === undefined ? {} : { p99: stats.p99 }),
-  ...(stats.p999 === undefined ? {} : { p999: stats.p999 }),
-  ...(stats.max === undefined ? {} : { max: stats.max }),
+  ...optional('p50', stats.p50),
+  ...optional('p99', stats.p99),
+  ...optional('p999', stats.p999),
+  ...optional('max', stats.max),
 });
+
+// `name.rep-2.json`: the lab's repetitions. `workload-driver-2026-11-30-09-54-42.json`: OMB's
+// own output name when no --output is given; several of one label are repetitions in time order.
+const REPETITION_NAME = /^(?<label>.+)\.rep-(?<repetition>\d+)$/;
+const OMB_OUTPUT_NAME = /^(?<label>.+)-(?<time>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})$/;
+
+/** Label and repetition number of each result file, from its name. */
+export function repetitionsFromNames(
+  files: readonly string[],
+): Array<{ file: string; label: string; repetition?: number }> {
+  const named = files.map((file) => {
+    const name = basename(file, '.json');
+    const lab = REPETITION_NAME.exec(name)?.groups;
+    if (lab !== undefined)
+      return { file, label: lab.label!, repetition: Number(lab.repetition), time: undefined };
+    const omb = OMB_OUTPUT_NAME.exec(name)?.groups;
+    if (omb !== undefined) return { file, label: omb.label!, repetition: undefined, time: omb.time! };
+    return { file, label: name, repetition: undefined, time: undefined };
+  });
+  return named.map(({ file, label, repetition, time }) => {
+    if (repetition !== undefined) return { file, label, repetition };
+    if (time === undefined) return { file, label };
+    const times = named
+      .filter((other) => other.label === label && other.time !== undefined)
+      .map((other) => other.time!)
+      .sort();
+    return times.length > 1 ? { file, label, repetition: times.indexOf(time) + 1 } : { file, label };
+  });
+}
 
 /**
  * Reads OMB result files — any, not only the lab's own — given as files and/or directories
- * (every `*.json` inside, sorted by name). A file that is not an OMB result stops with a
- * ValidationError naming it: a report silently missing a run would mislead.
+ * (every `*.json` inside, sorted by name). Files named `<label>.rep-<k>.json`, or several with
+ * OMB's default name `<workload>-<driver>-<date>.json`, are repetitions of `<label>`. A file that
+ * is not an OMB result stops with a ValidationError naming it: a report silently missing a run
+ * would mislead.
  */
 export async function loadOmbResults(
   paths: readonly string[],
@@ -100,17 +151,18 @@ export async function loadOmbResults(
   }
   const runs: ReportRun[] = [];
   const used = new Set<string>();
-  for (const file of files) {
+  for (const { file, label, repetition } of repetitionsFromNames(files)) {
     const result = parseOmbResult(await readFile(file, 'utf8'), { file });
-    const label = basename(file, '.json');
-    let id = sanitizeName(label) || 'run';
-    for (let n = 2; used.has(id); n += 1) id = `${sanitizeName(label)}-${n}`;
+    const base = sanitizeName(basename(file, '.json')) || 'run';
+    let id = base;
+    for (let n = 2; used.has(id); n += 1) id = `${base}-${n}`;
     used.add(id);
     runs.push(
       reportRunFromOmb(result, summarizeRun(result), {
         id,
         label,
-        ...(options.experimentId === undefined ? {} : { experimentId: options.experimentId }),
+        ...optional('repetition', repetition),
+        ...optional('experimentId', options.experimentId),
       }),
     );
   }

@@ -1,7 +1,27 @@
-export { compareExperiments, relativeDelta } from './compare.js';
-export { loadOmbResults, type ReportRunOptions, reportRunFromOmb } from './from-omb.js';
+export { type ChartSpec, ninesOf, resampleQuantiles } from './charts.js';
+export { type ComparisonVerdict, compareRuns, type MetricComparison, type RunComparison } from './compare.js';
+export { escapeHtml, formatNumber } from './format.js';
+export { loadOmbResults, type ReportRunOptions, repetitionsFromNames, reportRunFromOmb } from './from-omb.js';
 export { renderHtml } from './html.js';
-export type { BacklogVerdict, ComparisonRow, LatencySummary, ReportInput, ReportRun } from './model.js';
-export { type SummaryRow, summaryCsv, summaryJson, summaryRow } from './summary.js';
-export { type ChartOptions, type ChartSeries, escapeHtml, formatNumber, lineChart } from './svg.js';
-export { type WrittenReport, writeReport } from './write.js';
+export type {
+  BacklogVerdict,
+  Bottleneck,
+  HostMetricsSeries,
+  HostRole,
+  LatencySummary,
+  Provenance,
+  ReportInput,
+  ReportRun,
+  ReportThresholds,
+} from './model.js';
+export {
+  groupRepetitions,
+  type MetricKey,
+  type MetricSpread,
+  REPEATED_METRICS,
+  type RepetitionGroup,
+} from './repetitions.js';
+export { differenceInterval, type Interval, type Spread, spread, tCritical95 } from './stats.js';
+export { type SummaryJson, type SummaryRow, summaryCsv, summaryJson, summaryRow } from './summary.js';
+export { DEFAULT_THRESHOLDS, fellBehind } from './verdicts.js';
+export { summaryJsonText, type WrittenReport, writeReport } from './write.js';

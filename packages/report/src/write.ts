@@ -25,13 +25,22 @@ export async function writeReport(directory: string, input: ReportInput): Promis
     await mkdir(directory, { recursive: true });
     await Promise.all([
       atomicWrite(files.html, html),
-      atomicWrite(files.csv, summaryCsv(input.runs)),
-      atomicWrite(files.json, `${JSON.stringify(summaryJson(input.runs), null, 2)}\n`),
+      atomicWrite(files.csv, summaryCsv(input.runs, input.thresholds)),
+      atomicWrite(files.json, `${summaryJsonText(input)}\n`),
     ]);
   } catch (error) {
     throw withContext(error, `Writing the report to ${directory}`);
   }
   return { directory, ...files, htmlBytes: Buffer.byteLength(html) };
+}
+
+/** summary.json's text: unknown values are `null`, never left out. */
+export function summaryJsonText(input: ReportInput): string {
+  const json = summaryJson(input.runs, {
+    ...(input.provenance === undefined ? {} : { provenance: input.provenance }),
+    ...(input.thresholds === undefined ? {} : { thresholds: input.thresholds }),
+  });
+  return JSON.stringify(json, (_key, value: unknown) => (value === undefined ? null : value), 2);
 }
 
 async function atomicWrite(path: string, data: string): Promise<void> {

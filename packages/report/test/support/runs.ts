@@ -34,6 +34,7 @@ export function syntheticRun(
     consumeMBps: (rate * 0.99 * 1024) / 1_048_576,
     publishLatencyMs: { p50: 2.1, p99: 8.4 + index, p999: 21, max: 88 },
     endToEndLatencyMs: { p50: 3.2, p99: 12 + index, p999: 35, max: 120 },
+    publishDelayLatencyMs: { p50: 0.08, p99: 2 + index, p999: 6, max: 9 },
     publishErrorRate: 0,
     backlog: options.growing === true ? 'growing' : 'flat',
     messagesSent: rate * samples * 10,
@@ -46,10 +47,12 @@ export function syntheticRun(
       backlog: backlogSeries,
       publishLatencyP99: publishRate.map((_, i) => 8 + Math.abs(noise()) * 4 + i * 0.01),
       endToEndLatencyP99: publishRate.map(() => 12 + Math.abs(noise()) * 6),
+      publishDelayP99: publishRate.map(() => 2 + Math.abs(noise())),
     },
     quantiles: {
       publish: [50, 75, 90, 95, 99, 99.9, 99.99, 99.999].map((p, i) => [p, 2 + i * i]),
       endToEnd: [50, 75, 90, 95, 99, 99.9, 99.99, 99.999].map((p, i) => [p, 3 + i * i * 1.5]),
+      publishDelay: [50, 75, 90, 95, 99, 99.9, 99.99].map((p, i) => [p, 0.08 + i * 0.5]),
     },
   };
 }
