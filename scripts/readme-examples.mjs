@@ -29,15 +29,20 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const options = { consumer: undefined, only: [], timeoutSeconds: 60, list: false, typecheckWith: undefined };
+  const options = {
+    consumer: undefined,
+    only: [],
+    timeoutSeconds: 60,
+    list: false,
+    typecheckWith: undefined,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--list') options.list = true;
     else if (arg === '--typecheck-with') {
       if (argv[i + 1] === undefined) fail(`--typecheck-with needs the workspace directory (${USAGE})`);
       options.typecheckWith = resolve(argv[++i]);
-    }
-    else if (arg === '--timeout') {
+    } else if (arg === '--timeout') {
       const seconds = Number(argv[++i]);
       if (!Number.isFinite(seconds) || seconds <= 0) fail(`--timeout needs a number of seconds (${USAGE})`);
       options.timeoutSeconds = seconds;
@@ -82,7 +87,11 @@ function firstExample(readme) {
 /** The modules an example imports (static and dynamic imports with a literal specifier). */
 function importedModules(code) {
   const specifiers = new Set();
-  const patterns = [/^\s*import\s[^'"]*?from\s*['"]([^'"]+)['"]/gms, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /^\s*import\s[^'"]*?from\s*['"]([^'"]+)['"]/gms,
+    /^\s*import\s*['"]([^'"]+)['"]/gm,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const pattern of patterns) for (const match of code.matchAll(pattern)) specifiers.add(match[1]);
   return [...specifiers];
 }
@@ -166,12 +175,18 @@ for (const example of examples) {
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.error?.code === 'ETIMEDOUT') {
-    fail(`${example.name}: the first example (${example.where}) did not finish within ${options.timeoutSeconds} s`);
+    fail(
+      `${example.name}: the first example (${example.where}) did not finish within ${options.timeoutSeconds} s`,
+    );
   }
   if (run.error !== undefined) fail(`${example.name}: could not run node: ${run.error.message}`);
   if (run.status !== 0) {
-    fail(`${example.name}: the first example (${example.where}) failed (exit ${run.status ?? run.signal}) after ${seconds} s`);
+    fail(
+      `${example.name}: the first example (${example.where}) failed (exit ${run.status ?? run.signal}) after ${seconds} s`,
+    );
   }
   console.log(`(${example.name}: ok in ${seconds} s)`);
 }
-console.log(`\n${examples.length} README examples ran: ${examples.map((example) => example.name).join(', ')}`);
+console.log(
+  `\n${examples.length} README examples ran: ${examples.map((example) => example.name).join(', ')}`,
+);
