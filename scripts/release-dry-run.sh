@@ -3,8 +3,9 @@
 # changesets; then every publishable package must have a CHANGELOG.md and a new version, pack
 # with `pnpm pack` (its LICENSE, README and `files`, workspace ranges made real), pass
 # `publint --strict` on its tarball, and install from the tarballs alone into an empty directory
-# outside the workspace, where every entry point imports and @lab/config resolves its defaults
-# from the files it ships. The checkout itself is never changed.
+# outside the workspace, where every entry point imports, @lab/config resolves its defaults from
+# the files it ships and @lab/infra finds the Terraform module it ships. The checkout itself is
+# never changed.
 #
 # Needs `pnpm install` and `pnpm build` done (the tarballs carry dist/).
 #   bash scripts/release-dry-run.sh              # prints each step, exits non-zero on the first failure
@@ -59,8 +60,9 @@ step "copy of the checkout (${#packages[@]} publishable packages)"
 for dir in "${packages[@]}"; do
   cp -R "$root/$dir/dist" "$copy/$dir/dist"
 done
-# The build also copies the repository's configs/ into @lab/config and packer/ into @lab/ami-builder.
-for generated in packages/config/configs packages/ami-builder/packer; do
+# The build also copies the repository's configs/ into @lab/config, packer/ into @lab/ami-builder
+# and terraform/ into @lab/infra.
+for generated in packages/config/configs packages/ami-builder/packer packages/infra/terraform; do
   [[ -d $root/$generated ]] || fail "$generated is missing: run \`pnpm build\` first"
   cp -R "$root/$generated" "$copy/$generated"
 done
@@ -111,6 +113,13 @@ done
 config_listing=$(tar -tzf "$tarballs"/lab-config-*.tgz)
 grep -qx 'package/configs/cluster/default.yaml' <<<"$config_listing" ||
   fail '@lab/config does not ship configs/cluster/default.yaml'
+infra_listing=$(tar -tzf "$tarballs"/lab-infra-*.tgz)
+for file in package/terraform/versions.tf package/terraform/main.tf package/terraform/modules/cluster/main.tf; do
+  grep -qx "$file" <<<"$infra_listing" || fail "@lab/infra does not ship ${file#package/}"
+done
+if grep -E '/\.terraform(/|\.lock\.hcl$)|\.tfstate|\.tfvars' <<<"$infra_listing"; then
+  fail '@lab/infra ships working files of a local Terraform run (listed above)'
+fi
 
 step 'npm install of the tarballs alone, in an empty directory outside the workspace'
 (cd "$consumer" && npm init -y >/dev/null &&
@@ -141,7 +150,12 @@ const defaults = require.resolve('@lab/config/configs/cluster/default.yaml');
 if (!existsSync(config.shippedConfigPath('test-plans/poc.yaml')) || !existsSync(defaults)) {
   throw new Error('@lab/config ships no test plans or defaults');
 }
-console.log(`${entries} entry points imported; @lab/config defaults from ${defaults}`);
+const { shippedTerraformDir } = await import('@lab/infra');
+const terraform = shippedTerraformDir();
+if (!existsSync(`${terraform}/versions.tf`) || !existsSync(`${terraform}/main.tf`)) {
+  throw new Error(`@lab/infra ships no Terraform module at ${terraform}`);
+}
+console.log(`${entries} entry points imported; @lab/config defaults from ${defaults}; Terraform module at ${terraform}`);
 EOF
 (cd "$consumer" && node smoke.mjs)
 

@@ -30,6 +30,7 @@ export {
   type TerraformOutputs,
   terraformOutputsSchema,
 } from './outputs.js';
+export { shippedTerraformDir } from './shipped.js';
 export {
   expiresAt,
   formatTerraformVariables,
