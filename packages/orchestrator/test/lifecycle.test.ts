@@ -20,6 +20,7 @@ import {
   type LabOptions,
   resolvePlan,
   START_MS,
+  TWO_RUNS,
 } from './support/lab.js';
 
 const EXPERIMENT = 'exp-20260101-120000';
@@ -325,7 +326,7 @@ describe('setup', () => {
   it('a configured AMI is used as is: no image lookup', async () => {
     const { deps, ...world } = await open();
     const result = await setup(deps, {
-      resolved: resolvePlan(undefined, '{ amiId: ami-0fedcba9876543210 }'),
+      resolved: resolvePlan(TWO_RUNS, '{ amiId: ami-0fedcba9876543210 }'),
       ...acceptCost,
     });
     expect(result.amiId).toBe('ami-0fedcba9876543210');

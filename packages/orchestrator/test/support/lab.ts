@@ -207,14 +207,12 @@ export async function createLab(options: LabOptions = {}) {
 
 export type Lab = Awaited<ReturnType<typeof createLab>>;
 
-/** A test plan (and optionally infrastructure) resolved the way `loadExperimentConfig` would. */
-export function resolvePlan(testPlan: string | undefined = TWO_RUNS, infrastructure = '{}') {
+/** A test plan (`null`: none) and infrastructure, resolved the way `loadExperimentConfig` would. */
+export function resolvePlan(testPlan: string | null = TWO_RUNS, infrastructure = '{}') {
   return resolveConfigSources({
     files: [
       { section: 'infrastructure', file: 'infra.yaml', text: infrastructure },
-      ...(testPlan === undefined
-        ? []
-        : [{ section: 'testPlan' as const, file: 'plan.yaml', text: testPlan }]),
+      ...(testPlan === null ? [] : [{ section: 'testPlan' as const, file: 'plan.yaml', text: testPlan }]),
     ],
   });
 }
