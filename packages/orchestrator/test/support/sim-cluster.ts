@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { simulatedAgent } from '../../../ssm-runner/test/support/sim-agent.js';
 import { DRIVER_CLIENT, INSTANCES, OMB_RESULT } from './lab.js';
 
+export type SimulatedAgent = ReturnType<typeof simulatedAgent>;
+
 const ROLES: Record<string, string> = { zk: 'zookeeper', bk: 'bookkeeper', br: 'broker', cl: 'client' };
 
 /** A healthy lab-health-probe for every role (the real probe is tested by @lab/health-cascade). */
@@ -72,13 +74,13 @@ export function simulatedCluster(options: {
   clock: { now(): number };
   /** A run id whose OMB workload fails. */
   failRun?: string;
-}) {
+}): SimulatedAgent {
   const agent = simulatedAgent({
     root: options.root,
     instanceIds: INSTANCES,
     clock: options.clock,
     latencyMs: () => 600,
-    env: () => (options.failRun === undefined ? {} : { FAIL_RUN: options.failRun }),
+    env: (): Record<string, string> => (options.failRun === undefined ? {} : { FAIL_RUN: options.failRun }),
   });
   for (const id of INSTANCES) {
     const base = agent.instanceRoot(id);
