@@ -327,8 +327,8 @@ runs:
     expect(issues[0]!.expected).toContain('payload/payload-1Kb.data');
   });
 
-  it('repeats runs once by default, the plan repeat applies to every run and a run may override it', () => {
-    expect(plan(MINIMAL_PLAN).repeat).toBe(1);
+  it('repeat is absent by default (once), the plan repeat applies to every run and a run may override it', () => {
+    expect(plan(MINIMAL_PLAN).repeat).toBeUndefined();
     const config = plan(
       'name: p\nrepeat: 3\nruns:\n  - type: max-rate\n  - type: max-rate\n    name: once\n    repeat: 1\n',
     );

@@ -330,7 +330,7 @@ export function repeatRuns(
   plan: Pick<TestPlan, 'repeat' | 'runs'>,
   runs: readonly PlannedRun[],
 ): RepeatedRun[] {
-  const repetitionsOf = (run: PlannedRun) => plan.runs[run.planRunIndex]?.repeat ?? plan.repeat;
+  const repetitionsOf = (run: PlannedRun) => plan.runs[run.planRunIndex]?.repeat ?? plan.repeat ?? 1;
   const rounds = Math.max(0, ...runs.map(repetitionsOf));
   const ordered: RepeatedRun[] = [];
   for (let repetition = 1; repetition <= rounds; repetition++) {

@@ -211,8 +211,11 @@ export const testPlanSchema = z
       .min(1)
       .max(24 * 60)
       .default(10),
-    /** Repetitions of every run (a run's own `repeat` wins); interleaved so drift favours no run. */
-    repeat: repeatField.default(1),
+    /**
+     * Repetitions of every run (a run's own `repeat` wins); interleaved so drift favours no run.
+     * Absent means 1; no schema default, so a plan without it resolves exactly as before.
+     */
+    repeat: repeatField.optional(),
     runs: z.array(runSchema).min(1).max(200),
   })
   .superRefine((plan, ctx) => {
