@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '@lab/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,6 @@ import {
   createLab,
   type Lab,
   MODULE_DIR,
-  REPO,
   resolvePlan,
   START_MS,
   TWO_RUNS,
@@ -292,6 +291,14 @@ describe('the Platform port', () => {
       config: resolved.config,
     });
     expect(input.local?.layout.hosts.length).toBeGreaterThan(0);
-    expect(existsSync(join(REPO, 'terraform/versions.tf'))).toBe(true);
+    // The AWS adapter, given the same missing directory, refuses.
+    const aws = platformFor({ terraform: { moduleDir: '/nonexistent' } }, 'aws');
+    await expect(
+      aws.planInput({
+        experimentId: EXPERIMENT,
+        experimentRoot: `/tmp/${EXPERIMENT}`,
+        config: resolved.config,
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 });
