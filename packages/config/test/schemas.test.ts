@@ -327,6 +327,43 @@ runs:
     expect(issues[0]!.expected).toContain('payload/payload-1Kb.data');
   });
 
+  it('repeat is absent by default (once), the plan repeat applies to every run and a run may override it', () => {
+    expect(plan(MINIMAL_PLAN).repeat).toBeUndefined();
+    const config = plan(
+      'name: p\nrepeat: 3\nruns:\n  - type: max-rate\n  - type: max-rate\n    name: once\n    repeat: 1\n',
+    );
+    expect(config.repeat).toBe(3);
+    expect(config.runs.map((run) => run.repeat)).toEqual([undefined, 1]);
+  });
+
+  it('refuses a repeat outside 1..20 with file, line, field and the allowed range', () => {
+    const planLevel = issuesOf(() => plan('name: p\nrepeat: 0\nruns:\n  - type: max-rate\n'));
+    expect(planLevel).toEqual([
+      expect.objectContaining({
+        file: 'plan.yaml',
+        path: 'repeat',
+        line: 2,
+        expected: 'at least 1',
+        received: '0',
+      }),
+    ]);
+    const runLevel = issuesOf(() => plan('name: p\nruns:\n  - type: max-rate\n    repeat: 21\n'));
+    expect(runLevel).toEqual([
+      expect.objectContaining({
+        file: 'plan.yaml',
+        path: 'runs.0.repeat',
+        line: 4,
+        expected: 'at most 20',
+        received: '21',
+      }),
+    ]);
+    expect(formatIssue(runLevel[0]!)).toContain('plan.yaml:4:');
+    const fraction = issuesOf(() => plan('name: p\nrepeat: 2.5\nruns:\n  - type: max-rate\n'));
+    expect(fraction[0]).toMatchObject({ path: 'repeat', line: 2, received: '2.5' });
+    const text = issuesOf(() => plan('name: p\nrepeat: twice\nruns:\n  - type: max-rate\n'));
+    expect(text[0]).toMatchObject({ path: 'repeat', line: 2, received: '"twice"' });
+  });
+
   it('refuses a fixed-rate run without a rate and duplicate run names', () => {
     const issues = issuesOf(() =>
       plan('name: p\nruns:\n  - { name: a, type: fixed-rate }\n  - { name: a, type: max-rate }\n'),

@@ -1,4 +1,4 @@
-import type { LabConfig } from '@lab/config';
+import type { LabConfig, TestPlan } from '@lab/config';
 import { PROJECT, TAG_KEYS } from '@lab/core';
 import {
   type CostEstimate,
@@ -77,10 +77,24 @@ export interface LocalImagePlan {
   cacheDir: string;
 }
 
+/**
+ * One repetition of a planned run. `id` names the repetition (`<baseId>.rep-<k>` when the run
+ * repeats, else `baseId` itself), `index` is its position in the interleaved execution order and
+ * a ramp's `group` is per repetition, so a plateau in one repetition does not cut the next.
+ */
+export interface RepeatedRun extends PlannedRun {
+  /** 1-based. */
+  repetition: number;
+  /** How many times this run is measured (the run's `repeat`, else the plan's). */
+  repetitions: number;
+  /** The id every repetition of this run shares: what a report groups repetitions by. */
+  baseId: string;
+}
+
 export interface PlannedRemoteRun {
-  run: PlannedRun;
+  run: RepeatedRun;
   remote: RemoteRun;
-  /** Relative path of the workload file in the plan's files. */
+  /** Relative path of the workload file in the plan's files (shared by a run's repetitions). */
   workloadPath: string;
 }
 
@@ -182,8 +196,8 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
   const plan = config.testPlan;
   if (plan !== undefined) {
     files['omb/driver.yaml'] = pulsarDriverYaml({ brokers, cluster: config.cluster, driver: plan.driver });
-    for (const run of expandTestPlan(plan)) {
-      const workloadPath = `omb/workloads/${run.id}.yaml`;
+    for (const run of repeatRuns(plan, expandTestPlan(plan))) {
+      const workloadPath = `omb/workloads/${run.baseId}.yaml`;
       files[workloadPath] = ombWorkloadYaml(run.workload);
       runs.push({
         run,
@@ -304,6 +318,38 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
     },
     expectedMinutes: runMinutes,
   };
+}
+
+/**
+ * The execution order of a plan's runs with their repetitions, interleaved round by round: with
+ * runs a and b repeated 3 times, a#1 b#1 a#2 b#2 a#3 b#3, so drift over the cluster's life (warm
+ * caches, compaction, a noisy neighbour) does not favour one run. A run repeated fewer times than
+ * the others leaves the later rounds early. Ids are unchanged for a run measured once.
+ */
+export function repeatRuns(
+  plan: Pick<TestPlan, 'repeat' | 'runs'>,
+  runs: readonly PlannedRun[],
+): RepeatedRun[] {
+  const repetitionsOf = (run: PlannedRun) => plan.runs[run.planRunIndex]?.repeat ?? plan.repeat ?? 1;
+  const rounds = Math.max(0, ...runs.map(repetitionsOf));
+  const ordered: RepeatedRun[] = [];
+  for (let repetition = 1; repetition <= rounds; repetition++) {
+    for (const run of runs) {
+      const repetitions = repetitionsOf(run);
+      if (repetition > repetitions) continue;
+      const suffix = repetitions > 1 ? `.rep-${repetition}` : '';
+      ordered.push({
+        ...run,
+        index: ordered.length,
+        id: `${run.id}${suffix}`,
+        ...(run.ramp === undefined ? {} : { ramp: { ...run.ramp, group: `${run.ramp.group}${suffix}` } }),
+        repetition,
+        repetitions,
+        baseId: run.id,
+      });
+    }
+  }
+  return ordered;
 }
 
 /** The fleet of a configuration, as `@lab/cost` prices it. */

@@ -115,10 +115,16 @@ export const matrixSchema = z
   .partial();
 export type Matrix = z.infer<typeof matrixSchema>;
 
+/** How many times a run is measured (its spread is part of the result); at most 20. */
+const MAX_REPEAT = 20;
+const repeatField = z.int().min(1).max(MAX_REPEAT);
+
 const runCommon = {
   /** File-name-safe; defaults to the type and its main parameter. */
   name: slug('run name').max(48).optional(),
   description: z.string().max(500).optional(),
+  /** Repetitions of this run; overrides the plan's `repeat`. */
+  repeat: repeatField.optional(),
   workload: workloadOverrideSchema.optional(),
   matrix: matrixSchema.optional(),
 };
@@ -205,6 +211,11 @@ export const testPlanSchema = z
       .min(1)
       .max(24 * 60)
       .default(10),
+    /**
+     * Repetitions of every run (a run's own `repeat` wins); interleaved so drift favours no run.
+     * Absent means 1; no schema default, so a plan without it resolves exactly as before.
+     */
+    repeat: repeatField.optional(),
     runs: z.array(runSchema).min(1).max(200),
   })
   .superRefine((plan, ctx) => {
