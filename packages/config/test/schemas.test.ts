@@ -103,6 +103,20 @@ roles:
     );
   });
 
+  it("accepts every partition's region names (GovCloud, ISO) and rejects a name without its number", () => {
+    for (const region of ['us-iso-east-1', 'us-gov-west-1', 'us-isob-east-1']) {
+      expect(infra(`region: ${region}\n`).region).toBe(region);
+    }
+    const issues = issuesOf(() => infra('region: us-east\n'));
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'region',
+        line: 1,
+        message: expect.stringMatching(/an AWS region such as us-east-1/),
+      }),
+    ]);
+  });
+
   it('requires an odd number of ZooKeeper servers', () => {
     const issues = issuesOf(() => infra('roles:\n  zookeeper:\n    count: 4\n'));
     expect(issues[0]).toMatchObject({ path: 'roles.zookeeper.count', line: 3, received: '4' });

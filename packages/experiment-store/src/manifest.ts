@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '@lab/core';
+import { AWS_REGION_PATTERN } from '@lab/core/aws';
 import { z } from 'zod';
 import { ManifestCorruptError, ManifestTooNewError } from './errors.js';
 
@@ -19,7 +20,6 @@ export const OUTCOME_RESULTS = ['succeeded', 'failed', 'aborted'] as const;
 export type OutcomeResult = (typeof OUTCOME_RESULTS)[number];
 
 const PHASE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 // AWS resource types as the lab names them: `instance`, `vpc`, `nat-gateway`, `iam-role` …
 const RESOURCE_TYPE = /^[a-z][a-z0-9-]{0,63}$/;
 
@@ -45,12 +45,12 @@ const manifestBody = z
     target: z.enum(TARGETS),
     tags: z.record(z.string(), z.string()),
     /** The AWS regions of its resources; none for a local experiment. */
-    regions: z.array(z.string().regex(REGION)),
+    regions: z.array(z.string().regex(AWS_REGION_PATTERN)),
     configDigest: z.string().min(1).max(256),
     phases: z.record(z.string().regex(PHASE_NAME), phaseRecord),
     terraform: z.strictObject({ stateDir: z.string().min(1) }),
     resources: z.record(
-      z.string().regex(REGION),
+      z.string().regex(AWS_REGION_PATTERN),
       z.record(z.string().regex(RESOURCE_TYPE), z.array(z.string().min(1))),
     ),
     resourcesGone: z.strictObject({ at: isoTime, by: z.string().min(1) }).nullable(),
@@ -125,7 +125,7 @@ export function isValidPhaseName(name: string): boolean {
 }
 
 export function isValidRegion(region: string): boolean {
-  return REGION.test(region);
+  return AWS_REGION_PATTERN.test(region);
 }
 
 export function isValidResourceType(type: string): boolean {

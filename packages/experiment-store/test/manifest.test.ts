@@ -87,6 +87,16 @@ describe('schema migration', () => {
     }
   });
 
+  it('accepts GovCloud and ISO regions and rejects a region without its number', () => {
+    const { region: _region, created, target: _target, ...rest } = versionOneDocument('v3');
+    const document = { ...rest, schemaVersion: 2, createdAt: created, target: 'aws' };
+    const regions = ['us-iso-east-1', 'us-gov-west-1'];
+    expect(parseManifest(JSON.stringify({ ...document, regions }), '/x').manifest.regions).toEqual(regions);
+    expect(() => parseManifest(JSON.stringify({ ...document, regions: ['us-east'] }), '/x')).toThrow(
+      ManifestCorruptError,
+    );
+  });
+
   it('applies every step from an old version, in order', () => {
     const text = JSON.stringify(versionOneDocument('old-one'));
     const parsed = parseManifest(text, '/x/manifest.json', syntheticSchema);

@@ -13,11 +13,11 @@ import {
 import { type Component, createVirtualTime } from '@lab/core';
 import { runCommand } from '@lab/ssm-runner';
 import { describeWithTools } from '@lab/test-support';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
 // lab-cleanup shares tag-cleanup's test topology.
-import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
+import { simulatedAgent } from '@lab/test-support/sim-agent';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InstanceTarget, labHealthStages } from '../src/aws.js';
 import { bindRunCommand, PROBE_COMMAND_POLL, runCascade, servicesActiveStage } from '../src/index.js';
 

@@ -1,4 +1,5 @@
 import { isExperimentId, LIFECYCLE_TAG_KEYS, TAG_KEYS, tagIssues } from '@lab/core';
+import { AWS_REGION_PATTERN } from '@lab/core/aws';
 import { z } from 'zod';
 import { adminCidrProblem } from './admin-cidrs.js';
 import { isReservedSetting, type RESERVED_SETTINGS } from './layout.js';
@@ -9,6 +10,8 @@ import { parseWith } from './zod-issues.js';
 
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+// An availability zone is its region's name and one letter: us-iso-east-1a.
+const AVAILABILITY_ZONE = new RegExp(`${AWS_REGION_PATTERN.source.replace(/\$$/, '')}[a-z]$`);
 const SETTING_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 
 /** Tag keys Terraform sets on every resource; user tags may not redefine them. */
@@ -126,9 +129,7 @@ export const terraformVariablesSchema = z
     experiment_id: z.string().refine(isExperimentId, {
       message: 'must be an experiment id: 1-64 lowercase letters, digits and hyphens, not "latest"',
     }),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+    region: z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region such as eu-west-1'),
     ami_id: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id such as ami-0123456789abcdef0'),
     tags: z.record(z.string(), z.string()).default({}),
     managed_by: z.string().min(1).default('terraform'),
@@ -148,11 +149,7 @@ export const terraformVariablesSchema = z
           }, 'needs a prefix from /16 to /22 (subnets are /24)')
           .default('10.42.0.0/16'),
         availability_zones: z
-          .array(
-            z
-              .string()
-              .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an availability zone such as eu-west-1a'),
-          )
+          .array(z.string().regex(AVAILABILITY_ZONE, 'must be an availability zone such as eu-west-1a'))
           .max(4)
           .default([]),
         az_count: z.int().min(1).max(4).default(1),

@@ -98,6 +98,27 @@ describe('parseTerraformVariables', () => {
     expect(issues).toContainEqual(expect.objectContaining({ path: 'pulsar.ack_quorum', received: '5' }));
   });
 
+  it('accepts GovCloud and ISO regions and their zones, and rejects a region without its number', () => {
+    for (const region of ['us-iso-east-1', 'us-gov-west-1']) {
+      const parsed = parseTerraformVariables({
+        ...minimal,
+        region,
+        network: { availability_zones: [`${region}a`] },
+      });
+      expect(parsed.region).toBe(region);
+      expect(parsed.network.availability_zones).toEqual([`${region}a`]);
+    }
+    expect(issuesOf({ ...minimal, region: 'us-east' })).toEqual([
+      expect.objectContaining({ path: 'region', message: 'must be an AWS region such as eu-west-1' }),
+    ]);
+    expect(issuesOf({ ...minimal, network: { availability_zones: ['us-east-1'] } })).toEqual([
+      expect.objectContaining({
+        path: 'network.availability_zones.0',
+        message: 'must be an availability zone such as eu-west-1a',
+      }),
+    ]);
+  });
+
   it('refuses misspelt keys instead of ignoring them', () => {
     const issues = issuesOf({ ...minimal, pulsar: { ensembleSize: 3 } });
     expect(issues).toContainEqual(

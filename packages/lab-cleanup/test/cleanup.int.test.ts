@@ -8,14 +8,17 @@
 //   run adds the DependencyViolations real AWS would send;
 // - CreateImage cannot tag snapshots: the AMI's snapshot is found through the AMI;
 // - ListInstanceProfileTags is not implemented: profiles' tags come from GetInstanceProfile.
-import { describeWithMoto, type FaultInjector, injectFaults, motoAccount } from '@lab/test-support';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTopology,
   countResources,
+  describeWithMoto,
+  type FaultInjector,
+  injectFaults,
   labTagsFor,
+  motoAccount,
   survivors,
-} from '../../tag-cleanup/test/support/topology.js';
+} from '@lab/test-support';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index.js';
 import {
   A,

@@ -3,14 +3,16 @@
 // process that held it died), never deleted under a live lab process, and skipped by a sweep.
 import { hostname } from 'node:os';
 import { openStore } from '@lab/experiment-store';
-import { describeWithMoto, type MotoAccount, motoAccount } from '@lab/test-support';
-import { describe, expect, it } from 'vitest';
 import {
   buildTopology,
   countResources,
+  describeWithMoto,
   labTagsFor,
+  type MotoAccount,
+  motoAccount,
   survivors,
-} from '../../tag-cleanup/test/support/topology.js';
+} from '@lab/test-support';
+import { describe, expect, it } from 'vitest';
 import { main } from '../src/index.js';
 import { createExperiment, holdLock, killHard, tempStore } from './support/store.js';
 import { capture, useCredentials } from './support/world.js';

@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { CreateSubnetCommand } from '@aws-sdk/client-ec2';
 import {
+  buildTopology,
   controlCharacters,
+  countResources,
   describeWithMoto,
   describeWithPty,
   KEYS,
@@ -13,16 +15,12 @@ import {
   runPiped,
   type ScreenLine,
   spawnPty,
+  survivors,
+  type Topology,
   terminalEnv,
   wrappedRows,
 } from '@lab/test-support';
 import { beforeAll, expect, it } from 'vitest';
-import {
-  buildTopology,
-  countResources,
-  survivors,
-  type Topology,
-} from '../../tag-cleanup/test/support/topology.js';
 
 const A = 'exp-20260101-000001';
 const TSX = createRequire(import.meta.url).resolve('tsx');

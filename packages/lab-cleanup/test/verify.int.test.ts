@@ -1,14 +1,16 @@
 // What lab-cleanup says it verified, against moto: images are kept unless --include-amis and
 // the run is then incomplete; a listing the endpoint cannot answer is reported at once.
 import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
-import { describeWithMoto, type MotoAccount, motoAccount } from '@lab/test-support';
-import { expect, it } from 'vitest';
 import {
   buildTopology,
   countResources,
+  describeWithMoto,
   labTagsFor,
+  type MotoAccount,
+  motoAccount,
   survivors,
-} from '../../tag-cleanup/test/support/topology.js';
+} from '@lab/test-support';
+import { expect, it } from 'vitest';
 import { main } from '../src/index.js';
 import { capture, useCredentials } from './support/world.js';
 

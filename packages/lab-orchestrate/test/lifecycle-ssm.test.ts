@@ -16,10 +16,10 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { openStore } from '@lab/experiment-store';
 import { planExperiment, storedConfig, storedOutputs } from '@lab/orchestrator';
 import { describeWithTools } from '@lab/test-support';
-import { afterEach, expect, it, vi } from 'vitest';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
 // lab-cleanup shares tag-cleanup's test topology.
-import { simulatedAgent } from '../../ssm-runner/test/support/sim-agent.js';
+import { simulatedAgent } from '@lab/test-support/sim-agent';
+import { afterEach, expect, it, vi } from 'vitest';
 import { createHarness } from './support/harness.js';
 import { BROKER_ADMIN_CURL } from './support/kill-lab.js';
 

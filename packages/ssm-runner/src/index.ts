@@ -7,6 +7,7 @@ export {
   type SsmCallContext,
   sendCommand,
 } from './api.js';
+export { assertAllSucceeded } from './assert.js';
 export {
   RemoteFileNotFoundError,
   SsmAbortedError,
@@ -18,20 +19,18 @@ export {
   TransferChecksumError,
   TransferError,
 } from './errors.js';
-export { agentCommands, SCRIPT_NAME, shellJoin, shellQuote } from './quote.js';
 export {
-  assertAllSucceeded,
   type CommandTarget,
-  completePluginOutput,
   DEFAULT_POLL_SCHEDULE,
   type PollSchedule,
-  parseSsmDate,
   type RunCommandOptions,
   type RunCommandResult,
-  runCommand,
   type SsmCallOptions,
   tagTargets,
-} from './run.js';
+} from './options.js';
+export { completePluginOutput, parseSsmDate } from './output.js';
+export { agentCommands, SCRIPT_NAME, shellJoin, shellQuote } from './quote.js';
+export { runCommand } from './run.js';
 export { describeOutcome, invocationOutcome, isFinalCommandStatus, isFinalStatus } from './status.js';
 export {
   type FetchedFile,

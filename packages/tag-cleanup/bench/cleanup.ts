@@ -6,9 +6,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { buildTopology, countResources, survivors, type TopologyOptions } from '@lab/test-support';
 import { createAwsProvider } from '../src/aws/index.js';
 import { cleanup } from '../src/index.js';
-import { buildTopology, countResources, survivors, type TopologyOptions } from '../test/support/topology.js';
 
 const endpoint = process.env.LAB_MOTO_ENDPOINT;
 if (endpoint === undefined || endpoint === '') {

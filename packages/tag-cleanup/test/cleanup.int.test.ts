@@ -10,11 +10,18 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createVirtualTime } from '@lab/core';
-import { describeWithMoto, type MotoAccount, motoAccount } from '@lab/test-support';
+import {
+  buildTopology,
+  countResources,
+  describeWithMoto,
+  labTagsFor,
+  type MotoAccount,
+  motoAccount,
+  survivors,
+} from '@lab/test-support';
 import { expect, it } from 'vitest';
 import { createAwsProvider } from '../src/aws/index.js';
 import { cleanup } from '../src/index.js';
-import { buildTopology, countResources, labTagsFor, survivors } from './support/topology.js';
 
 const providerFor = (account: MotoAccount, extra: Partial<Parameters<typeof createAwsProvider>[0]> = {}) =>
   createAwsProvider({

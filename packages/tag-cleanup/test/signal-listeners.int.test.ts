@@ -7,11 +7,17 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import { describeWithMoto, type MotoAccount, motoAccount } from '@lab/test-support';
+import {
+  buildTopology,
+  countResources,
+  describeWithMoto,
+  type MotoAccount,
+  motoAccount,
+  survivors,
+} from '@lab/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { createAwsProvider } from '../src/aws/index.js';
 import { cleanup } from '../src/index.js';
-import { buildTopology, countResources, survivors } from './support/topology.js';
 
 /** EC2 clients whose every request records how many abort listeners the caller's signal has. */
 function watchedProvider(account: MotoAccount, signal: AbortSignal, peak: { listeners: number }) {

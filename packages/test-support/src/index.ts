@@ -10,6 +10,7 @@ export {
   type MiddlewareClient,
 } from './faults.js';
 export { describeWhen } from './gate.js';
+export { describeResources, survivors } from './inventory.js';
 export { describeWithLocalTarget, type LocalTargetInputs, localTargetInputs } from './local-target.js';
 export {
   describeWithMoto,
@@ -45,3 +46,12 @@ export {
   styledRow,
 } from './screenshot.js';
 export { describeWithTools, findTool, LAB_TOOLS_BIN, TOOLS, type Tool } from './tools.js';
+export {
+  buildTopology,
+  countResources,
+  labTagsFor,
+  publicImage,
+  type Topology,
+  type TopologyClients,
+  type TopologyOptions,
+} from './topology.js';

@@ -1,4 +1,5 @@
 import { tagIssues } from '@lab/core';
+import { AWS_REGION_PATTERN } from '@lab/core/aws';
 import { adminCidrProblem } from '@lab/infra';
 import { z } from 'zod';
 import { slug } from './common.js';
@@ -144,7 +145,7 @@ export const infrastructureSchema = z
         });
       }
     }),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'an AWS region such as us-east-1' }),
+    region: z.string().regex(AWS_REGION_PATTERN, { message: 'an AWS region such as us-east-1' }),
     /** Spot instances: cheaper, but AWS may reclaim one mid-benchmark. */
     spot: z.boolean(),
     network: networkSchema,

@@ -8,8 +8,14 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KEYS, motoAccount, motoEndpoint, recordTerminal, terminalEnv } from '@lab/test-support';
-import { buildTopology } from '../../../tag-cleanup/test/support/topology.js';
+import {
+  buildTopology,
+  KEYS,
+  motoAccount,
+  motoEndpoint,
+  recordTerminal,
+  terminalEnv,
+} from '@lab/test-support';
 
 const REPO = resolve(import.meta.dirname, '../../../..');
 const TSX = createRequire(import.meta.url).resolve('tsx');

@@ -11,15 +11,16 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { type MotoAccount, motoAccount } from '@lab/test-support';
-import { expect } from 'vitest';
 import {
   buildTopology,
   countResources,
+  type MotoAccount,
+  motoAccount,
   publicImage,
   survivors,
   type Topology,
-} from '../../../tag-cleanup/test/support/topology.js';
+} from '@lab/test-support';
+import { expect } from 'vitest';
 
 export const A = 'exp-20260101-000001';
 export const B = 'exp-20260101-000002';

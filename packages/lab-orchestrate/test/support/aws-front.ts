@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as ssmCommands from '@aws-sdk/client-ssm';
-import { simulatedAgent } from '../../../ssm-runner/test/support/sim-agent.js';
+import { simulatedAgent } from '@lab/test-support/sim-agent';
 
 export interface FrontOptions {
   /** moto's URL. */

@@ -17,19 +17,20 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateInstanceProfileCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { type MotoAccount, motoAccount } from '@lab/test-support';
-import { createAwsProvider } from '../../src/aws/index.js';
-import { type CleanupResult, cleanup } from '../../src/index.js';
-import { type FaultCounts, type FaultPlan, NO_FAULTS, prng, unleash } from './chaos.js';
-import { describeResources } from './inventory.js';
 import {
   buildTopology,
   countResources,
+  describeResources,
   labTagsFor,
+  type MotoAccount,
+  motoAccount,
   publicImage,
   type Topology,
   type TopologyOptions,
-} from './topology.js';
+} from '@lab/test-support';
+import { createAwsProvider } from '../../src/aws/index.js';
+import { type CleanupResult, cleanup } from '../../src/index.js';
+import { type FaultCounts, type FaultPlan, NO_FAULTS, prng, unleash } from './chaos.js';
 
 export const TARGET = 'exp-20260101-000001';
 const OTHER = 'exp-20260101-000002';

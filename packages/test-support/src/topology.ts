@@ -395,5 +395,3 @@ export async function buildTopology(
   t.buckets.push(bucket);
   return t;
 }
-
-export { survivors } from './inventory.js';
