@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CliContext } from '@lab/cli-kit';
 import { type Clock, type EventSink, LabError, type LabEvent, ValidationError } from '@lab/core';
 import type { ExperimentStore } from '@lab/experiment-store';
@@ -47,7 +47,7 @@ export async function createSession(
   const localCache = join(resolve(options.cwd, options.env[LOCAL_CACHE_ENV] ?? join(home, 'cache')), 'local');
   const sink = rendererSink(context);
   const store = openStore({ home, clock: options.clock, events: sink, env: options.env });
-  const moduleDir = findTerraformDir(args.terraformDir, options.cwd);
+  const moduleDir = await findTerraformDir(args.terraformDir, options.cwd);
   const connection = {
     ...(args.profile === undefined ? {} : { profile: args.profile }),
     ...(args.endpointUrl === undefined ? {} : { endpoint: args.endpointUrl }),
@@ -67,7 +67,7 @@ export async function createSession(
       aws,
       terraform: {
         // Only the AWS target runs Terraform; it says so when the module is not there.
-        moduleDir: moduleDir ?? resolve(options.cwd, 'terraform'),
+        moduleDir,
         binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
         pluginCacheDir: join(home, '.terraform-plugins'),
         env: terraformEnv,
@@ -122,7 +122,7 @@ export async function createSession(
       const platform = orchestrator.platformFor(
         {
           local: { cacheDir: localCache },
-          terraform: { moduleDir: moduleDir ?? resolve(options.cwd, 'terraform') },
+          terraform: { moduleDir },
         },
         at?.target ?? args.target ?? 'aws',
       );
@@ -137,7 +137,7 @@ export async function createSession(
         createdAtMs: at?.createdAtMs ?? options.clock.now(),
         hosts: at?.hosts,
         terraform: {
-          moduleDir: moduleDir ?? 'terraform',
+          moduleDir,
           workDir: at?.workDir ?? join(home, experimentId, 'terraform'),
           binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
         },
@@ -158,24 +158,22 @@ function rendererSink(context: CliContext): EventSink {
   };
 }
 
-/** `terraform/` of the checkout `start` is in (or a parent), where `main.tf` and `versions.tf` are. */
-export function findTerraformDir(given: string | undefined, start: string): string | undefined {
-  if (given !== undefined) {
-    const path = resolve(start, given);
-    if (!existsSync(join(path, 'versions.tf'))) {
-      throw new ValidationError('Not the lab Terraform module', [
-        { path: 'terraform-dir', message: 'no versions.tf in this directory', received: path },
-      ]);
-    }
-    return path;
+/**
+ * The lab's Terraform module: `--terraform-dir` when given (checked), else the module shipped
+ * inside the installed `@lab/infra` — the one that matches this version of the lab.
+ */
+export async function findTerraformDir(given: string | undefined, start: string): Promise<string> {
+  if (given === undefined) return (await import('@lab/infra')).shippedTerraformDir();
+  const path = resolve(start, given);
+  if (!existsSync(join(path, 'versions.tf'))) {
+    throw new ValidationError('Not the lab Terraform module', [
+      {
+        path: 'terraform-dir',
+        message: 'no versions.tf in this directory',
+        expected: "the lab's root module (versions.tf, main.tf, outputs.tf)",
+        received: path,
+      },
+    ]);
   }
-  let directory = resolve(start);
-  for (;;) {
-    const candidate = join(directory, 'terraform');
-    if (existsSync(join(candidate, 'versions.tf')) && existsSync(join(candidate, 'outputs.tf')))
-      return candidate;
-    const parent = dirname(directory);
-    if (parent === directory) return undefined;
-    directory = parent;
-  }
+  return path;
 }

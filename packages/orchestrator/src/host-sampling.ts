@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Emitter, errorMessage } from '@lab/core';
 import type { Experiment } from '@lab/experiment-store';
-import type { HostMetricsSeries, HostRole } from '@lab/host-metrics';
+import type { Bottleneck, HostMetricsSeries, HostRole } from '@lab/host-metrics';
 import type { ClusterAccess } from './platform.js';
 
 /** Where the sampler and its files live on a node (under the node's root on this machine). */
@@ -28,8 +28,8 @@ export interface SampledNode {
 /** What one run's sampling produced, stored as `benchmark_results/<run>.hosts.json`. */
 export interface RunHostMetrics {
   series: HostMetricsSeries[];
-  /** The likely bottleneck in words, or null when nothing was saturated. */
-  bottleneck: string | null;
+  /** The likely bottleneck (its `message` says it in words), or null when nothing was saturated. */
+  bottleneck: Bottleneck | null;
   /** Nodes whose samples could not be had, with why. */
   missing: Array<{ name: string; reason: string }>;
 }
@@ -187,7 +187,7 @@ export async function collectSampling(
     }),
   );
   const collected = series.filter((entry): entry is HostMetricsSeries => entry !== undefined);
-  const bottleneck = findBottleneck(collected)?.message ?? null;
+  const bottleneck = findBottleneck(collected) ?? null;
   const metrics: RunHostMetrics = { series: collected, bottleneck, missing };
   await writeFile(
     join(context.experiment.paths.benchmarkResults, `${runId}.hosts.json`),
@@ -200,8 +200,8 @@ export async function collectSampling(
     'host-metrics',
     bottleneck === null
       ? `${runId}: host metrics from ${collected.length} node(s); no resource saturated`
-      : `${runId}: likely bottleneck: ${bottleneck}`,
-    { run: runId, bottleneck },
+      : `${runId}: likely bottleneck: ${bottleneck.message}`,
+    { run: runId, bottleneck: bottleneck?.message ?? null },
   );
   return metrics;
 }

@@ -42,6 +42,8 @@ export {
   type PlanExperimentOptions,
   type PlannedRemoteRun,
   planExperiment,
+  type RepeatedRun,
+  repeatRuns,
 } from './plan.js';
 export type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
 export { LOCAL_NODES_DIR, type LocalTargetSettings } from './platform-local.js';

@@ -35,8 +35,8 @@ export function awsPlatform(settings: { moduleDir: string }): Platform {
         throw new ValidationError('The lab Terraform module was not found', [
           {
             path: 'terraform-dir',
-            message: 'no terraform/ with versions.tf and outputs.tf here',
-            expected: 'a pulsar-aws-lab checkout, or --terraform-dir <path>',
+            message: 'no versions.tf here',
+            expected: 'the module shipped in @lab/infra (reinstall it), or --terraform-dir <path>',
             received: settings.moduleDir,
           },
         ]);

@@ -6,15 +6,17 @@ import type { ActualCost } from '@lab/cost/aws';
 import type { Experiment, Manifest } from '@lab/experiment-store';
 import { detectPlateau, parseOmbResult, summarizeRun } from '@lab/omb';
 import {
+  type HostMetricsSeries,
   loadOmbResults,
+  type Provenance,
   type ReportRun,
   reportRunFromOmb,
   type WrittenReport,
   writeReport,
 } from '@lab/report';
-import { experimentEmitter, storedConfig } from './common.js';
+import { experimentEmitter, type PlanConfig, storedConfig } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
-import { hourlyCost, planExperiment } from './plan.js';
+import { type ExperimentPlan, hourlyCost, planExperiment } from './plan.js';
 import { platformFor } from './platforms.js';
 import type { RunRecord } from './run.js';
 import { step } from './setup.js';
@@ -66,7 +68,7 @@ export async function reportExperiment(
       });
     }
     step(events, 'report', 'write report');
-    const { runs, hourlyUsd, costSource, notes } = await experimentReportRuns(
+    const { runs, hourlyUsd, costSource, notes, provenance } = await experimentReportRuns(
       deps,
       experiment,
       manifest,
@@ -77,6 +79,7 @@ export async function reportExperiment(
       generatedAt: new Date(deps.clock.now()).toISOString(),
       runs,
       notes,
+      provenance,
     });
     await experiment.endPhase('report', 'succeeded');
     events.emit('written', `Report of ${runs.length} run(s): ${written.html}`, {
@@ -158,7 +161,13 @@ async function experimentReportRuns(
   experiment: Experiment,
   manifest: Manifest,
   actual: ActualCost | undefined,
-): Promise<{ runs: ReportRun[]; hourlyUsd: number; costSource: 'actual' | 'estimate'; notes: string[] }> {
+): Promise<{
+  runs: ReportRun[];
+  hourlyUsd: number;
+  costSource: 'actual' | 'estimate';
+  notes: string[];
+  provenance: Provenance;
+}> {
   const resolved = await storedConfig(experiment);
   const plan = planExperiment({
     resolved,
@@ -225,17 +234,23 @@ async function experimentReportRuns(
         ...(verdict.firstShortStep === undefined ? {} : { plateauStep: verdict.firstShortStep }),
       };
     }
-    runs.push(
-      reportRunFromOmb(result, summary, {
+    const hostMetrics = await storedHostMetrics(experiment, record, notes);
+    runs.push({
+      ...reportRunFromOmb(result, summary, {
         id: record.id,
-        label: record.id,
+        // Repetitions of one run share its label; the report aggregates them.
+        label: planned?.baseId ?? record.id,
+        ...(planned !== undefined && planned.repetitions > 1 ? { repetition: planned.repetition } : {}),
         experimentId: experiment.id,
+        // A planned run without a rate is OMB's max-rate search (0); without a plan it is unknown.
+        ...(planned === undefined ? {} : { targetRate: planned.targetRate ?? 0 }),
         ...(hourlyUsd > 0 ? { costUsd: (hourlyUsd * runMs) / 3_600_000 } : {}),
         ...(ramp === undefined ? {} : { ramp }),
       }),
-    );
+      ...(hostMetrics === undefined ? {} : { hosts: hostMetrics.series, bottleneck: hostMetrics.bottleneck }),
+    });
   }
-  return { runs, hourlyUsd, costSource, notes };
+  return { runs, hourlyUsd, costSource, notes, provenance: provenanceOf(plan, manifest, resolved) };
 }
 
 async function actualCostOf(deps: ResolvedDeps, manifest: Manifest): Promise<ActualCost> {
@@ -256,5 +271,51 @@ async function actualCostOf(deps: ResolvedDeps, manifest: Manifest): Promise<Act
       message: `Cost Explorer could not be asked: ${errorMessage(error)}`,
       hint: 'The report uses the local estimate; actual cost is an enhancement.',
     };
+  }
+}
+
+/** What produced an experiment's numbers, as far as the lab knows it ("–" in the report otherwise). */
+function provenanceOf(plan: ExperimentPlan, manifest: Manifest, resolved: PlanConfig): Provenance {
+  const roles = plan.config.infrastructure.roles;
+  const amiId = typeof manifest.details.amiId === 'string' ? manifest.details.amiId : undefined;
+  const testPlan = plan.config.testPlan;
+  return {
+    target: manifest.target,
+    pulsarVersion: plan.config.infrastructure.pulsarVersion,
+    ...(plan.local === undefined ? {} : { omb: { commit: plan.local.image.ombCommit } }),
+    ...(amiId === undefined ? {} : { amiId }),
+    ...(manifest.target === 'aws'
+      ? {
+          instanceTypes: {
+            zookeeper: roles.zookeeper.instanceType,
+            bookkeeper: roles.bookkeeper.instanceType,
+            broker: roles.broker.instanceType,
+            client: roles.client.instanceType,
+          },
+        }
+      : {}),
+    configDigest: resolved.digest,
+    ...(testPlan === undefined ? {} : { testPlan: { name: testPlan.name } }),
+  };
+}
+
+/** A run's host metrics (`<run>.hosts.json`), when its sampling produced any. */
+async function storedHostMetrics(
+  experiment: Experiment,
+  record: RunRecord,
+  notes: string[],
+): Promise<{ series: HostMetricsSeries[]; bottleneck: ReportRun['bottleneck'] } | undefined> {
+  if (record.hostMetricsFile === undefined) return undefined;
+  try {
+    const stored = JSON.parse(
+      await readFile(join(experiment.paths.root, record.hostMetricsFile), 'utf8'),
+    ) as {
+      series: HostMetricsSeries[];
+      bottleneck: ReportRun['bottleneck'];
+    };
+    return { series: stored.series, bottleneck: stored.bottleneck };
+  } catch (error) {
+    notes.push(`${record.id}: host metrics unreadable (${errorMessage(error)})`);
+    return undefined;
   }
 }

@@ -5,6 +5,10 @@ export type RunStatus = 'succeeded' | 'failed' | 'skipped';
 /** What happened to one planned run; kept in the manifest (`details.runs`). */
 export interface RunRecord {
   id: string;
+  /** Repeated runs (`repeat: N`): the run they repeat, which repetition this is, and of how many. */
+  baseId?: string;
+  repetition?: number;
+  repetitions?: number;
   type: string;
   status: RunStatus;
   targetRate?: number;

@@ -82,6 +82,9 @@ export async function runExperiment(
   const records: RunRecord[] = plan.runs.map(({ run }) => ({
     id: run.id,
     type: run.type,
+    ...(run.repetitions > 1
+      ? { baseId: run.baseId, repetition: run.repetition, repetitions: run.repetitions }
+      : {}),
     status: 'skipped',
     ...(run.targetRate === undefined ? {} : { targetRate: run.targetRate }),
     reason: 'not run',
@@ -189,7 +192,7 @@ async function hostMetricsOf(
     if (metrics === undefined) return {};
     return {
       hostMetricsFile: `benchmark_results/${record.id}.hosts.json`,
-      ...(metrics.bottleneck === null ? {} : { bottleneck: metrics.bottleneck }),
+      ...(metrics.bottleneck === null ? {} : { bottleneck: metrics.bottleneck.message }),
     };
   } catch (error) {
     if (isAbort(error, sampling.signal)) throw error;

@@ -120,7 +120,18 @@ describe('full', () => {
     }
     expect(types.indexOf('setup.ready')).toBeLessThan(types.indexOf('run.finished'));
     // Each run: upload, start, poll until it exits, fetch its log and result, on the first client.
-    const onClient = world.remoteCalls.filter((call) => !call.script?.includes('lab-health-probe'));
+    const sampler = (call: { path?: string; script?: string }) =>
+      (call.path ?? call.script ?? '').includes('/var/lib/lab/host-sampler/');
+    // The host sampler: put on all 10 instances once, started and stopped around each run, its
+    // samples fetched from every instance after each run.
+    const sampling = world.remoteCalls.filter(sampler);
+    expect(sampling.filter((call) => call.op === 'putFile')).toHaveLength(10);
+    expect(sampling.filter((call) => call.script?.includes(' start '))).toHaveLength(20);
+    expect(sampling.filter((call) => call.script?.includes(' stop '))).toHaveLength(20);
+    expect(sampling.filter((call) => call.op === 'fetchFile')).toHaveLength(20);
+    const onClient = world.remoteCalls.filter(
+      (call) => !call.script?.includes('lab-health-probe') && !sampler(call),
+    );
     for (const call of onClient) expect(call.instanceIds).toEqual([DRIVER_CLIENT]);
     expect(onClient.map((call) => call.path ?? call.op)).toEqual([
       `/var/lib/lab/omb/${EXPERIMENT}/driver.yaml`,

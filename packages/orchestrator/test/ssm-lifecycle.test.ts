@@ -59,7 +59,12 @@ describeWithTools(['jq'], 'the lifecycle through the real @lab/ssm-runner and a 
     const commands = sim.commands();
     const probes = commands.filter((command) => command.script.includes('lab-health-probe'));
     expect(probes.map((command) => command.input.InstanceIds?.length)).toEqual([10, 10]);
-    const onClient = commands.filter((command) => !command.script.includes('lab-health-probe'));
+    // The host sampler's uploads, starts, stops and fetches all name its directory.
+    const sampling = commands.filter((command) => command.script.includes('/var/lib/lab/host-sampler/'));
+    expect(new Set(sampling.flatMap((command) => command.input.InstanceIds ?? [])).size).toBe(10);
+    const onClient = commands.filter(
+      (command) => !command.script.includes('lab-health-probe') && !sampling.includes(command),
+    );
     for (const command of onClient) expect(command.input.InstanceIds).toEqual([DRIVER_CLIENT]);
     expect(onClient.filter((command) => command.script.includes('setsid nohup'))).toHaveLength(2);
     expect(onClient.some((command) => command.script.includes('kill -TERM'))).toBe(false);

@@ -24,14 +24,20 @@ const alive = (pid: number) => {
 };
 
 /** A stand-in for a terraform whose caller died: its own process group, SIGINT handled like terraform's. */
-function orphan(marker: string) {
+async function orphan(marker: string) {
+  const ready = `${marker}.ready`;
   const child = spawn(
     'bash',
-    ['-c', `trap 'echo interrupted > ${marker}; exit 1' INT; sleep 30 & wait $!; kill $! 2>/dev/null`],
+    [
+      '-c',
+      `trap 'echo interrupted > ${marker}; exit 1' INT; touch ${ready}; sleep 30 & wait $!; kill $! 2>/dev/null`,
+    ],
     { detached: true, stdio: 'ignore' },
   );
   child.unref();
   if (child.pid === undefined) throw new Error('bash did not start');
+  // Its SIGINT handler is in place once it has said so.
+  while (!existsSync(ready)) await new Promise((done) => setTimeout(done, 20));
   return child.pid;
 }
 
@@ -59,7 +65,7 @@ describe('stopOrphanedTerraform', () => {
   it('stops a recorded terraform that still runs with SIGINT to its group and waits until it has exited', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'lab-tf-'));
     const marker = join(workDir, 'marker');
-    const pid = orphan(marker);
+    const pid = await orphan(marker);
     recordTerraformProcess(workDir, { pid, command: 'apply', startedAt: '2026-11-30T12:00:00.000Z' });
     expect(runningTerraform(workDir)).toMatchObject({ pid, command: 'apply' });
     const events = collectEvents();
@@ -78,7 +84,7 @@ describe('stopOrphanedTerraform', () => {
 
   it('leaves alone a process that merely reuses the recorded pid', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'lab-tf-'));
-    const pid = orphan(join(workDir, 'marker'));
+    const pid = await orphan(join(workDir, 'marker'));
     try {
       await writeFile(
         terraformProcessFile(workDir),

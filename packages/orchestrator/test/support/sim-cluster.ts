@@ -1,8 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-// The simulated SSM agent lives with the runner's tests; shared by relative path, as the CLI's
-// tests share it.
-import { simulatedAgent } from '../../../ssm-runner/test/support/sim-agent.js';
+import { simulatedAgent } from '@lab/test-support/sim-agent';
 import { DRIVER_CLIENT, INSTANCES, OMB_RESULT } from './lab.js';
 
 export type SimulatedAgent = ReturnType<typeof simulatedAgent>;
