@@ -33,18 +33,25 @@ export const SUBCOMMANDS = [
   'plans',
 ] as const;
 
-const EXAMPLES = `Examples:
-  lab-orchestrate plans                                   the shipped test plans, their duration and cost
-  lab-orchestrate full --test-plan poc --dry-run          the whole plan and every generated file; no AWS call
-  lab-orchestrate full --test-plan smoke --target local   a real rehearsal on this machine (Java 17 needed)
-  lab-orchestrate full --test-plan baseline --region eu-west-1 --yes`;
+/** The examples that end `lab-orchestrate --help`. */
+const EXAMPLES = [
+  { description: 'The shipped test plans, their duration and cost', command: 'lab-orchestrate plans' },
+  {
+    description: 'The whole plan and every generated file; no AWS call',
+    command: 'lab-orchestrate full --test-plan poc --dry-run',
+  },
+  {
+    description: 'A real rehearsal on this machine: real Pulsar and OMB, no AWS account (Java 17)',
+    command: 'lab-orchestrate full --test-plan smoke --target local',
+  },
+];
 
 function createApp(deps: LabOrchestrateDeps) {
   const kit = createKit(deps);
   return subcommands({
     name: 'lab-orchestrate',
-    description:
-      'The pulsar-aws-lab experiment lifecycle: a tagged Pulsar cluster on AWS, OMB benchmarks over SSM, a report, and a teardown that leaves nothing behind. Global flags (--region --profile --dry-run --json --yes --endpoint-url) may stand anywhere.',
+    description: `The pulsar-aws-lab experiment lifecycle: a tagged Pulsar cluster on AWS, OMB benchmarks over SSM, a report, and a teardown that leaves nothing behind. Global flags (--region --profile --dry-run --json --yes --endpoint-url) may stand anywhere.\n\n${EXIT_CODES_HELP}`,
+    examples: EXAMPLES,
     cmds: {
       setup: setupCommand(kit),
       run: runCommand(kit),
@@ -68,11 +75,7 @@ export async function main(argv: readonly string[], deps: LabOrchestrateDeps = {
     const { exitCode, message, into } = result.error.config;
     const stream = into === 'stdout' ? (deps.stdout ?? process.stdout) : (deps.stderr ?? process.stderr);
     const help = exitCode === 0;
-    // The top-level help (no subcommand named) ends with examples.
-    const examples = help && !argv.some((arg) => (SUBCOMMANDS as readonly string[]).includes(arg));
-    stream.write(
-      `${message.endsWith('\n') ? message : `${message}\n`}${examples ? `\n${EXAMPLES}\n` : ''}${help ? `\n${EXIT_CODES_HELP}\n` : ''}`,
-    );
+    stream.write(message.endsWith('\n') ? message : `${message}\n`);
     return help ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
   return result.value.value;

@@ -188,16 +188,16 @@ describe('the region of an experiment is the one its configuration resolves', ()
 });
 
 describe('lab-orchestrate --help', () => {
-  it('ends with examples and the exit codes; a subcommand help has no examples block', async () => {
+  it('names the exit codes and ends with examples; a subcommand help has no examples block', async () => {
     const lab = await createHarness();
     expect(await lab.run(['--help'])).toBe(0);
     const help = lab.out.stdout + lab.out.stderr;
+    expect(help).toContain('Exit codes:');
     expect(help).toMatch(
-      /Examples:\n {2}lab-orchestrate plans[^\n]*\n {2}lab-orchestrate full --test-plan poc --dry-run/,
+      /EXAMPLES:\n\n {2}The shipped test plans[^\n]*\n {2}\$ lab-orchestrate plans\n\n[^$]*\$ lab-orchestrate full --test-plan poc --dry-run\n\n[^$]*\$ lab-orchestrate full --test-plan smoke --target local\n*$/,
     );
-    expect(help.indexOf('Examples:')).toBeLessThan(help.indexOf('Exit codes:'));
     const sub = await createHarness();
     expect(await sub.run(['plans', '--help'])).toBe(0);
-    expect(sub.out.stdout + sub.out.stderr).not.toContain('Examples:');
+    expect(sub.out.stdout + sub.out.stderr).not.toContain('EXAMPLES:');
   });
 });
