@@ -79,6 +79,11 @@ describe('lab-orchestrate full: the whole lifecycle against mocked AWS and the f
     };
     expect(summary.runs).toHaveLength(2);
     expect(JSON.stringify(summary)).toMatch(/costPerMillionMessages/);
+    // Each run's host metrics reached the report, with CloudWatch's word on the CPU credits of
+    // the burstable hosts (the first one asked about ran out).
+    const html = await readFile(join(dir, 'report/index.html'), 'utf8');
+    expect(html).toContain('001-fixed-1k: zookeeper-1 ran out of CPU credits during the run');
+    expect(html).toMatch(/journal disk nvme1n1 at 98 % utilisation/);
     const log = await readFile(join(dir, 'log.txt'), 'utf8');
     expect(log).toContain('Apply complete! Resources: 42 added');
     expect(log).toContain('publishing 998 msg/s');

@@ -10,6 +10,7 @@ export function createAwsClients(connection: Omit<AwsConnectionOptions, 'region'
   return lazyRegionalClients(connection, {
     ec2: async () => (await import('@aws-sdk/client-ec2')).EC2Client,
     ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient,
+    cloudwatch: async () => (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient,
     // Cost Explorer has one endpoint, in us-east-1.
     costExplorer: {
       load: async () => (await import('@aws-sdk/client-cost-explorer')).CostExplorerClient,

@@ -1,3 +1,4 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { PricingClient } from '@aws-sdk/client-pricing';
@@ -17,6 +18,8 @@ export interface RegionClients {
   costExplorer(): Promise<CostExplorerClient>;
   /** The AWS Pricing API (served from us-east-1), for `livePrices`. */
   pricing(): Promise<PricingClient>;
+  /** CloudWatch, for the CPU credits of burstable instances during each run. */
+  cloudwatch(): Promise<CloudWatchClient>;
 }
 
 /** Gives the clients of a region; tests pass aws-sdk-client-mock'ed clients. */

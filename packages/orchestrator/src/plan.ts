@@ -9,6 +9,7 @@ import {
   type PriceTable,
 } from '@lab/cost';
 import type { Target } from '@lab/experiment-store';
+import { burstableWarning } from '@lab/host-metrics';
 import { OMB_WORKERS_PATH, type TerraformVariables } from '@lab/infra';
 import type { LocalClusterLayout } from '@lab/local-cluster';
 import { expandTestPlan, ombWorkloadYaml, type PlannedRun, pulsarDriverYaml } from '@lab/omb';
@@ -221,7 +222,7 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
   );
   const durationHours =
     plan === undefined ? DEFAULT_CLUSTER_HOURS : (SETUP_MINUTES + runMinutes + TEARDOWN_MINUTES) / 60;
-  const estimate =
+  const priced =
     local === undefined
       ? estimateCost({
           region: infra.region,
@@ -231,6 +232,12 @@ export function planExperiment(options: PlanExperimentOptions): ExperimentPlan {
           ...(options.prices === undefined ? {} : { prices: options.prices }),
         })
       : localCost(durationHours);
+  // Said before the run, with the cost: burstable instances change speed as their credits go.
+  const burstable =
+    local === undefined
+      ? burstableWarning(Object.values(infra.roles).map((role) => role.instanceType))
+      : undefined;
+  const estimate = burstable === undefined ? priced : { ...priced, notes: [...priced.notes, burstable] };
   const thresholdUsd = options.costThresholdUsd ?? DEFAULT_COST_THRESHOLD_USD;
 
   const ami: ExperimentPlan['ami'] =

@@ -15,6 +15,7 @@ import {
   writeReport,
 } from '@lab/report';
 import { experimentEmitter, type PlanConfig, storedConfig } from './common.js';
+import { markCpuCredits } from './cpu-credits.js';
 import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
 import { type ExperimentPlan, hourlyCost, planExperiment } from './plan.js';
 import { platformFor } from './platforms.js';
@@ -235,6 +236,10 @@ async function experimentReportRuns(
       };
     }
     const hostMetrics = await storedHostMetrics(experiment, record, notes);
+    if (hostMetrics !== undefined) {
+      const credits = await markCpuCredits(deps, experiment, manifest, record, hostMetrics.series);
+      if (credits !== undefined) notes.push(credits);
+    }
     runs.push({
       ...reportRunFromOmb(result, summary, {
         id: record.id,

@@ -10,6 +10,7 @@
 // (default 60: a 3-minute OMB run takes 3 s). The SSM agents come online a role at a time, 20 s
 // apart, so the health cascade has hosts to wait for.
 import { readFileSync } from 'node:fs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CostExplorerClient,
   GetCostAndUsageCommand,
@@ -58,6 +59,8 @@ const ssm = new SSMClient({ region: 'us-east-1', credentials });
 const costExplorer = new CostExplorerClient({ region: 'us-east-1', credentials });
 const pricing = new PricingClient({ region: 'us-east-1', credentials });
 mockClient(pricing);
+const cloudwatch = new CloudWatchClient({ region: 'us-east-1', credentials });
+mockClient(cloudwatch);
 // Every STS client (the AMI cache asks GetCallerIdentity through the EC2 client's credentials).
 mockClient(STSClient).on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
 mockClient(ec2)
@@ -215,6 +218,7 @@ process.exitCode = await main(process.argv.slice(2), {
     ssm: async () => ssm,
     costExplorer: async () => costExplorer,
     pricing: async () => pricing,
+    cloudwatch: async () => cloudwatch,
   }),
   remote,
   cleanupByTags: async () => ({ remaining: [] }),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CostExplorerClient,
   GetCostAndUsageCommand,
@@ -101,6 +102,17 @@ export async function createLab(options: LabOptions = {}) {
   const ceMock = mockClient(ce);
   const pricing = new PricingClient({ region: 'us-east-1', credentials });
   const pricingMock = mockClient(pricing);
+  // CPU credits: the first instance asked about ran out during the run, the others did not.
+  const cloudwatch = new CloudWatchClient({ region: 'us-east-1', credentials });
+  mockClient(cloudwatch)
+    .on(GetMetricDataCommand)
+    .callsFake((input: { MetricDataQueries?: Array<{ Id?: string }> }) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((query, index) => ({
+        Id: query.Id,
+        Values: [index === 0 ? 0 : 57.5],
+        StatusCode: 'Complete',
+      })),
+    }));
 
   ec2Mock.on(DescribeImagesCommand).resolves({
     Images:
@@ -163,6 +175,7 @@ export async function createLab(options: LabOptions = {}) {
       ssm: async () => ssm,
       costExplorer: async () => ce,
       pricing: async () => pricing,
+      cloudwatch: async () => cloudwatch,
     }),
     terraform: {
       moduleDir: MODULE_DIR,
