@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliContext } from '@lab/cli-kit';
-import { type Clock, type EventSink, LabError, type LabEvent, ValidationError } from '@lab/core';
+import { type Clock, type EventSink, LabError, ValidationError } from '@lab/core';
 import type { ExperimentStore } from '@lab/experiment-store';
 import type { ExperimentPlan, OrchestratorDeps } from '@lab/orchestrator';
 import { type CommonValues, LOCAL_CACHE_ENV } from './args.js';
@@ -45,7 +45,7 @@ export async function createSession(
   // The local target's Pulsar install and OMB build, reused by every experiment (and shareable
   // between homes with PULSAR_AWS_LAB_CACHE).
   const localCache = join(resolve(options.cwd, options.env[LOCAL_CACHE_ENV] ?? join(home, 'cache')), 'local');
-  const sink = rendererSink(context);
+  const sink: EventSink = (event) => context.renderer.sink(event);
   const store = openStore({ home, clock: options.clock, events: sink, env: options.env });
   const moduleDir = await findTerraformDir(args.terraformDir, options.cwd);
   const connection = {
@@ -91,6 +91,8 @@ export async function createSession(
       clock: options.clock,
       ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
       events: sink,
+      // Each lifecycle step becomes the live view's phase.
+      onStep: (step) => context.renderer.phase(step.message),
       signal: context.signal,
     }),
     checkTarget: async (experiment) => {
@@ -144,17 +146,6 @@ export async function createSession(
         costThresholdUsd: args.costThreshold,
       });
     },
-  };
-}
-
-/** Library events to the renderer; a lifecycle step becomes the live view's phase. */
-function rendererSink(context: CliContext): EventSink {
-  return (event: LabEvent) => {
-    if (event.source === '@lab/orchestrator' && event.type.endsWith('step')) {
-      context.renderer.phase(event.message);
-      return;
-    }
-    context.renderer.sink(event);
   };
 }
 

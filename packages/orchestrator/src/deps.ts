@@ -3,11 +3,20 @@ import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { type Clock, type EventSink, realSleep, type Sleep, systemClock } from '@lab/core';
+import {
+  type Clock,
+  type Emitter,
+  type EventSink,
+  type LabEvent,
+  realSleep,
+  type Sleep,
+  systemClock,
+} from '@lab/core';
 import type { ProcessRunner } from '@lab/core/process';
 import type { ExperimentStore } from '@lab/experiment-store';
 import type { fetchFile, putFile, runCommand } from '@lab/ssm-runner';
 import type { CleanupByTags } from './cleanup-port.js';
+import { EVENT_SOURCE } from './common.js';
 import type { LocalTargetSettings } from './platform-local.js';
 
 /** The AWS clients of one region, created on first use (the SDK is imported only then). */
@@ -44,6 +53,16 @@ export interface TerraformSettings {
   env?: Record<string, string>;
 }
 
+/** A step of the lifecycle as it begins. */
+export interface LifecycleStep {
+  /** setup, run, report or teardown. */
+  phase: string;
+  /** e.g. `terraform apply`, `001-fixed-1k (1/2)`. */
+  name: string;
+  /** `<phase>: <name>`. */
+  message: string;
+}
+
 /** Everything the lifecycle needs from the outside world; every part is injectable. */
 export interface OrchestratorDeps {
   store: ExperimentStore;
@@ -59,6 +78,11 @@ export interface OrchestratorDeps {
   sleep?: Sleep;
   /** The caller's sink (a CLI's renderer); the experiment's own logs get every event too. */
   events?: EventSink;
+  /**
+   * Called as each lifecycle step begins (`setup: terraform apply`), e.g. to show it as a live
+   * view's phase. When given, step events go here instead of to `events` (the log keeps them).
+   */
+  onStep?: ((step: LifecycleStep) => void) | undefined;
   /** Ctrl-C: the lifecycle stops, cleans up what it created, and rejects with AbortedError. */
   signal?: AbortSignal;
 }
@@ -69,7 +93,34 @@ export interface ResolvedDeps extends OrchestratorDeps {
 }
 
 export function withDefaults(deps: OrchestratorDeps): ResolvedDeps {
-  return { ...deps, clock: deps.clock ?? systemClock, sleep: deps.sleep ?? realSleep };
+  const { onStep, events } = deps;
+  return {
+    ...deps,
+    clock: deps.clock ?? systemClock,
+    sleep: deps.sleep ?? realSleep,
+    ...(onStep === undefined
+      ? {}
+      : {
+          events: (event: LabEvent) => {
+            const step = lifecycleStepOf(event);
+            if (step === undefined) events?.(event);
+            else onStep(step);
+          },
+        }),
+  };
+}
+
+/** The step an event announces (`step()` below), if it is one. */
+export function lifecycleStepOf(event: LabEvent): LifecycleStep | undefined {
+  if (event.source !== EVENT_SOURCE || !event.type.endsWith('step')) return undefined;
+  const data = event.data as { phase?: unknown; step?: unknown } | undefined;
+  if (typeof data?.phase !== 'string' || typeof data.step !== 'string') return undefined;
+  return { phase: data.phase, name: data.step, message: event.message };
+}
+
+/** Announces a lifecycle step: an event in the log, and `onStep` for the caller. */
+export function step(events: Emitter, phase: string, name: string): void {
+  events.emit('step', `${phase}: ${name}`, { phase, step: name });
 }
 
 export async function remoteOps(deps: OrchestratorDeps): Promise<RemoteOps> {

@@ -2,7 +2,7 @@ import { AbortedError, errorMessage, isLabError, LabError } from '@lab/core';
 import type { ExperimentRow, Manifest } from '@lab/experiment-store';
 import type { RemainingResource } from './cleanup-port.js';
 import { experimentEmitter } from './common.js';
-import { type OrchestratorDeps, withDefaults } from './deps.js';
+import { type OrchestratorDeps, step, withDefaults } from './deps.js';
 import { platformFor } from './platforms.js';
 import { type ReportOptions, type ReportResult, reportExperiment } from './report.js';
 import { type RunOptions, type RunPhaseResult, runExperiment } from './run.js';
@@ -12,7 +12,6 @@ import {
   type SetupOptions,
   type SetupResult,
   setupExperiment,
-  step,
 } from './setup.js';
 import { TeardownIncompleteError, type TeardownOutcome, teardownExperiment } from './teardown.js';
 

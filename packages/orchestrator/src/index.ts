@@ -15,6 +15,7 @@ export {
 } from './config.js';
 export type {
   AwsClientsFactory,
+  LifecycleStep,
   OrchestratorDeps,
   RegionClients,
   RemoteOps,

@@ -12,7 +12,7 @@ import {
   type PlanConfig,
   storedOutputs,
 } from './common.js';
-import { type ResolvedDeps, remoteOps } from './deps.js';
+import { type ResolvedDeps, remoteOps, step } from './deps.js';
 import { CASCADE_TIMEOUTS_MINUTES, type ExperimentPlan } from './plan.js';
 import type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
 import { stopOrphanedTerraform } from './terraform-process.js';
@@ -68,11 +68,11 @@ async function provision(context: PlatformContext, plan: ExperimentPlan, started
   if (plan.ami.source === 'lookup') throw new Error('the plan of an AWS setup names its AMI');
   await experiment.writeTerraformVars(plan.terraform.variables);
   const terraform = experimentTerraform(deps, experiment, sink, signal);
-  step(events, 'terraform init');
+  step(events, 'setup', 'terraform init');
   await terraform.init();
-  step(events, 'terraform plan');
+  step(events, 'setup', 'terraform plan');
   await terraform.plan();
-  step(events, 'terraform apply');
+  step(events, 'setup', 'terraform apply');
   started();
   await terraform.apply();
   const raw = await terraform.output();
@@ -92,7 +92,7 @@ async function provision(context: PlatformContext, plan: ExperimentPlan, started
       instances: outputs.instances.length,
     },
   );
-  step(events, 'health cascade');
+  step(events, 'setup', 'health cascade');
   await waitHealthy(deps, outputs, plan.region, context);
   return {
     details: {
@@ -301,10 +301,6 @@ async function destroy(context: PlatformContext): Promise<DestroyOutcome> {
   }
 }
 
-function step(events: Emitter, name: string): void {
-  events.emit('step', `setup: ${name}`, { phase: 'setup', step: name });
-}
-
 async function resolveAmi(
   deps: ResolvedDeps,
   infra: LabConfig['infrastructure'],
@@ -315,7 +311,7 @@ async function resolveAmi(
     events.emit('ami.configured', `Using ${infra.amiId} (infrastructure.amiId)`);
     return infra.amiId;
   }
-  step(events, 'resolve AMI');
+  step(events, 'setup', 'resolve AMI');
   const { findLatestImage } = await import('@lab/ami-builder/aws');
   const ec2 = await deps.aws(infra.region).ec2();
   // The listing is cached in the store's ami-cache/ (shared with lab-ami) for 10 minutes; a

@@ -5,6 +5,7 @@ import type { ProcessRunner } from '@lab/core/process';
 import { clusterDocuments } from '@lab/infra';
 import type { LocalClusterLayout, LocalHost } from '@lab/local-cluster';
 import { EVENT_SOURCE, minutes } from './common.js';
+import { step } from './deps.js';
 import { LOCAL_CASCADE_TIMEOUTS_MINUTES, localTeardownCommand } from './local-plan.js';
 import type { LocalImagePlan } from './plan.js';
 import type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
@@ -73,15 +74,14 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
       const local = await lib();
       const layout = await layoutOfExperiment(context, plan.config);
       const wanted = await image(plan.config);
-      const step = (name: string) =>
-        context.events.emit('step', `setup: ${name}`, { phase: 'setup', step: name });
-      step('check this machine');
+      const setupStep = (name: string) => step(context.events, 'setup', name);
+      setupStep('check this machine');
       await local.checkLocalPrerequisites({
         buildOmb: true,
         ...(settings.runner === undefined ? {} : { runner: settings.runner }),
       });
       await local.checkListenersFree(layout);
-      step('install Pulsar and OMB (cached)');
+      setupStep('install Pulsar and OMB (cached)');
       const installed = await local.ensureLocalImage({
         cacheDir: wanted.cacheDir,
         packerDir: await packerDir(),
@@ -94,7 +94,7 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         ...(settings.runner === undefined ? {} : { runner: settings.runner }),
       });
       started();
-      step('create the nodes');
+      setupStep('create the nodes');
       const documents = clusterDocuments({
         experimentId: context.experiment.id,
         pulsar: pulsarVariablesFor(plan.config.cluster),
@@ -109,9 +109,9 @@ export function localPlatform(settings: LocalTargetSettings): Platform {
         signal: context.signal,
         ...(settings.runner === undefined ? {} : { runner: settings.runner }),
       });
-      step('bootstrap every node');
+      setupStep('bootstrap every node');
       local.startBootstraps(shell(context.experiment.id), layout);
-      step('health cascade');
+      setupStep('health cascade');
       await waitHealthy(context, layout, shell(context.experiment.id));
       const brokers = local.membersOf(layout).broker;
       return {

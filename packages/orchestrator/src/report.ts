@@ -16,11 +16,10 @@ import {
 } from '@lab/report';
 import { experimentEmitter, type PlanConfig, storedConfig } from './common.js';
 import { markCpuCredits } from './cpu-credits.js';
-import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
+import { type OrchestratorDeps, type ResolvedDeps, step, withDefaults } from './deps.js';
 import { type ExperimentPlan, hourlyCost, planExperiment } from './plan.js';
 import { platformFor } from './platforms.js';
 import type { RunRecord } from './run.js';
-import { step } from './setup.js';
 
 export interface ReportResult {
   directory: string;

@@ -3,14 +3,13 @@ import { AbortedError, type Emitter, errorMessage, isLabError, LabError, withCon
 import type { Experiment } from '@lab/experiment-store';
 import { detectPlateau, parseOmbResult, type RampStep, summarizeRun } from '@lab/omb';
 import { errorCode, experimentEmitter, experimentSink, type PlanConfig, storedConfig } from './common.js';
-import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
+import { type OrchestratorDeps, type ResolvedDeps, step, withDefaults } from './deps.js';
 import { collectSampling, installSampler, type SampledNode, startSampling } from './host-sampling.js';
 import { type ExperimentPlan, type PlannedRemoteRun, planExperiment } from './plan.js';
 import type { ClusterAccess } from './platform.js';
 import { platformFor } from './platforms.js';
 import { parsePollOutput } from './remote.js';
 import { type RunPhaseResult, type RunRecord, RunsFailedError } from './run-records.js';
-import { step } from './setup.js';
 
 /** How often a running benchmark is looked at (OMB prints a sample every 10 s). */
 export const RUN_POLL_MS = 10_000;

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import {
   AbortedError,
   createEmitter,
-  type Emitter,
   errorMessage,
   formatExperimentId,
   LabError,
@@ -16,7 +15,7 @@ import {
   experimentSink,
   type PlanConfig,
 } from './common.js';
-import { type OrchestratorDeps, type ResolvedDeps, withDefaults } from './deps.js';
+import { type OrchestratorDeps, type ResolvedDeps, step, withDefaults } from './deps.js';
 import { type ExperimentPlan, planExperiment } from './plan.js';
 import type { Platform } from './platform.js';
 import { platformFor } from './platforms.js';
@@ -295,6 +294,3 @@ async function failSetup(
 }
 
 /** A step of a phase, for the live view (`setup: terraform apply`). */
-export function step(events: Emitter, phase: string, name: string): void {
-  events.emit('step', `${phase}: ${name}`, { phase, step: name });
-}
