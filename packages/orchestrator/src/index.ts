@@ -1,12 +1,11 @@
 export { createAwsClients } from './aws-clients.js';
-export {
-  type CleanupByTags,
-  type CleanupByTagsRequest,
-  type CleanupByTagsResult,
-  labCleanupCommand,
-  type RemainingResource,
+export type {
+  CleanupByTags,
+  CleanupByTagsRequest,
+  CleanupByTagsResult,
+  RemainingResource,
 } from './cleanup-port.js';
-export { EXPERIMENT_FILES, type PlanConfig, storedConfig, storedOutputs } from './common.js';
+export { type PlanConfig, storedConfig, storedOutputs } from './common.js';
 export {
   type ExperimentConfigOptions,
   loadExperimentConfig,
@@ -21,7 +20,7 @@ export type {
   RemoteOps,
   TerraformSettings,
 } from './deps.js';
-export { type DryRunScope, dryRunFiles, formatPlan, writeDryRun } from './dry-run.js';
+export { type DryRunScope, dryRunFiles, writeDryRun } from './dry-run.js';
 export {
   experimentStatus,
   type FullResult,
@@ -31,29 +30,19 @@ export {
 } from './full.js';
 export {
   CASCADE_TIMEOUTS_MINUTES,
-  type CascadeStagePlan,
-  DEFAULT_COST_THRESHOLD_USD,
   type ExperimentPlan,
-  fleetOf,
   formatCost,
-  hourlyCost,
   type LocalImagePlan,
   type LocalPlanInput,
-  PLACEHOLDER_HOSTS,
   type PlanExperimentOptions,
-  type PlannedRemoteRun,
   planExperiment,
-  type RepeatedRun,
-  repeatRuns,
 } from './plan.js';
 export type { ClusterAccess, DestroyOutcome, Platform, PlatformContext } from './platform.js';
 export { LOCAL_NODES_DIR, type LocalTargetSettings } from './platform-local.js';
 export { platformFor } from './platforms.js';
 export {
-  OMB_HOME,
   type PollState,
   parsePollOutput,
-  REMOTE_ROOT,
   type RemoteRun,
   remoteRun,
 } from './remote.js';
@@ -66,11 +55,9 @@ export {
   reportFromResults,
 } from './report.js';
 export {
-  RUN_POLL_MS,
   type RunOptions,
   type RunPhaseResult,
   type RunRecord,
-  type RunStatus,
   RunsFailedError,
   run,
   runExperiment,
@@ -96,8 +83,5 @@ export {
   type Terraform,
   TerraformError,
   type TerraformOptions,
-  type TerraformPaths,
-  terraformPaths,
 } from './terraform.js';
-export { isPlanName, shippedPlanNames } from './test-plan-names.js';
-export { AMI_PLACEHOLDER, terraformVariablesFor, type VariablesInput } from './variables.js';
+export { terraformVariablesFor, type VariablesInput } from './variables.js';

@@ -2,13 +2,8 @@ import { resolveConfigSources } from '@lab/config';
 import { ValidationError } from '@lab/core';
 import { type CleanupProvider, type Resource, resourceKey } from '@lab/tag-cleanup';
 import { describe, expect, it } from 'vitest';
-import {
-  dryRunFiles,
-  labCleanupCommand,
-  loadExperimentConfig,
-  planExperiment,
-  tagCleanup,
-} from '../src/index.js';
+import { labCleanupCommand } from '../src/cleanup-port.js';
+import { dryRunFiles, loadExperimentConfig, planExperiment, tagCleanup } from '../src/index.js';
 
 const PLAN = `
 name: mini
