@@ -22,7 +22,7 @@ export interface ExperimentConfigOptions {
    * section comes from a `infrastructure:` / `cluster:` prefix, else from its top-level keys.
    */
   configFiles?: readonly string[];
-  /** `--test-plan`: a file, or the name of a shipped plan (`poc`; see `isPlanName`). */
+  /** `--test-plan`: a file, or the name of a shipped plan (`poc`: no `/` and no `.yaml` extension). */
   testPlan?: string | undefined;
   /** `--set path=value`. */
   set?: readonly string[];
