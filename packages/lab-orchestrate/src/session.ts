@@ -16,16 +16,8 @@ export interface Session {
   checkTarget(
     experiment: import('@lab/experiment-store').Experiment,
   ): Promise<import('@lab/experiment-store').Manifest>;
-  planFor(
-    resolved: import('@lab/orchestrator').PlanConfig,
-    at?: {
-      experimentId: string;
-      createdAtMs?: number;
-      workDir?: string;
-      target?: import('@lab/experiment-store').Target;
-      hosts?: { brokers: string[]; clients: string[] };
-    },
-  ): Promise<ExperimentPlan>;
+  /** The plan of a new experiment (a dry run of setup or full), with `experimentId` when chosen. */
+  newPlan(resolved: import('@lab/orchestrator').PlanConfig, experimentId?: string): Promise<ExperimentPlan>;
   /**
    * `--experiment-id` of `setup` and `full`, checked before anything is created: a valid id that
    * no experiment in the store has. Undefined when not given.
@@ -58,43 +50,44 @@ export async function createSession(
     // The AWS provider reads the same endpoint override as the SDK (moto, LocalStack).
     ...(args.endpointUrl === undefined ? {} : { AWS_ENDPOINT_URL: args.endpointUrl }),
   };
+  const sessionDeps = (): OrchestratorDeps => ({
+    store,
+    aws,
+    terraform: {
+      // Only the AWS target runs Terraform; it says so when the module is not there.
+      moduleDir,
+      binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
+      pluginCacheDir: join(home, '.terraform-plugins'),
+      env: terraformEnv,
+      ...(deps.terraformRunner === undefined ? {} : { runner: deps.terraformRunner }),
+    },
+    cleanupByTags: deps.cleanupByTags ?? orchestrator.tagCleanup({ connection }),
+    ...(deps.remote === undefined ? {} : { remote: deps.remote }),
+    local: {
+      cacheDir: localCache,
+      ...(args.pulsarTarball === undefined
+        ? {}
+        : { pulsarTarball: resolve(options.cwd, args.pulsarTarball) }),
+      ...(args.ombSource === undefined
+        ? {}
+        : {
+            ombSource: /^[a-z][a-z0-9+.-]*:\/\//i.test(args.ombSource)
+              ? args.ombSource
+              : resolve(options.cwd, args.ombSource),
+          }),
+    },
+    clock: options.clock,
+    ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    events: sink,
+    // Each lifecycle step becomes the live view's phase.
+    onStep: (step) => context.renderer.phase(step.message),
+    signal: context.signal,
+  });
   return {
     home,
     store,
     sink,
-    deps: () => ({
-      store,
-      aws,
-      terraform: {
-        // Only the AWS target runs Terraform; it says so when the module is not there.
-        moduleDir,
-        binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
-        pluginCacheDir: join(home, '.terraform-plugins'),
-        env: terraformEnv,
-        ...(deps.terraformRunner === undefined ? {} : { runner: deps.terraformRunner }),
-      },
-      cleanupByTags: deps.cleanupByTags ?? orchestrator.tagCleanup({ connection }),
-      ...(deps.remote === undefined ? {} : { remote: deps.remote }),
-      local: {
-        cacheDir: localCache,
-        ...(args.pulsarTarball === undefined
-          ? {}
-          : { pulsarTarball: resolve(options.cwd, args.pulsarTarball) }),
-        ...(args.ombSource === undefined
-          ? {}
-          : {
-              ombSource: /^[a-z][a-z0-9+.-]*:\/\//i.test(args.ombSource)
-                ? args.ombSource
-                : resolve(options.cwd, args.ombSource),
-            }),
-      },
-      clock: options.clock,
-      ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
-      events: sink,
-      // Each lifecycle step becomes the live view's phase.
-      onStep: (step) => context.renderer.phase(step.message),
-      signal: context.signal,
-    }),
+    deps: sessionDeps,
     checkTarget: async (experiment) => {
       const manifest = await experiment.readManifest();
       if (args.target !== undefined && args.target !== manifest.target) {
@@ -119,32 +112,20 @@ export async function createSession(
       }
       return given;
     },
-    planFor: async (resolved, at) => {
-      const experimentId = at?.experimentId ?? formatExperimentId(new Date(options.clock.now()));
-      const platform = orchestrator.platformFor(
-        {
-          local: { cacheDir: localCache },
-          terraform: { moduleDir },
-        },
-        at?.target ?? args.target ?? 'aws',
-      );
-      return orchestrator.planExperiment({
-        ...(await platform.planInput({
-          experimentId,
-          experimentRoot: join(home, experimentId),
-          config: resolved.config,
-        })),
+    newPlan: async (resolved, chosenId) => {
+      const experimentId = chosenId ?? formatExperimentId(new Date(options.clock.now()));
+      const { plan } = await orchestrator.experimentPlan(
+        sessionDeps(),
         resolved,
-        experimentId,
-        createdAtMs: at?.createdAtMs ?? options.clock.now(),
-        hosts: at?.hosts,
-        terraform: {
-          moduleDir,
-          workDir: at?.workDir ?? join(home, experimentId, 'terraform'),
-          binary: args.terraformBin ?? options.env.TERRAFORM_BIN ?? 'terraform',
+        {
+          experimentId,
+          root: join(home, experimentId),
+          createdAtMs: options.clock.now(),
+          target: args.target ?? 'aws',
         },
-        costThresholdUsd: args.costThreshold,
-      });
+        { costThresholdUsd: args.costThreshold },
+      );
+      return plan;
     },
   };
 }

@@ -22,6 +22,12 @@ export type {
 } from './deps.js';
 export { type DryRunScope, dryRunFiles, writeDryRun } from './dry-run.js';
 export {
+  existingExperimentPlan,
+  experimentPlan,
+  type PlanExtras,
+  type PlanSubject,
+} from './experiment-plan.js';
+export {
   experimentStatus,
   type FullResult,
   full,

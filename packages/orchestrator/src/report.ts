@@ -17,8 +17,8 @@ import {
 import { experimentEmitter, type PlanConfig, storedConfig } from './common.js';
 import { markCpuCredits } from './cpu-credits.js';
 import { type OrchestratorDeps, type ResolvedDeps, step, withDefaults } from './deps.js';
-import { type ExperimentPlan, hourlyCost, planExperiment } from './plan.js';
-import { platformFor } from './platforms.js';
+import { existingExperimentPlan } from './experiment-plan.js';
+import { type ExperimentPlan, hourlyCost } from './plan.js';
 import type { RunRecord } from './run.js';
 
 export interface ReportResult {
@@ -169,17 +169,7 @@ async function experimentReportRuns(
   provenance: Provenance;
 }> {
   const resolved = await storedConfig(experiment);
-  const plan = planExperiment({
-    resolved,
-    experimentId: experiment.id,
-    createdAtMs: Date.parse(manifest.createdAt),
-    terraform: { moduleDir: deps.terraform.moduleDir, workDir: experiment.paths.terraformDir },
-    ...(await platformFor(deps, manifest.target).planInput({
-      experimentId: experiment.id,
-      experimentRoot: experiment.paths.root,
-      config: resolved.config,
-    })),
-  });
+  const plan = await existingExperimentPlan(deps, experiment, { resolved });
   const records = (Array.isArray(manifest.details.runs) ? manifest.details.runs : []) as RunRecord[];
   const endMs = Date.parse(manifest.phases.teardown?.endedAt ?? new Date(deps.clock.now()).toISOString());
   const lifetimeHours = Math.max(1 / 60, (endMs - Date.parse(manifest.createdAt)) / 3_600_000);

@@ -4,8 +4,9 @@ import type { Experiment } from '@lab/experiment-store';
 import { detectPlateau, parseOmbResult, type RampStep, summarizeRun } from '@lab/omb';
 import { errorCode, experimentEmitter, experimentSink, type PlanConfig, storedConfig } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, step, withDefaults } from './deps.js';
+import { existingExperimentPlan } from './experiment-plan.js';
 import { collectSampling, installSampler, type SampledNode, startSampling } from './host-sampling.js';
-import { type ExperimentPlan, type PlannedRemoteRun, planExperiment } from './plan.js';
+import type { ExperimentPlan, PlannedRemoteRun } from './plan.js';
 import type { ClusterAccess } from './platform.js';
 import { platformFor } from './platforms.js';
 import { parsePollOutput } from './remote.js';
@@ -52,22 +53,9 @@ export async function runExperiment(
     signal: deps.signal,
   };
   const cluster = await platform.access(platformContext, resolved);
-  const plan = planExperiment({
+  const plan = await existingExperimentPlan(deps, experiment, {
     resolved,
-    experimentId: experiment.id,
-    createdAtMs: Date.parse(manifest.createdAt),
-    amiId: typeof manifest.details.amiId === 'string' ? manifest.details.amiId : undefined,
     hosts: { brokers: cluster.brokers, clients: cluster.clients },
-    terraform: {
-      moduleDir: deps.terraform.moduleDir,
-      workDir: experiment.paths.terraformDir,
-      binary: deps.terraform.binary,
-    },
-    ...(await platform.planInput({
-      experimentId: experiment.id,
-      experimentRoot: experiment.paths.root,
-      config: resolved.config,
-    })),
   });
   if (plan.runs.length === 0) {
     throw new LabError('NO_TEST_PLAN', `${experiment.id} has no test plan to run`, {

@@ -16,7 +16,8 @@ import {
   type PlanConfig,
 } from './common.js';
 import { type OrchestratorDeps, type ResolvedDeps, step, withDefaults } from './deps.js';
-import { type ExperimentPlan, planExperiment } from './plan.js';
+import { experimentPlan } from './experiment-plan.js';
+import type { ExperimentPlan } from './plan.js';
 import type { Platform } from './platform.js';
 import { platformFor } from './platforms.js';
 import { livePriceTable } from './prices.js';
@@ -69,23 +70,17 @@ export async function prepareSetup(deps: ResolvedDeps, options: SetupOptions): P
         })
       : undefined;
   const experimentId = options.experimentId ?? formatExperimentId(new Date(deps.clock.now()));
-  const plan = planExperiment({
-    resolved: options.resolved,
-    experimentId,
-    createdAtMs: deps.clock.now(),
-    terraform: {
-      moduleDir: deps.terraform.moduleDir,
-      workDir: '(experiment)/terraform',
-      binary: deps.terraform.binary,
-    },
-    costThresholdUsd: options.costThresholdUsd,
-    prices,
-    ...(await platform.planInput({
+  const { plan } = await experimentPlan(
+    deps,
+    options.resolved,
+    {
       experimentId,
-      experimentRoot: join(deps.store.home, experimentId),
-      config: options.resolved.config,
-    })),
-  });
+      root: join(deps.store.home, experimentId),
+      createdAtMs: deps.clock.now(),
+      target: platform.target,
+    },
+    { costThresholdUsd: options.costThresholdUsd, prices },
+  );
   options.onPlan?.(plan);
   if (plan.cost.needsConfirmation) {
     if (options.confirmCost === undefined) {
@@ -165,29 +160,22 @@ export async function setupExperiment(
   await experiment.startPhase('setup');
   try {
     deps.signal?.throwIfAborted();
-    const input = await platform.planInput({
-      experimentId: experiment.id,
-      experimentRoot: experiment.paths.root,
-      config: resolved.config,
-      live: context,
-    });
-    if (input.amiId !== undefined) {
+    const { plan, amiId } = await experimentPlan(
+      deps,
+      resolved,
+      {
+        experimentId: experiment.id,
+        root: experiment.paths.root,
+        createdAtMs: Date.parse(manifest.createdAt),
+        target: manifest.target,
+      },
+      { costThresholdUsd: options.costThresholdUsd, live: context },
+    );
+    if (amiId !== undefined) {
       await experiment.updateManifest((draft) => {
-        draft.details.amiId = input.amiId;
+        draft.details.amiId = amiId;
       });
     }
-    const plan = planExperiment({
-      resolved,
-      experimentId: experiment.id,
-      createdAtMs: Date.parse(manifest.createdAt),
-      terraform: {
-        moduleDir: deps.terraform.moduleDir,
-        workDir: experiment.paths.terraformDir,
-        binary: deps.terraform.binary,
-      },
-      costThresholdUsd: options.costThresholdUsd,
-      ...input,
-    });
     const provisioned = await platform.provision(context, plan, () => {
       started = true;
     });
@@ -199,7 +187,7 @@ export async function setupExperiment(
     events.emit('setup.ready', `${experiment.id} is ready: every node healthy`);
     return {
       experimentId: experiment.id,
-      ...(input.amiId === undefined ? {} : { amiId: input.amiId }),
+      ...(amiId === undefined ? {} : { amiId }),
       plan,
     };
   } catch (error) {

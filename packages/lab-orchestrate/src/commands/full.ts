@@ -26,10 +26,7 @@ export function fullCommand(kit: CommandKit) {
           if (args.livePrices)
             throw usage('--live-prices asks the AWS Pricing API; a dry run makes no AWS call');
           const experimentId = await session.newExperimentId(args.experimentId);
-          const plan = await session.planFor(
-            resolved,
-            experimentId === undefined ? undefined : { experimentId },
-          );
+          const plan = await session.newPlan(resolved, experimentId);
           return printPlan(context, session, plan, 'full', args.out, args.json);
         }
         const result = await orchestrator.full(session.deps(), {

@@ -34,22 +34,9 @@ export function runCommand(kit: CommandKit) {
           `OMB may still be running on ${experiment.id}; tear down with: lab-orchestrate teardown --experiment-id ${experiment.id}`,
         );
         if (args.dryRun) {
-          const resolved = override ?? (await orchestrator.storedConfig(experiment));
-          const manifest = await experiment.readManifest();
-          const outputs = await orchestrator.storedOutputs(experiment).catch(() => undefined);
-          const plan = await session.planFor(resolved, {
-            experimentId: experiment.id,
-            createdAtMs: Date.parse(manifest.createdAt),
-            workDir: experiment.paths.terraformDir,
-            target: manifest.target,
-            ...(outputs === undefined
-              ? {}
-              : {
-                  hosts: {
-                    brokers: outputs.roles.broker.privateIps,
-                    clients: outputs.roles.client.privateIps,
-                  },
-                }),
+          const plan = await orchestrator.existingExperimentPlan(session.deps(), experiment, {
+            resolved: override,
+            storedHosts: true,
           });
           return printPlan(
             context,

@@ -18,10 +18,7 @@ export function setupCommand(kit: CommandKit) {
           if (args.livePrices)
             throw usage('--live-prices asks the AWS Pricing API; a dry run makes no AWS call');
           const experimentId = await session.newExperimentId(args.experimentId);
-          const plan = await session.planFor(
-            resolved,
-            experimentId === undefined ? undefined : { experimentId },
-          );
+          const plan = await session.newPlan(resolved, experimentId);
           return printPlan(context, session, plan, 'setup', args.out, args.json);
         }
         const result = await orchestrator.setup(session.deps(), {

@@ -20,13 +20,7 @@ export function teardownCommand(kit: CommandKit) {
           `Teardown of ${experiment.id} interrupted. Finish with: ${orchestrator.platformFor(session.deps(), manifest.target).finishCommand(experiment.id, manifest.regions)}`,
         );
         if (args.dryRun) {
-          const resolved = await orchestrator.storedConfig(experiment);
-          const plan = await session.planFor(resolved, {
-            experimentId: experiment.id,
-            createdAtMs: Date.parse(manifest.createdAt),
-            workDir: experiment.paths.terraformDir,
-            target: manifest.target,
-          });
+          const plan = await orchestrator.existingExperimentPlan(session.deps(), experiment);
           return printPlan(
             context,
             session,
