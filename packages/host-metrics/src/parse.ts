@@ -34,6 +34,7 @@ export class HostSamplesError extends LabError {
 
 interface Header {
   disks: Map<string, DiskPurpose>;
+  kernel: string | undefined;
 }
 
 /** Raw counters of one line. CPU in USER_HZ ticks, memory in KiB, disk sectors of 512 bytes, ms, bytes. */
@@ -96,6 +97,7 @@ export function parseHostSamples(text: string, options: ParseHostSamplesOptions)
     host: options.host,
     role: options.role,
     ...(options.instanceType === undefined ? {} : { instanceType: options.instanceType }),
+    ...(header.kernel === undefined ? {} : { kernel: header.kernel }),
     samples: toRates(raw, header, options),
   };
 }
@@ -229,7 +231,10 @@ function parseHeader(value: Record<string, unknown>, number: number): Header {
     }
     disks.set(device, purpose as DiskPurpose);
   }
-  return { disks };
+  return {
+    disks,
+    kernel: typeof value.kernel === 'string' && value.kernel !== '' ? value.kernel : undefined,
+  };
 }
 
 function parseSample(value: Record<string, unknown>, number: number): RawSample {

@@ -35,6 +35,8 @@ export interface HostMetricsSeries {
   host: string;
   role: HostRole;
   instanceType?: string;
+  /** The kernel the host ran (`uname -sr`), from the sampler's header when it names one. */
+  kernel?: string;
   /** Set from `cpuCreditsExhausted` (`@lab/host-metrics/aws`) for burstable instances. */
   cpuCreditsExhausted?: boolean;
   samples: HostSample[];

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import os, { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -101,6 +101,8 @@ describe('lab-host-sampler on this machine', () => {
 
   it('samples every interval and parses into rates', () => {
     expect(series.samples.length).toBeGreaterThanOrEqual(6);
+    // The header names the kernel the host ran, for the report's provenance.
+    expect(series.kernel).toBe(`${os.type()} ${os.release()}`);
     for (const sample of series.samples) {
       expect(sample.memTotalMiB).toBeGreaterThan(0);
       expect(sample.cpu.user + sample.cpu.system + sample.cpu.iowait + sample.cpu.steal).toBeLessThanOrEqual(

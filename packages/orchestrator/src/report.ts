@@ -244,7 +244,9 @@ async function experimentReportRuns(
       ...(hostMetrics === undefined ? {} : { hosts: hostMetrics.series, bottleneck: hostMetrics.bottleneck }),
     });
   }
-  return { runs, hourlyUsd, costSource, notes, provenance: provenanceOf(plan, manifest, resolved) };
+  // The kernel the sampler's header named (every node runs the same image).
+  const kernel = runs.flatMap((run) => run.hosts ?? []).find((host) => host.kernel !== undefined)?.kernel;
+  return { runs, hourlyUsd, costSource, notes, provenance: provenanceOf(plan, manifest, resolved, kernel) };
 }
 
 async function actualCostOf(deps: ResolvedDeps, manifest: Manifest): Promise<ActualCost> {
@@ -269,7 +271,12 @@ async function actualCostOf(deps: ResolvedDeps, manifest: Manifest): Promise<Act
 }
 
 /** What produced an experiment's numbers, as far as the lab knows it ("–" in the report otherwise). */
-function provenanceOf(plan: ExperimentPlan, manifest: Manifest, resolved: PlanConfig): Provenance {
+function provenanceOf(
+  plan: ExperimentPlan,
+  manifest: Manifest,
+  resolved: PlanConfig,
+  kernel: string | undefined,
+): Provenance {
   const roles = plan.config.infrastructure.roles;
   const amiId = typeof manifest.details.amiId === 'string' ? manifest.details.amiId : undefined;
   const testPlan = plan.config.testPlan;
@@ -288,6 +295,7 @@ function provenanceOf(plan: ExperimentPlan, manifest: Manifest, resolved: PlanCo
           },
         }
       : {}),
+    ...(kernel === undefined ? {} : { kernel }),
     configDigest: resolved.digest,
     ...(testPlan === undefined ? {} : { testPlan: { name: testPlan.name } }),
   };

@@ -15,6 +15,8 @@ export interface HostMetricsSeries {
   host: string;
   role: 'zookeeper' | 'bookkeeper' | 'broker' | 'client';
   instanceType?: string;
+  /** The kernel the host ran (`uname -sr`), when the sampler named it. */
+  kernel?: string;
   cpuCreditsExhausted?: boolean;
   samples: Array<{
     t: number /* s since run start */;
