@@ -48,10 +48,35 @@ export function describeWithLocalTarget(name: string, body: (inputs: LocalTarget
     ...['javac', 'jq', 'curl', 'ip', 'ss', 'setsid'].filter((tool) => findTool(tool) === undefined),
     ...(findTool('java') === undefined || javaMajor() < 17 ? ['java 17+'] : []),
   ];
-  describeWhen(
-    missing.length === 0,
-    `the local target needs ${missing.join(', ')} (apt-get install openjdk-17-jdk-headless jq curl iproute2)`,
-    name,
-    () => body(localTargetInputs()),
-  );
+  const inputs = localTargetInputs();
+  const why =
+    missing.length > 0
+      ? `the local target needs ${missing.join(', ')} (apt-get install openjdk-17-jdk-headless jq curl iproute2)`
+      : ombSourceProblem(inputs);
+  describeWhen(why === undefined, why ?? '', name, () => body(inputs));
+}
+
+/** OMB's git repository: the source when no archive or checkout is given. */
+const OMB_GIT = 'https://github.com/openmessaging/benchmark.git';
+
+/**
+ * Why OMB cannot be had, if it cannot: no build in the cache, no `LAB_OMB_SOURCE`, no archive
+ * beside the checkout, and its git repository unreachable (a machine without network to GitHub).
+ */
+function ombSourceProblem(inputs: LocalTargetInputs): string | undefined {
+  if (inputs.ombSource !== undefined) return undefined;
+  // A finished build (its marker written), as @lab/local-cluster's image cache keeps it.
+  const cached =
+    existsSync(inputs.cacheDir) &&
+    readdirSync(inputs.cacheDir).some(
+      (entry) =>
+        entry.startsWith('omb-') && existsSync(join(inputs.cacheDir, entry, 'opt/omb/.lab-omb-commit')),
+    );
+  if (cached) return undefined;
+  const reach = spawnSync('git', ['ls-remote', '--exit-code', OMB_GIT, 'HEAD'], {
+    stdio: 'ignore',
+    timeout: 20_000,
+  });
+  if (reach.status === 0) return undefined;
+  return `OMB's source is out of reach: no LAB_OMB_SOURCE, no ../shared/omb/openmessaging-benchmark-*.tar.gz beside the checkout, and ${OMB_GIT} does not answer (set LAB_OMB_SOURCE to a checkout or a git archive of the pinned commit)`;
 }
