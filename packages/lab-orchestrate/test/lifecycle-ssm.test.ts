@@ -1,13 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,14 +10,12 @@ import { planExperiment, storedConfig, storedOutputs } from '@lab/orchestrator';
 import { describeWithTools } from '@lab/test-support';
 // The simulated SSM agent lives with the runner's tests; shared by relative path, like
 // lab-cleanup shares tag-cleanup's test topology.
-import { simulatedAgent } from '@lab/test-support/sim-agent';
+import { simulatedAgent, stockSimulatedCluster } from '@lab/test-support/sim-agent';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createHarness } from './support/harness.js';
-import { BROKER_ADMIN_CURL } from './support/kill-lab.js';
 
 const EXPERIMENT = 'exp-20260101-120000';
 const CLIENT = 'i-0cl00000000000001';
-const ROLES: Record<string, string> = { zk: 'zookeeper', bk: 'bookkeeper', br: 'broker', cl: 'client' };
 // The fixture terraform's cluster: 3 ZooKeeper, 3 bookies, 2 brokers, 2 clients.
 const INSTANCES = [
   ...['zk', 'bk'].flatMap((role) => [1, 2, 3].map((n) => `i-0${role}0000000000000${n}`)),
@@ -55,47 +45,6 @@ runs:
     producerRate: 1000
 `;
 
-// A healthy probe for every role (the real probe is exercised by @lab/health-cascade's tests).
-const PROBE = `#!/usr/bin/env bash
-set -euo pipefail
-role=$(jq -r .role "$LAB_SIM_ROOT/etc/lab/cluster.json")
-check=services
-while [ $# -gt 0 ]; do case "$1" in --check) check=$2; shift 2 ;; *) shift ;; esac; done
-jq -cn --arg role "$role" --arg check "$check" \\
-  '{probe: "lab-health-probe", version: 1, role: $role, check: $check, ok: true,
-    checks: [{name: ($role + " " + $check), kind: "service", ok: true, detail: "ok"}]}'
-`;
-
-// OMB's bin/benchmark on the client: checks its inputs, logs rates like OMB does, runs for the
-// workload's warm-up + duration in virtual time, then writes the result where --output says.
-const BENCHMARK = `#!/usr/bin/env bash
-set -euo pipefail
-drivers='' workers='' output='' workloads=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --drivers) drivers=$2; shift 2 ;;
-    --workers-file) workers=$2; shift 2 ;;
-    --output) output=$2; shift 2 ;;
-    *) workloads+=("$1"); shift ;;
-  esac
-done
-for file in "$drivers" "$workers" "\${workloads[@]}"; do
-  [ -f "$file" ] || { echo "ERROR no such file: $file"; exit 3; }
-done
-grep -q '^driverClass: io.openmessaging.benchmark.driver.pulsar.PulsarBenchmarkDriver' "$drivers" || { echo 'ERROR bad driver'; exit 3; }
-echo "INFO Workloads: \${workloads[*]}"
-start=$(cat "$LAB_SIM_ROOT/sim/now")
-end=$((start + 3 * 60000))
-for _ in $(seq 2000); do
-  [ "$(cat "$LAB_SIM_ROOT/sim/now")" -ge "$end" ] && break
-  echo "12:00:10.000 [main] INFO WorkloadGenerator - Pub rate   998.3 msg/s /  1.0 MB/s | Pub err     0.0 err/s | Cons rate   998.1 msg/s /  1.0 MB/s | Backlog:  0.0 K"
-  sleep 0.01
-done
-[ "$(cat "$LAB_SIM_ROOT/sim/now")" -ge "$end" ] || { echo 'ERROR the test never advanced virtual time'; exit 4; }
-cp "$LAB_SIM_ROOT/opt/omb/fixture-result.json" "$output"
-echo 'INFO done'
-`;
-
 afterEach(() => {
   vi.unstubAllEnvs();
 });
@@ -121,22 +70,14 @@ describeWithTools(
       });
       const sim = agent!;
       try {
-        for (const id of INSTANCES) {
-          const base = sim.instanceRoot(id);
-          writeFileSync(join(base, 'etc/lab/cluster.json'), JSON.stringify({ role: ROLES[id.slice(3, 5)] }));
-          writeFileSync(join(base, 'opt/lab/bin/lab-health-probe'), PROBE, { mode: 0o755 });
-        }
+        // OMB runs the workload's warm-up and duration: 3 virtual minutes.
+        stockSimulatedCluster(sim.instanceRoot, {
+          instances: INSTANCES,
+          client: CLIENT,
+          ombResult: OMB_RESULT,
+          benchmarkMinutes: 3,
+        });
         const client = sim.instanceRoot(CLIENT);
-        mkdirSync(join(client, 'opt/omb/bin'), { recursive: true });
-        mkdirSync(join(client, 'etc/lab/omb'), { recursive: true });
-        writeFileSync(join(client, 'opt/omb/bin/benchmark'), BENCHMARK, { mode: 0o755 });
-        writeFileSync(join(client, 'opt/omb/fixture-result.json'), OMB_RESULT);
-        mkdirSync(join(client, 'usr/local/bin'), { recursive: true });
-        writeFileSync(join(client, 'usr/local/bin/curl'), BROKER_ADMIN_CURL, { mode: 0o755 });
-        writeFileSync(
-          join(client, 'etc/lab/omb/workers.yaml'),
-          'workers:\n  - http://10.42.1.130:8080\n  - http://10.42.1.131:8080\n',
-        );
         const planFile = join(root, 'one-run.yaml');
         writeFileSync(planFile, PLAN);
 

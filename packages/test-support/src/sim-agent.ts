@@ -338,3 +338,10 @@ export function toInstance(script: string, base: string): string {
 function fromInstance(text: string, base: string): string {
   return text.replaceAll(base, '');
 }
+
+export {
+  BROKER_ADMIN_CURL,
+  HEALTHY_PROBE,
+  ombBenchmarkStandIn,
+  stockSimulatedCluster,
+} from './sim-cluster.js';

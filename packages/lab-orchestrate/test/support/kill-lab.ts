@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type Manifest, openStore } from '@lab/experiment-store';
 import { type MotoAccount, motoAccount, motoEndpoint } from '@lab/test-support';
+import { BROKER_ADMIN_CURL } from '@lab/test-support/sim-agent';
 import { type Front, startFront } from './aws-front.js';
 
 export const REPO = resolve(import.meta.dirname, '../../../..');
@@ -342,11 +343,3 @@ export async function createKillLab(): Promise<KillLab> {
     },
   };
 }
-
-/** The first broker's admin API as far as the run phase asks it: OMB's tenant is created (204). */
-export const BROKER_ADMIN_CURL = `#!/usr/bin/env bash
-out=/dev/null
-while [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift 2 ;; *) shift ;; esac; done
-: >"$out"
-printf 204
-`;
